@@ -1,0 +1,236 @@
+#include "actors/client/client.hpp"
+
+#include <deque>
+#include <istream>
+#include <ostream>
+#include <random>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "runtime/deadline.hpp"
+#include "runtime/system.hpp"
+
+namespace dfs {
+
+namespace {
+
+// Sends one request and waits for its answer.
+template <class T, class Handle, class... Ts>
+caf::expected<T> call(caf::scoped_actor& self, const Handle& dest,
+                      std::chrono::milliseconds timeout, Ts&&... xs) {
+  caf::expected<T> out{caf::error{}};
+  self->request(dest, timeout, std::forward<Ts>(xs)...)
+    .receive([&](T& value) { out = std::move(value); },
+             [&](caf::error& err) { out = std::move(err); });
+  return out;
+}
+
+// Reads up to `n` bytes; fewer only at the end of the stream.
+byte_buffer read_block(std::istream& in, size_t n) {
+  byte_buffer buf(n);
+  in.read(buf.data(), static_cast<std::streamsize>(n));
+  buf.resize(static_cast<size_t>(in.gcount()));
+  return buf;
+}
+
+}  // namespace
+
+client::client(client_options opts) : opts_(std::move(opts)) {
+  cfg_ = std::make_unique<system_config>(2);
+  sys_ = std::make_unique<caf::actor_system>(*cfg_);
+  self_ = std::make_unique<caf::scoped_actor>(*sys_);
+  std::random_device rd;
+  client_id_ = "c" + std::to_string((uint64_t{rd()} << 32) | rd());
+  if (opts_.window == 0)
+    opts_.window = 1;
+}
+
+client::~client() {
+  self_.reset();
+}
+
+std::unique_ptr<client> client::create(client_options opts) {
+  return std::unique_ptr<client>{new client(std::move(opts))};
+}
+
+caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
+  auto c = create(std::move(opts));
+  if (auto err = c->connect_gateway())
+    return err;
+  return c;
+}
+
+caf::error client::connect_gateway() {
+  if (opts_.endpoints.empty())
+    return make_error(errc::invalid_argument, "no cluster endpoint given");
+  caf::error last;
+  for (auto& ep : opts_.endpoints) {
+    auto agent = agent_at(ep);
+    if (!agent) {
+      last = agent.error();
+      continue;
+    }
+    auto handles = call<node_handles>(*self_, *agent, opts_.timeout, handles_atom::value);
+    if (!handles) {
+      last = handles.error();
+      continue;
+    }
+    if (!handles->gateway) {
+      last = make_error(errc::unavailable, "node at " + ep.to_string() + " has no gateway role");
+      continue;
+    }
+    endpoint_ = ep;
+    agent_ = *agent;
+    gateway_ = handles->gateway;
+    return caf::error{};
+  }
+  return last;
+}
+
+caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
+  auto agent = sys_->middleman().remote_actor<node_agent_actor>(endpoint.host, endpoint.port);
+  if (!agent)
+    return make_error(errc::unavailable, "cannot reach a dfs node at " + endpoint.to_string() +
+                                           " (" + sys_->render(agent.error()) + ")");
+  return *agent;
+}
+
+request_context client::next_context() {
+  auto ctx = context_with_timeout(opts_.timeout);
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  ctx.trace_id = rng();
+  ctx.client_id = client_id_;
+  ctx.sequence = ++sequence_;
+  return ctx;
+}
+
+caf::expected<file_info> client::stat(const std::string& path) {
+  return call<file_info>(*self_, gateway_, opts_.timeout, stat_atom::value, next_context(), path);
+}
+
+caf::expected<std::vector<file_info>> client::list(const std::string& path) {
+  return call<std::vector<file_info>>(*self_, gateway_, opts_.timeout, list_atom::value,
+                                      next_context(), path);
+}
+
+caf::expected<file_info> client::mkdir(const std::string& path, bool parents) {
+  return call<file_info>(*self_, gateway_, opts_.timeout, mkdir_atom::value, next_context(), path,
+                         parents);
+}
+
+caf::error client::remove(const std::string& path, bool recursive) {
+  auto r = call<ok_atom>(*self_, gateway_, opts_.timeout, remove_atom::value, next_context(), path,
+                         recursive);
+  return r ? caf::error{} : r.error();
+}
+
+caf::expected<file_info> client::move(const std::string& source, const std::string& destination) {
+  return call<file_info>(*self_, gateway_, opts_.timeout, move_atom::value, next_context(), source,
+                         destination);
+}
+
+caf::expected<file_info> client::put(std::istream& in, const std::string& remote,
+                                     uint32_t replication, uint64_t size_hint,
+                                     const progress_fn& progress) {
+  auto& self = *self_;
+  auto ticket = call<upload_ticket>(self, gateway_, opts_.timeout, open_atom::value,
+                                    next_context(), remote, replication);
+  if (!ticket)
+    return ticket.error();
+  auto abort = [&](caf::error err) -> caf::expected<file_info> {
+    call<ok_atom>(self, gateway_, opts_.timeout, abort_atom::value, next_context(),
+                  ticket->upload_id);
+    return err;
+  };
+  using handle = decltype(self->request(gateway_, opts_.timeout, write_atom::value,
+                                        request_context{}, uint64_t{0}, uint64_t{0},
+                                        byte_buffer{}));
+  std::deque<handle> in_flight;
+  caf::error failure;
+  uint64_t sent = 0, acked = 0, index = 0;
+  // Waits for the oldest chunk write.
+  auto settle_one = [&] {
+    in_flight.front().receive([&](chunk_ref& ref) { acked += ref.length; },
+                              [&](caf::error& err) {
+                                if (!failure)
+                                  failure = std::move(err);
+                              });
+    in_flight.pop_front();
+    if (progress)
+      progress(acked, size_hint);
+  };
+  while (!failure) {
+    auto block = read_block(in, ticket->chunk_size);
+    if (block.empty())
+      break;
+    if (in_flight.size() >= opts_.window)
+      settle_one();
+    sent += block.size();
+    in_flight.push_back(self->request(gateway_, opts_.timeout, write_atom::value, next_context(),
+                                      ticket->upload_id, index++, std::move(block)));
+  }
+  while (!in_flight.empty())
+    settle_one();
+  if (!failure && in.bad())
+    failure = make_error(errc::io_error, "reading the local file failed");
+  if (failure)
+    return abort(failure);
+  return call<file_info>(self, gateway_, opts_.timeout, commit_atom::value, next_context(),
+                         ticket->upload_id, sent);
+}
+
+caf::expected<file_info> client::get(const std::string& remote, std::ostream& out,
+                                     const progress_fn& progress) {
+  auto& self = *self_;
+  auto info = stat(remote);
+  if (!info)
+    return info.error();
+  if (info->kind == entry_kind::directory)
+    return make_error(errc::is_a_directory, info->path + " is a directory");
+  using handle = decltype(self->request(gateway_, opts_.timeout, read_atom::value,
+                                        request_context{}, chunk_ref{}));
+  std::deque<handle> in_flight;
+  caf::error failure;
+  uint64_t done = 0;
+  size_t next = 0;
+  while (!failure && (next < info->chunks.size() || !in_flight.empty())) {
+    while (next < info->chunks.size() && in_flight.size() < opts_.window)
+      in_flight.push_back(
+        self->request(gateway_, opts_.timeout, read_atom::value, next_context(), info->chunks[next++]));
+    in_flight.front().receive(
+      [&](byte_buffer& data) {
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        done += data.size();
+        if (!out)
+          failure = make_error(errc::io_error, "writing the local file failed");
+      },
+      [&](caf::error& err) { failure = std::move(err); });
+    in_flight.pop_front();
+    if (progress)
+      progress(done, info->size);
+  }
+  // Drain answers still in flight so they do not linger in the mailbox.
+  while (!in_flight.empty()) {
+    in_flight.front().receive([](byte_buffer&) {}, [](caf::error&) {});
+    in_flight.pop_front();
+  }
+  if (failure)
+    return failure;
+  out.flush();
+  return info;
+}
+
+caf::expected<node_status> client::status() {
+  return call<node_status>(*self_, agent_, opts_.timeout, status_atom::value);
+}
+
+caf::expected<node_status> client::status_of(const host_port& endpoint) {
+  auto agent = agent_at(endpoint);
+  if (!agent)
+    return agent.error();
+  return call<node_status>(*self_, *agent, opts_.timeout, status_atom::value);
+}
+
+}  // namespace dfs

@@ -1,0 +1,87 @@
+// The C++ client library of dfs: connects to a node's agent over CAF's
+// middleman and drives its gateway. Used by dfsctl and dfs-shell, and by
+// applications that want files rather than actors. Transfers are streamed
+// chunk by chunk with a bounded window in flight, so memory stays at a few
+// chunks whatever the file size. Not thread-safe: one client per thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "messages/errc.hpp"
+#include "messages/handles.hpp"
+#include "runtime/config.hpp"
+
+namespace caf {
+class actor_system;
+class scoped_actor;
+}  // namespace caf
+
+namespace dfs {
+
+class system_config;
+
+struct client_options {
+  std::vector<host_port> endpoints;              // tried in order
+  std::chrono::milliseconds timeout{30000};     // deadline of each request
+  size_t window = 4;                             // chunk transfers in flight
+};
+
+// Progress of a transfer: bytes done and total (0 when unknown).
+using progress_fn = std::function<void(uint64_t done, uint64_t total)>;
+
+class client {
+public:
+  // Connects to the first endpoint whose node agent answers and hosts a gateway.
+  static caf::expected<std::unique_ptr<client>> connect(client_options opts);
+
+  // A client with no gateway yet: only status_of works until connect_gateway().
+  static std::unique_ptr<client> create(client_options opts);
+  caf::error connect_gateway();
+  ~client();
+
+  caf::expected<file_info> stat(const std::string& path);
+  caf::expected<std::vector<file_info>> list(const std::string& path);
+  caf::expected<file_info> mkdir(const std::string& path, bool parents);
+  caf::error remove(const std::string& path, bool recursive);
+  caf::expected<file_info> move(const std::string& source, const std::string& destination);
+
+  // Uploads everything `in` yields to `remote` (replication 0: the
+  // cluster's default). The file appears atomically when the put succeeds;
+  // on failure nothing changes. `size_hint` (0 if unknown) feeds `progress`.
+  caf::expected<file_info> put(std::istream& in, const std::string& remote, uint32_t replication,
+                               uint64_t size_hint = 0, const progress_fn& progress = {});
+
+  // Downloads `remote` into `out`, verifying every chunk.
+  caf::expected<file_info> get(const std::string& remote, std::ostream& out,
+                               const progress_fn& progress = {});
+
+  // Status of the node this client is connected to, or of any other node.
+  caf::expected<node_status> status();
+  caf::expected<node_status> status_of(const host_port& endpoint);
+
+  const host_port& endpoint() const { return endpoint_; }
+
+private:
+  client(client_options opts);
+  request_context next_context();
+  caf::expected<node_agent_actor> agent_at(const host_port& endpoint);
+
+  client_options opts_;
+  std::unique_ptr<system_config> cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  std::unique_ptr<caf::scoped_actor> self_;
+  host_port endpoint_;
+  node_agent_actor agent_;
+  gateway_actor gateway_;
+  std::string client_id_;
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace dfs

@@ -1,0 +1,493 @@
+#include "actors/gateway/gateway.hpp"
+
+#include <random>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/meta/convert.hpp"
+#include "actors/meta/path.hpp"
+#include "actors/replica/chunk_store.hpp"
+#include "messages/meta.pb.h"
+#include "runtime/checksum.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/deadline.hpp"
+#include "runtime/logging.hpp"
+
+namespace dfs {
+
+namespace {
+
+// A file being written: chunks stored so far, not yet visible.
+struct upload {
+  std::string path;
+  uint32_t replication = 1;
+  std::map<uint64_t, chunk_ref> chunks;  // by index
+  int64_t last_active_ms = 0;
+};
+
+struct gateway_state {
+  gateway_config cfg;
+  gateway_deps deps;
+  std::map<uint64_t, upload> uploads;
+  uint64_t next_upload = 1;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::shared_ptr<spdlog::logger> log;
+  static inline const char* name = "gateway";
+
+  chunk_id new_chunk_id() {
+    static const char* hex = "0123456789abcdef";
+    std::string id(32, '0');
+    auto hi = rng(), lo = rng();
+    for (int i = 0; i < 16; ++i) {
+      id[static_cast<size_t>(i)] = hex[(hi >> (i * 4)) & 0xf];
+      id[static_cast<size_t>(16 + i)] = hex[(lo >> (i * 4)) & 0xf];
+    }
+    return chunk_id{std::move(id)};
+  }
+};
+
+using gateway_pointer = gateway_actor::stateful_pointer<gateway_state>;
+
+// A response promise that also records the request's metrics and logs failures.
+template <class T>
+class reply {
+public:
+  reply(gateway_pointer self, std::string op, const request_context& ctx)
+    : self_(self),
+      rp_(self->make_response_promise<T>()),
+      op_(std::move(op)),
+      trace_(ctx.trace_id),
+      start_(std::chrono::steady_clock::now()) {
+  }
+
+  void deliver(T value) {
+    finish(errc::ok);
+    rp_.deliver(std::move(value));
+  }
+
+  void fail(const caf::error& err) {
+    auto code = to_errc(err);
+    finish(code);
+    if (code == errc::internal || code == errc::io_error || code == errc::corrupt)
+      self_->state.log->warn("trace={} op={} error={}", trace_, op_, describe(err));
+    else
+      self_->state.log->debug("trace={} op={} error={}", trace_, op_, describe(err));
+    rp_.deliver(err);
+  }
+
+  void fail(errc code, std::string message) { fail(make_error(code, std::move(message))); }
+
+  caf::typed_response_promise<T>& promise() { return rp_; }
+
+private:
+  void finish(errc code) {
+    if (auto& m = self_->state.deps.metrics) {
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
+      m->request_done(op_, code, took.count());
+    }
+  }
+
+  gateway_pointer self_;
+  caf::typed_response_promise<T> rp_;
+  std::string op_;
+  uint64_t trace_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+template <class T>
+using reply_ptr = std::shared_ptr<reply<T>>;
+
+template <class T>
+reply_ptr<T> make_reply(gateway_pointer self, std::string op, const request_context& ctx) {
+  return std::make_shared<reply<T>>(self, std::move(op), ctx);
+}
+
+std::chrono::milliseconds budget(gateway_pointer self, const request_context& ctx) {
+  return time_left(ctx, self->state.cfg.request_timeout);
+}
+
+// Proposes a metadata command and delivers its outcome through `r`.
+template <class T, class OnOk>
+void propose(gateway_pointer self, const request_context& ctx, proto::MetaCommand cmd,
+             reply_ptr<T> r, OnOk on_ok) {
+  cmd.set_mtime_ms(now_ms());
+  cmd.set_client_id(ctx.client_id);
+  cmd.set_sequence(ctx.sequence);
+  self->request(self->state.deps.meta, budget(self, ctx), propose_atom::value, ctx,
+                cmd.SerializeAsString())
+    .then([r, on_ok](file_info& info) mutable { on_ok(r, info); },
+          [r](caf::error& err) { r->fail(err); });
+}
+
+// Validates a path argument; on failure, fails `r` and returns false.
+template <class T>
+bool checked_path(const std::string& raw, reply_ptr<T>& r, std::string& out) {
+  auto p = normalize_path(raw);
+  if (!p.ok()) {
+    r->fail(p.code, p.message);
+    return false;
+  }
+  out = std::move(p.path);
+  return true;
+}
+
+template <class T>
+bool admitted(const request_context& ctx, reply_ptr<T>& r) {
+  if (past_deadline(ctx)) {
+    r->fail(errc::timeout, "deadline passed before the gateway started the request");
+    return false;
+  }
+  return true;
+}
+
+// --- namespace operations ---------------------------------------------------
+
+void do_mkdir(gateway_pointer self, const request_context& ctx, const std::string& raw,
+              bool parents, reply_ptr<file_info> r) {
+  std::string path;
+  if (!admitted(ctx, r) || !checked_path(raw, r, path))
+    return;
+  proto::MetaCommand cmd;
+  cmd.mutable_mkdir()->set_path(path);
+  cmd.mutable_mkdir()->set_parents(parents);
+  propose(self, ctx, std::move(cmd), r, [](auto& r, file_info& info) { r->deliver(std::move(info)); });
+}
+
+void do_remove(gateway_pointer self, const request_context& ctx, const std::string& raw,
+               bool recursive, reply_ptr<ok_atom> r) {
+  std::string path;
+  if (!admitted(ctx, r) || !checked_path(raw, r, path))
+    return;
+  proto::MetaCommand cmd;
+  cmd.mutable_delete_()->set_path(path);
+  cmd.mutable_delete_()->set_recursive(recursive);
+  propose(self, ctx, std::move(cmd), r, [](auto& r, file_info&) { r->deliver(ok_atom::value); });
+}
+
+// mv SRC DST: when DST is an existing directory, SRC moves into it.
+void do_move(gateway_pointer self, const request_context& ctx, const std::string& raw_src,
+             const std::string& raw_dst, reply_ptr<file_info> r) {
+  std::string src, dst;
+  if (!admitted(ctx, r) || !checked_path(raw_src, r, src) || !checked_path(raw_dst, r, dst))
+    return;
+  auto rename = [self, ctx, src, r](const std::string& target) {
+    proto::MetaCommand cmd;
+    cmd.mutable_rename()->set_source(src);
+    cmd.mutable_rename()->set_destination(target);
+    propose(self, ctx, std::move(cmd), r,
+            [](auto& r, file_info& info) { r->deliver(std::move(info)); });
+  };
+  self->request(self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, dst)
+    .then(
+      [=](file_info& existing) {
+        if (existing.kind == entry_kind::directory && src != dst)
+          rename(join_path(dst, base_name(src)));
+        else
+          rename(dst);
+      },
+      [=](caf::error& err) {
+        if (to_errc(err) == errc::not_found)
+          rename(dst);
+        else
+          r->fail(err);
+      });
+}
+
+// --- writes -------------------------------------------------------------------
+
+void open_upload(gateway_pointer self, const std::string& path, uint32_t replication,
+                 reply_ptr<upload_ticket> r) {
+  auto& st = self->state;
+  if (st.uploads.size() >= st.cfg.max_uploads)
+    return r->fail(errc::overloaded, "too many open uploads; retry later");
+  auto id = st.next_upload++;
+  auto& up = st.uploads[id];
+  up.path = path;
+  up.replication = replication;
+  up.last_active_ms = now_ms();
+  if (st.deps.metrics)
+    st.deps.metrics->open_uploads(st.uploads.size());
+  r->deliver(upload_ticket{id, st.cfg.chunk_size});
+}
+
+void do_open(gateway_pointer self, const request_context& ctx, const std::string& raw,
+             uint32_t replication, reply_ptr<upload_ticket> r) {
+  std::string path;
+  if (!admitted(ctx, r) || !checked_path(raw, r, path))
+    return;
+  auto& st = self->state;
+  if (path == "/")
+    return r->fail(errc::is_a_directory, "/ is a directory");
+  if (replication == 0)
+    replication = st.cfg.default_replication;
+  if (replication > st.deps.replicas.size())
+    return r->fail(errc::unavailable, "replication " + std::to_string(replication) + " needs " +
+                                        std::to_string(replication) +
+                                        " storage nodes; this gateway reaches " +
+                                        std::to_string(st.deps.replicas.size()));
+  // Fail early on an impossible target instead of after the data is sent;
+  // the commit checks again, since the namespace may change meanwhile.
+  auto meta = st.deps.meta;
+  auto timeout = budget(self, ctx);
+  self->request(meta, timeout, stat_atom::value, ctx, path)
+    .then(
+      [=](file_info& existing) {
+        if (existing.kind == entry_kind::directory)
+          return r->fail(errc::is_a_directory, path + " is a directory");
+        open_upload(self, path, replication, r);
+      },
+      [=](caf::error& err) {
+        if (to_errc(err) != errc::not_found)
+          return r->fail(err);
+        self->request(meta, timeout, stat_atom::value, ctx, parent_path(path))
+          .then(
+            [=](file_info& parent) {
+              if (parent.kind != entry_kind::directory)
+                return r->fail(errc::not_a_directory, parent.path + " is not a directory");
+              open_upload(self, path, replication, r);
+            },
+            [=](caf::error& err) { r->fail(err); });
+      });
+}
+
+void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_id,
+              uint64_t index, byte_buffer data, reply_ptr<chunk_ref> r) {
+  if (!admitted(ctx, r))
+    return;
+  auto& st = self->state;
+  auto it = st.uploads.find(upload_id);
+  if (it == st.uploads.end())
+    return r->fail(errc::not_found, "upload " + std::to_string(upload_id) + " is unknown or expired");
+  if (data.empty())
+    return r->fail(errc::invalid_argument, "empty chunk");
+  if (data.size() > st.cfg.chunk_size)
+    return r->fail(errc::too_large, "chunk of " + std::to_string(data.size()) +
+                                      " bytes exceeds the chunk size " +
+                                      std::to_string(st.cfg.chunk_size));
+  if (index >= st.cfg.max_chunks_per_file)
+    return r->fail(errc::too_large, "chunk index " + std::to_string(index) + " is beyond the limit");
+  it->second.last_active_ms = now_ms();
+  if (st.deps.metrics)
+    st.deps.metrics->bytes_received(data.size());
+  auto ref = std::make_shared<chunk_ref>();
+  ref->id = st.new_chunk_id();
+  ref->length = data.size();
+  ref->checksum = chunk_checksum(data.data(), data.size());
+  // Until placement lands: the first `replication` storage nodes, all of
+  // which must store the chunk before the write is acknowledged.
+  std::vector<std::pair<node_id, replica_actor>> targets;
+  for (auto& [node, handle] : st.deps.replicas) {
+    if (targets.size() == it->second.replication)
+      break;
+    targets.emplace_back(node, handle);
+  }
+  auto pending = std::make_shared<size_t>(targets.size());
+  auto failed = std::make_shared<bool>(false);
+  for (auto& [node, handle] : targets) {
+    auto target = node;
+    self->request(handle, budget(self, ctx), store_atom::value, ctx, ref->id, data, ref->checksum)
+      .then(
+        [=](ok_atom) {
+          if (*failed)
+            return;
+          ref->replicas.push_back(target);
+          if (--*pending > 0)
+            return;
+          auto up = self->state.uploads.find(upload_id);
+          if (up == self->state.uploads.end())
+            return r->fail(errc::not_found, "upload " + std::to_string(upload_id) +
+                                              " ended while a chunk was being stored");
+          up->second.chunks[index] = *ref;
+          up->second.last_active_ms = now_ms();
+          r->deliver(*ref);
+        },
+        [=](caf::error& err) {
+          if (*failed)
+            return;
+          *failed = true;
+          r->fail(err);
+        });
+  }
+}
+
+void finish_upload(gateway_pointer self, uint64_t upload_id) {
+  auto& st = self->state;
+  st.uploads.erase(upload_id);
+  if (st.deps.metrics)
+    st.deps.metrics->open_uploads(st.uploads.size());
+}
+
+void do_commit(gateway_pointer self, const request_context& ctx, uint64_t upload_id,
+               uint64_t total_size, reply_ptr<file_info> r) {
+  if (!admitted(ctx, r))
+    return;
+  auto& st = self->state;
+  auto it = st.uploads.find(upload_id);
+  if (it == st.uploads.end())
+    return r->fail(errc::not_found, "upload " + std::to_string(upload_id) + " is unknown or expired");
+  auto& up = it->second;
+  proto::MetaCommand cmd;
+  auto create = cmd.mutable_create_file();
+  create->set_path(up.path);
+  create->set_size(total_size);
+  create->set_replication(up.replication);
+  uint64_t expected_index = 0, sum = 0;
+  for (auto& [index, ref] : up.chunks) {
+    if (index != expected_index++)
+      return r->fail(errc::invalid_argument, "chunk " + std::to_string(expected_index - 1) +
+                                               " of the upload was never written");
+    sum += ref.length;
+    *create->add_chunks() = to_proto(ref);
+  }
+  if (sum != total_size)
+    return r->fail(errc::invalid_argument, "the upload holds " + std::to_string(sum) +
+                                             " bytes, not " + std::to_string(total_size));
+  // Whatever the outcome, this upload is finished: a failed commit leaves
+  // its chunks unreferenced, for garbage collection.
+  finish_upload(self, upload_id);
+  propose(self, ctx, std::move(cmd), r, [](auto& r, file_info& info) {
+    r->deliver(std::move(info));
+  });
+}
+
+void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, size_t attempt,
+             caf::error last_error, reply_ptr<byte_buffer> r) {
+  auto& st = self->state;
+  if (attempt == 0 && !admitted(ctx, r))
+    return;
+  if (attempt == 0 && !valid_chunk_id(ref.id.value))
+    return r->fail(errc::invalid_argument, "invalid chunk id '" + ref.id.value + "'");
+  // The next replica this gateway can reach, in the record's order.
+  while (attempt < ref.replicas.size() && st.deps.replicas.count(ref.replicas[attempt]) == 0)
+    ++attempt;
+  if (attempt >= ref.replicas.size()) {
+    if (last_error)
+      return r->fail(last_error);
+    return r->fail(errc::unavailable, "no reachable replica holds chunk " + ref.id.value);
+  }
+  auto handle = st.deps.replicas.at(ref.replicas[attempt]);
+  self->request(handle, budget(self, ctx), fetch_atom::value, ctx, ref.id)
+    .then(
+      [=](byte_buffer& data) {
+        if (data.size() != ref.length || chunk_checksum(data.data(), data.size()) != ref.checksum) {
+          self->state.log->error("trace={} chunk={} node={} data does not match the file record",
+                                 ctx.trace_id, ref.id.value, ref.replicas[attempt].value);
+          return do_read(self, ctx, ref, attempt + 1,
+                         make_error(errc::corrupt, "chunk " + ref.id.value +
+                                                     " does not match its file record"),
+                         r);
+        }
+        if (self->state.deps.metrics)
+          self->state.deps.metrics->bytes_sent(data.size());
+        r->deliver(std::move(data));
+      },
+      [=](caf::error& err) { do_read(self, ctx, ref, attempt + 1, err, r); });
+}
+
+void expire_uploads(gateway_pointer self) {
+  auto& st = self->state;
+  auto cutoff = now_ms() - st.cfg.upload_timeout.count();
+  for (auto it = st.uploads.begin(); it != st.uploads.end();) {
+    if (it->second.last_active_ms < cutoff) {
+      st.log->info("upload={} path={} abandoned after {} ms idle", it->first, it->second.path,
+                   st.cfg.upload_timeout.count());
+      it = st.uploads.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (st.deps.metrics)
+    st.deps.metrics->open_uploads(st.uploads.size());
+}
+
+std::chrono::milliseconds expiry_period(const gateway_config& cfg) {
+  return std::clamp(cfg.upload_timeout / 4, std::chrono::milliseconds{100},
+                    std::chrono::milliseconds{10000});
+}
+
+gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, gateway_deps deps) {
+  self->state.cfg = std::move(cfg);
+  self->state.deps = std::move(deps);
+  self->state.log = logger_for("gateway");
+  self->delayed_send(self, expiry_period(self->state.cfg), tick_atom::value);
+  return {
+    [=](mkdir_atom, const request_context& ctx, const std::string& path, bool parents) {
+      auto r = make_reply<file_info>(self, "mkdir", ctx);
+      do_mkdir(self, ctx, path, parents, r);
+      return r->promise();
+    },
+    [=](stat_atom, const request_context& ctx, const std::string& raw) {
+      auto r = make_reply<file_info>(self, "stat", ctx);
+      std::string path;
+      if (admitted(ctx, r) && checked_path(raw, r, path))
+        self->request(self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
+          .then([r](file_info& info) { r->deliver(std::move(info)); },
+                [r](caf::error& err) { r->fail(err); });
+      return r->promise();
+    },
+    [=](list_atom, const request_context& ctx, const std::string& raw) {
+      auto r = make_reply<std::vector<file_info>>(self, "ls", ctx);
+      std::string path;
+      if (admitted(ctx, r) && checked_path(raw, r, path))
+        self->request(self->state.deps.meta, budget(self, ctx), list_atom::value, ctx, path)
+          .then([r](std::vector<file_info>& entries) { r->deliver(std::move(entries)); },
+                [r](caf::error& err) { r->fail(err); });
+      return r->promise();
+    },
+    [=](remove_atom, const request_context& ctx, const std::string& path, bool recursive) {
+      auto r = make_reply<ok_atom>(self, "rm", ctx);
+      do_remove(self, ctx, path, recursive, r);
+      return r->promise();
+    },
+    [=](move_atom, const request_context& ctx, const std::string& src, const std::string& dst) {
+      auto r = make_reply<file_info>(self, "mv", ctx);
+      do_move(self, ctx, src, dst, r);
+      return r->promise();
+    },
+    [=](open_atom, const request_context& ctx, const std::string& path, uint32_t replication) {
+      auto r = make_reply<upload_ticket>(self, "open", ctx);
+      do_open(self, ctx, path, replication, r);
+      return r->promise();
+    },
+    [=](write_atom, const request_context& ctx, uint64_t upload_id, uint64_t index,
+        byte_buffer& data) {
+      auto r = make_reply<chunk_ref>(self, "write", ctx);
+      do_write(self, ctx, upload_id, index, std::move(data), r);
+      return r->promise();
+    },
+    [=](commit_atom, const request_context& ctx, uint64_t upload_id, uint64_t size) {
+      auto r = make_reply<file_info>(self, "commit", ctx);
+      do_commit(self, ctx, upload_id, size, r);
+      return r->promise();
+    },
+    [=](abort_atom, const request_context& ctx, uint64_t upload_id) {
+      auto r = make_reply<ok_atom>(self, "abort", ctx);
+      if (self->state.uploads.count(upload_id) == 0)
+        r->fail(errc::not_found, "upload " + std::to_string(upload_id) + " is unknown or expired");
+      else {
+        finish_upload(self, upload_id);
+        r->deliver(ok_atom::value);
+      }
+      return r->promise();
+    },
+    [=](read_atom, const request_context& ctx, const chunk_ref& ref) {
+      auto r = make_reply<byte_buffer>(self, "read", ctx);
+      do_read(self, ctx, ref, 0, caf::error{}, r);
+      return r->promise();
+    },
+    [=](tick_atom) {
+      expire_uploads(self);
+      self->delayed_send(self, expiry_period(self->state.cfg), tick_atom::value);
+    },
+  };
+}
+
+}  // namespace
+
+gateway_actor spawn_gateway(caf::actor_system& sys, gateway_config cfg, gateway_deps deps) {
+  return sys.spawn(gateway, std::move(cfg), std::move(deps));
+}
+
+}  // namespace dfs

@@ -1,0 +1,37 @@
+// The gateway actor: the client API of the file service (mkdir, stat, ls,
+// rm, mv, and chunked put/get). It turns client calls into metadata
+// commands and chunk transfers; it holds no file data beyond the chunks in
+// flight, so memory stays bounded by the clients' windows, not file sizes.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/gateway/metrics.hpp"
+#include "messages/handles.hpp"
+
+namespace dfs {
+
+struct gateway_config {
+  node_id self;
+  uint64_t chunk_size = 4ull << 20;     // bytes; every chunk but a file's last has this size
+  uint32_t default_replication = 1;
+  std::chrono::milliseconds request_timeout{30000};  // cap on any internal request
+  std::chrono::milliseconds upload_timeout{300000};  // idle uploads are dropped after this
+  size_t max_uploads = 1024;                         // open uploads at once
+  uint64_t max_chunks_per_file = 1u << 22;
+};
+
+struct gateway_deps {
+  meta_actor meta;
+  std::map<node_id, replica_actor> replicas;  // storage nodes this gateway can reach
+  std::shared_ptr<gateway_metrics> metrics;   // may be null (tests)
+};
+
+gateway_actor spawn_gateway(caf::actor_system& sys, gateway_config cfg, gateway_deps deps);
+
+}  // namespace dfs

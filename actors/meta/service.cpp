@@ -1,0 +1,110 @@
+#include "actors/meta/service.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/meta/convert.hpp"
+#include "actors/meta/state_machine.hpp"
+#include "actors/meta/store.hpp"
+#include "runtime/deadline.hpp"
+#include "runtime/logging.hpp"
+
+namespace dfs {
+
+namespace {
+
+struct meta_state {
+  std::shared_ptr<state_machine> machine;
+  std::shared_ptr<meta_store> store;
+  std::shared_ptr<spdlog::logger> log;
+  static inline const char* name = "meta_service";
+};
+
+using meta_pointer = meta_actor::stateful_pointer<meta_state>;
+
+caf::result<file_info> apply_command(meta_pointer self, const request_context& ctx,
+                                     const std::string& encoded) {
+  auto& st = self->state;
+  if (past_deadline(ctx))
+    return make_error(errc::timeout, "deadline passed before the command was applied");
+  proto::MetaCommand cmd;
+  if (!cmd.ParseFromString(encoded))
+    return make_error(errc::invalid_argument, "malformed metadata command");
+  auto index = st.machine->applied_index() + 1;
+  auto out = st.machine->apply(index, cmd);
+  try {
+    st.store->persist(index, out.mutations);
+  } catch (const std::exception& ex) {
+    // Memory ran ahead of the disk: go back to what the disk holds.
+    st.log->error("trace={} index={} persist failed: {}", ctx.trace_id, index, ex.what());
+    auto fresh = std::make_shared<state_machine>();
+    auto why = st.store->load(*fresh);
+    if (!why.empty()) {
+      st.log->critical("cannot reload metadata after a failed write: {}", why);
+      self->quit(make_error(errc::io_error, why));
+    } else {
+      st.machine = std::move(fresh);
+    }
+    return make_error(errc::io_error, std::string{"metadata write failed: "} + ex.what());
+  }
+  st.log->debug("trace={} index={} op={} result={}", ctx.trace_id, index, cmd.op_case(),
+                to_string(out.code));
+  if (!out.ok())
+    return make_error(out.code, out.message);
+  return to_file_info(out.path, out.entry, true);
+}
+
+meta_actor::behavior_type meta_service(meta_pointer self, std::shared_ptr<state_machine> machine,
+                                       std::shared_ptr<meta_store> store) {
+  self->state.machine = std::move(machine);
+  self->state.store = std::move(store);
+  self->state.log = logger_for("meta");
+  self->state.log->info("metadata service up: applied_index={} inodes={}",
+                        self->state.machine->applied_index(), self->state.machine->inode_count());
+  return {
+    [=](propose_atom, const request_context& ctx, const std::string& encoded) {
+      return apply_command(self, ctx, encoded);
+    },
+    [=](stat_atom, const request_context& ctx, const std::string& path) -> caf::result<file_info> {
+      if (past_deadline(ctx))
+        return make_error(errc::timeout, "deadline passed");
+      auto found = self->state.machine->lookup(path);
+      if (!found.ok())
+        return make_error(found.code, found.message);
+      return to_file_info(found.path, *found.inode, true);
+    },
+    [=](list_atom, const request_context& ctx,
+        const std::string& path) -> caf::result<std::vector<file_info>> {
+      if (past_deadline(ctx))
+        return make_error(errc::timeout, "deadline passed");
+      std::vector<std::pair<std::string, proto::Inode>> entries;
+      std::string message;
+      auto code = self->state.machine->list(path, entries, message);
+      if (code != errc::ok)
+        return make_error(code, message);
+      std::vector<file_info> out;
+      out.reserve(entries.size());
+      for (auto& [child_path, inode] : entries)
+        out.push_back(to_file_info(child_path, inode, false));
+      return out;
+    },
+  };
+}
+
+}  // namespace
+
+caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::string& db_path) {
+  auto machine = std::make_shared<state_machine>();
+  std::shared_ptr<meta_store> store;
+  try {
+    store = std::make_shared<meta_store>(db_path);
+  } catch (const std::exception& ex) {
+    return make_error(errc::io_error, ex.what());
+  }
+  auto why = store->load(*machine);
+  if (!why.empty())
+    return make_error(errc::corrupt, db_path + ": " + why);
+  return sys.spawn<caf::detached>(meta_service, std::move(machine), std::move(store));
+}
+
+}  // namespace dfs

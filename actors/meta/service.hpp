@@ -1,0 +1,21 @@
+// The metadata service actor (single node until Raft lands): applies
+// MetaCommands to the state machine in order, persisting each to SQLite
+// before it replies, and answers stat/list from memory. It runs detached
+// (its own thread) because every apply blocks on an fsync.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "messages/handles.hpp"
+
+namespace dfs {
+
+// Opens the metadata database at `db_path` (verifying it) on the calling
+// thread, then spawns the service. A damaged database is an error here.
+caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::string& db_path);
+
+}  // namespace dfs

@@ -1,0 +1,375 @@
+#include "actors/meta/state_machine.hpp"
+
+#include <algorithm>
+
+#include "actors/meta/path.hpp"
+
+namespace dfs {
+
+namespace {
+
+proto::Inode make_root() {
+  proto::Inode root;
+  root.set_id(root_inode);
+  root.set_parent(0);
+  root.set_kind(proto::INODE_KIND_DIRECTORY);
+  root.set_mode(0755);
+  return root;
+}
+
+apply_outcome fail(errc code, std::string message) {
+  apply_outcome out;
+  out.code = code;
+  out.message = std::move(message);
+  return out;
+}
+
+bool is_dir(const proto::Inode& inode) {
+  return inode.kind() == proto::INODE_KIND_DIRECTORY;
+}
+
+}  // namespace
+
+state_machine::state_machine() {
+  inodes_.emplace(root_inode, make_root());
+}
+
+std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t applied_index) {
+  inodes_.clear();
+  children_.clear();
+  next_inode_ = root_inode + 1;
+  for (auto& inode : inodes) {
+    auto id = inode.id();
+    if (id == 0 || !inodes_.emplace(id, std::move(inode)).second)
+      return "duplicate or zero inode id " + std::to_string(id);
+    next_inode_ = std::max(next_inode_, id + 1);
+  }
+  if (inodes_.count(root_inode) == 0)
+    inodes_.emplace(root_inode, make_root());
+  for (auto& [id, inode] : inodes_)
+    if (id != root_inode && !children_.emplace(child_key{inode.parent(), inode.name()}, id).second)
+      return "two entries named '" + inode.name() + "' in directory " +
+             std::to_string(inode.parent());
+  applied_index_ = applied_index;
+  return check_invariants();
+}
+
+apply_outcome state_machine::apply(uint64_t index, const proto::MetaCommand& cmd) {
+  if (index <= applied_index_) {
+    apply_outcome out;
+    out.skipped = true;
+    return out;
+  }
+  applied_index_ = index;
+  switch (cmd.op_case()) {
+    case proto::MetaCommand::kMkdir:
+      return do_mkdir(cmd.mkdir(), cmd.mtime_ms());
+    case proto::MetaCommand::kCreateFile:
+      return do_create(cmd.create_file(), cmd.mtime_ms());
+    case proto::MetaCommand::kDelete:
+      return do_delete(cmd.delete_(), cmd.mtime_ms());
+    case proto::MetaCommand::kRename:
+      return do_rename(cmd.rename(), cmd.mtime_ms());
+    default:
+      return fail(errc::invalid_argument, "command without an operation");
+  }
+}
+
+errc state_machine::resolve(const std::string& canonical, uint64_t& id,
+                            std::string& message) const {
+  id = root_inode;
+  std::string walked;
+  for (auto& name : path_components(canonical)) {
+    if (!is_dir(inodes_.at(id))) {
+      message = (walked.empty() ? "/" : walked) + " is not a directory";
+      return errc::not_a_directory;
+    }
+    walked += "/" + name;
+    auto it = children_.find(child_key{id, name});
+    if (it == children_.end()) {
+      id = 0;
+      message = walked + " does not exist";
+      return errc::not_found;
+    }
+    id = it->second;
+  }
+  return errc::ok;
+}
+
+errc state_machine::resolve_parent(const std::string& canonical, uint64_t& parent,
+                                   std::string& message) const {
+  auto dir = parent_path(canonical);
+  auto code = resolve(dir, parent, message);
+  if (code != errc::ok)
+    return code;
+  if (!is_dir(inodes_.at(parent))) {
+    message = dir + " is not a directory";
+    return errc::not_a_directory;
+  }
+  return errc::ok;
+}
+
+void state_machine::put_inode(const proto::Inode& inode, apply_outcome& out) {
+  auto& slot = inodes_[inode.id()];
+  if (slot.id() != 0 && slot.parent() != 0)
+    children_.erase(child_key{slot.parent(), slot.name()});
+  slot = inode;
+  if (inode.id() != root_inode)
+    children_[child_key{inode.parent(), inode.name()}] = inode.id();
+  out.mutations.push_back({false, inode});
+}
+
+void state_machine::erase_inode(uint64_t id, apply_outcome& out) {
+  auto it = inodes_.find(id);
+  children_.erase(child_key{it->second.parent(), it->second.name()});
+  inode_mutation m;
+  m.erased = true;
+  m.inode.set_id(id);
+  out.mutations.push_back(std::move(m));
+  inodes_.erase(it);
+}
+
+void state_machine::touch_dir(uint64_t id, int64_t mtime_ms, apply_outcome& out) {
+  auto inode = inodes_.at(id);
+  inode.set_mtime_ms(mtime_ms);
+  put_inode(inode, out);
+}
+
+apply_outcome state_machine::do_mkdir(const proto::Mkdir& op, int64_t mtime_ms) {
+  auto p = normalize_path(op.path());
+  if (!p.ok())
+    return fail(p.code, p.message);
+  apply_outcome out;
+  uint64_t id = root_inode;
+  std::string walked;
+  auto names = path_components(p.path);
+  if (names.empty())
+    return op.parents() ? (out.path = "/", out.entry = inodes_.at(root_inode), out)
+                        : fail(errc::already_exists, "/ already exists");
+  for (size_t i = 0; i < names.size(); ++i) {
+    walked += "/" + names[i];
+    bool last = i + 1 == names.size();
+    auto it = children_.find(child_key{id, names[i]});
+    if (it != children_.end()) {
+      auto& existing = inodes_.at(it->second);
+      if (!is_dir(existing))
+        return fail(errc::not_a_directory, walked + " is a file");
+      if (last && !op.parents())
+        return fail(errc::already_exists, walked + " already exists");
+      id = it->second;
+      continue;
+    }
+    if (!last && !op.parents())
+      return fail(errc::not_found, walked + " does not exist");
+    proto::Inode dir;
+    dir.set_id(next_inode_++);
+    dir.set_parent(id);
+    dir.set_name(names[i]);
+    dir.set_kind(proto::INODE_KIND_DIRECTORY);
+    dir.set_mode(0755);
+    dir.set_mtime_ms(mtime_ms);
+    touch_dir(id, mtime_ms, out);
+    put_inode(dir, out);
+    id = dir.id();
+  }
+  out.path = p.path;
+  out.entry = inodes_.at(id);
+  return out;
+}
+
+apply_outcome state_machine::do_create(const proto::CreateFile& op, int64_t mtime_ms) {
+  auto p = normalize_path(op.path());
+  if (!p.ok())
+    return fail(p.code, p.message);
+  if (p.path == "/")
+    return fail(errc::is_a_directory, "/ is a directory");
+  uint64_t total = 0;
+  for (auto& chunk : op.chunks()) {
+    if (chunk.id().empty() || chunk.length() == 0)
+      return fail(errc::invalid_argument, "chunk without an id or with zero length");
+    total += chunk.length();
+  }
+  if (total != op.size())
+    return fail(errc::invalid_argument, "chunk lengths add up to " + std::to_string(total) +
+                                          " bytes, not the file size " + std::to_string(op.size()));
+  if (op.replication() == 0)
+    return fail(errc::invalid_argument, "replication must be at least 1");
+  uint64_t parent = 0;
+  std::string message;
+  if (auto code = resolve_parent(p.path, parent, message); code != errc::ok)
+    return fail(code, message);
+  apply_outcome out;
+  proto::Inode file;
+  auto it = children_.find(child_key{parent, base_name(p.path)});
+  if (it != children_.end()) {
+    file = inodes_.at(it->second);
+    if (is_dir(file))
+      return fail(errc::is_a_directory, p.path + " is a directory");
+    file.set_version(file.version() + 1);
+  } else {
+    file.set_id(next_inode_++);
+    file.set_parent(parent);
+    file.set_name(base_name(p.path));
+    file.set_kind(proto::INODE_KIND_FILE);
+    file.set_version(1);
+    touch_dir(parent, mtime_ms, out);
+  }
+  file.set_mode(op.mode() ? op.mode() : 0644);
+  file.set_mtime_ms(mtime_ms);
+  file.set_size(op.size());
+  file.set_replication(op.replication());
+  *file.mutable_chunks() = op.chunks();
+  put_inode(file, out);
+  out.path = p.path;
+  out.entry = file;
+  return out;
+}
+
+apply_outcome state_machine::do_delete(const proto::Delete& op, int64_t mtime_ms) {
+  auto p = normalize_path(op.path());
+  if (!p.ok())
+    return fail(p.code, p.message);
+  if (p.path == "/")
+    return fail(errc::invalid_argument, "the root directory cannot be removed");
+  uint64_t id = 0;
+  std::string message;
+  if (auto code = resolve(p.path, id, message); code != errc::ok)
+    return fail(code, message);
+  // Collect the subtree, children before parents.
+  std::vector<uint64_t> order{id};
+  for (size_t i = 0; i < order.size(); ++i)
+    for (auto it = children_.lower_bound(child_key{order[i], {}});
+         it != children_.end() && it->first.first == order[i]; ++it)
+      order.push_back(it->second);
+  if (order.size() > 1 && !op.recursive())
+    return fail(errc::not_empty, p.path + " is a directory that is not empty");
+  apply_outcome out;
+  auto parent = inodes_.at(id).parent();
+  for (auto it = order.rbegin(); it != order.rend(); ++it)
+    erase_inode(*it, out);
+  touch_dir(parent, mtime_ms, out);
+  out.path = p.path;
+  return out;
+}
+
+apply_outcome state_machine::do_rename(const proto::Rename& op, int64_t mtime_ms) {
+  auto src = normalize_path(op.source());
+  if (!src.ok())
+    return fail(src.code, src.message);
+  auto dst = normalize_path(op.destination());
+  if (!dst.ok())
+    return fail(dst.code, dst.message);
+  if (src.path == "/" || dst.path == "/")
+    return fail(errc::invalid_argument, "the root directory cannot be moved or replaced");
+  uint64_t id = 0;
+  std::string message;
+  if (auto code = resolve(src.path, id, message); code != errc::ok)
+    return fail(code, message);
+  if (src.path == dst.path) {
+    apply_outcome out;
+    out.path = src.path;
+    out.entry = inodes_.at(id);
+    return out;
+  }
+  if (is_dir(inodes_.at(id)) && is_within(dst.path, src.path))
+    return fail(errc::invalid_argument, "cannot move " + src.path + " into itself");
+  uint64_t new_parent = 0;
+  if (auto code = resolve_parent(dst.path, new_parent, message); code != errc::ok)
+    return fail(code, message);
+  if (children_.count(child_key{new_parent, base_name(dst.path)}))
+    return fail(errc::already_exists, dst.path + " already exists");
+  apply_outcome out;
+  auto inode = inodes_.at(id);
+  auto old_parent = inode.parent();
+  inode.set_parent(new_parent);
+  inode.set_name(base_name(dst.path));
+  put_inode(inode, out);
+  touch_dir(old_parent, mtime_ms, out);
+  if (new_parent != old_parent)
+    touch_dir(new_parent, mtime_ms, out);
+  out.path = dst.path;
+  out.entry = inodes_.at(id);
+  return out;
+}
+
+lookup_result state_machine::lookup(const std::string& raw_path) const {
+  lookup_result out;
+  auto p = normalize_path(raw_path);
+  if (!p.ok()) {
+    out.code = p.code;
+    out.message = p.message;
+    return out;
+  }
+  uint64_t id = 0;
+  out.code = resolve(p.path, id, out.message);
+  if (out.code == errc::ok) {
+    out.path = p.path;
+    out.inode = &inodes_.at(id);
+  }
+  return out;
+}
+
+errc state_machine::list(const std::string& raw_path,
+                         std::vector<std::pair<std::string, proto::Inode>>& out,
+                         std::string& message) const {
+  auto found = lookup(raw_path);
+  if (!found.ok()) {
+    message = found.message;
+    return found.code;
+  }
+  out.clear();
+  if (!is_dir(*found.inode)) {
+    out.emplace_back(found.path, *found.inode);
+    return errc::ok;
+  }
+  auto id = found.inode->id();
+  for (auto it = children_.lower_bound(child_key{id, {}});
+       it != children_.end() && it->first.first == id; ++it)
+    out.emplace_back(join_path(found.path, it->first.second), inodes_.at(it->second));
+  return errc::ok;
+}
+
+std::string state_machine::check_invariants() const {
+  auto root = inodes_.find(root_inode);
+  if (root == inodes_.end() || !is_dir(root->second) || root->second.parent() != 0)
+    return "root inode missing or not a directory";
+  if (children_.size() + 1 != inodes_.size())
+    return "child index has " + std::to_string(children_.size()) + " entries for " +
+           std::to_string(inodes_.size()) + " inodes";
+  for (auto& [key, id] : children_) {
+    auto it = inodes_.find(id);
+    if (it == inodes_.end())
+      return "child index names missing inode " + std::to_string(id);
+    auto& inode = it->second;
+    if (inode.parent() != key.first || inode.name() != key.second)
+      return "child index disagrees with inode " + std::to_string(id);
+    auto parent = inodes_.find(inode.parent());
+    if (parent == inodes_.end() || !is_dir(parent->second))
+      return "inode " + std::to_string(id) + " has no parent directory";
+    if (inode.name().empty() || inode.name() == "." || inode.name() == ".." ||
+        inode.name().find('/') != std::string::npos)
+      return "inode " + std::to_string(id) + " has an invalid name";
+    if (id >= next_inode_)
+      return "inode " + std::to_string(id) + " is not below the next inode id";
+    if (!is_dir(inode)) {
+      uint64_t total = 0;
+      for (auto& c : inode.chunks())
+        total += c.length();
+      if (total != inode.size() || inode.version() == 0)
+        return "file inode " + std::to_string(id) + " has inconsistent size or version";
+    }
+  }
+  // Every inode reaches the root (no cycles): walk up at most depth+1 steps.
+  for (auto& [id, inode] : inodes_) {
+    auto cur = id;
+    size_t steps = 0;
+    while (cur != root_inode) {
+      cur = inodes_.at(cur).parent();
+      if (++steps > inodes_.size())
+        return "inode " + std::to_string(id) + " does not reach the root";
+    }
+  }
+  return {};
+}
+
+}  // namespace dfs

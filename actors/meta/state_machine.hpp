@@ -1,0 +1,98 @@
+// The metadata state machine: the namespace of directories and files,
+// changed only by MetaCommands applied strictly in index order. Pure: no
+// CAF, no clock, no I/O. apply() is deterministic (everything it needs is in
+// the command, including the time stamp), so replicas that apply the same
+// commands hold the same namespace; Raft replicates exactly these commands.
+//
+// apply() returns the mutations it made, so the caller can persist them in
+// the same transaction as the applied index. A command whose index is not
+// above the applied index is skipped (idempotent by index).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "messages/errc.hpp"
+#include "messages/meta.pb.h"
+
+namespace dfs {
+
+constexpr uint64_t root_inode = 1;
+
+// One change to persist: the inode was created or updated (`erased` false),
+// or removed (`erased` true, only `inode.id()` meaningful).
+struct inode_mutation {
+  bool erased = false;
+  proto::Inode inode;
+};
+
+struct apply_outcome {
+  errc code = errc::ok;
+  std::string message;
+  bool skipped = false;        // index already applied; nothing changed
+  std::string path;            // canonical path of the entry the command produced
+  proto::Inode entry;          // that entry (after the command); empty for deletes
+  std::vector<inode_mutation> mutations;
+  bool ok() const { return code == errc::ok; }
+};
+
+struct lookup_result {
+  errc code = errc::ok;
+  std::string message;
+  std::string path;
+  const proto::Inode* inode = nullptr;  // valid until the next apply
+  bool ok() const { return code == errc::ok; }
+};
+
+class state_machine {
+public:
+  state_machine();
+
+  // Replaces the whole state with persisted inodes (the root included)
+  // and the index they reflect. Returns an empty string, or what is wrong.
+  std::string restore(std::vector<proto::Inode> inodes, uint64_t applied_index);
+
+  apply_outcome apply(uint64_t index, const proto::MetaCommand& cmd);
+
+  // Resolves a (raw, not yet canonical) path.
+  lookup_result lookup(const std::string& raw_path) const;
+
+  // Children of a directory sorted by name, or the file itself.
+  errc list(const std::string& raw_path, std::vector<std::pair<std::string, proto::Inode>>& out,
+            std::string& message) const;
+
+  uint64_t applied_index() const { return applied_index_; }
+  size_t inode_count() const { return inodes_.size(); }
+
+  // Every structural invariant; returns an empty string when all hold.
+  std::string check_invariants() const;
+
+private:
+  using child_key = std::pair<uint64_t, std::string>;
+
+  apply_outcome do_mkdir(const proto::Mkdir& op, int64_t mtime_ms);
+  apply_outcome do_create(const proto::CreateFile& op, int64_t mtime_ms);
+  apply_outcome do_delete(const proto::Delete& op, int64_t mtime_ms);
+  apply_outcome do_rename(const proto::Rename& op, int64_t mtime_ms);
+
+  // Resolves a canonical path to an inode id (0 when missing); on the way,
+  // a file in a directory position is reported as not_a_directory.
+  errc resolve(const std::string& canonical, uint64_t& id, std::string& message) const;
+  // Resolves the parent directory of a canonical path.
+  errc resolve_parent(const std::string& canonical, uint64_t& parent, std::string& message) const;
+
+  void put_inode(const proto::Inode& inode, apply_outcome& out);
+  void erase_inode(uint64_t id, apply_outcome& out);
+  void touch_dir(uint64_t id, int64_t mtime_ms, apply_outcome& out);
+
+  std::unordered_map<uint64_t, proto::Inode> inodes_;
+  std::map<child_key, uint64_t> children_;  // (parent, name) -> inode id
+  uint64_t next_inode_ = root_inode + 1;
+  uint64_t applied_index_ = 0;
+};
+
+}  // namespace dfs

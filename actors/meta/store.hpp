@@ -1,0 +1,34 @@
+// Durable home of the metadata state machine: inodes and the applied index
+// in SQLite (WAL, synchronous=FULL). Each applied command's mutations and
+// its index are written in one transaction, so a crash leaves either all of
+// a command or none of it. Blocking: use from a detached actor only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/meta/state_machine.hpp"
+#include "runtime/sqlite.hpp"
+
+namespace dfs {
+
+class meta_store {
+public:
+  // Opens or creates the database; throws sqlite::sqlite_error.
+  explicit meta_store(const std::string& db_path);
+
+  // Verifies the database (PRAGMA quick_check, every record decodes) and
+  // restores `sm` from it. Returns an empty string or what is wrong; a
+  // damaged database is reported, never repaired silently.
+  std::string load(state_machine& sm);
+
+  // Persists one applied command. Throws sqlite::sqlite_error.
+  void persist(uint64_t index, const std::vector<inode_mutation>& mutations);
+
+private:
+  sqlite::database db_;
+};
+
+}  // namespace dfs

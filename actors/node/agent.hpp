@@ -1,0 +1,17 @@
+// The node agent: the one actor a node publishes on its port. Peers and
+// clients ask it for typed handles of the node's other actors and for the
+// node's status.
+#pragma once
+
+#include <caf/actor_system.hpp>
+
+#include "messages/handles.hpp"
+
+namespace dfs {
+
+// `status` holds the static part (id, roles, endpoints); the agent fills in
+// uptime, state and storage figures on each request.
+node_agent_actor spawn_node_agent(caf::actor_system& sys, node_handles handles,
+                                  node_status status);
+
+}  // namespace dfs

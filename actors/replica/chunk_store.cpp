@@ -1,0 +1,152 @@
+#include "actors/replica/chunk_store.hpp"
+
+#include <cstring>
+
+#include "messages/chunk.pb.h"
+#include "runtime/checksum.hpp"
+
+namespace dfs {
+
+namespace {
+
+constexpr char chunk_magic[8] = {'D', 'F', 'S', 'C', 'H', 'N', 'K', '1'};
+constexpr size_t prefix_bytes = sizeof(chunk_magic) + 4;  // magic + header length (LE)
+constexpr const char* chunk_suffix = ".chunk";
+
+const char hex_digits[] = "0123456789abcdef";
+
+}  // namespace
+
+bool valid_chunk_id(const std::string& id) {
+  if (id.size() != 32)
+    return false;
+  for (char c : id)
+    if (!std::strchr(hex_digits, c) || c == '\0')
+      return false;
+  return true;
+}
+
+chunk_store::chunk_store(disk& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+
+std::string chunk_store::file_of(const std::string& id) const {
+  return dir_ + "/" + id.substr(0, 2) + "/" + id + chunk_suffix;
+}
+
+disk_status chunk_store::open() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  index_.clear();
+  lengths_.clear();
+  bytes_used_ = 0;
+  for (char a : std::string{hex_digits})
+    for (char b : std::string{hex_digits}) {
+      auto sub = dir_ + "/" + a + b;
+      if (auto st = fs_.make_dirs(sub); !st.ok())
+        return st;
+      for (auto& name : fs_.list_files(sub)) {
+        auto suffix = std::strlen(chunk_suffix);
+        if (name.size() != 32 + suffix || name.compare(32, suffix, chunk_suffix) != 0)
+          continue;  // a leftover temp file or a stranger: not a chunk
+        // The header is verified on every read; the index only needs sizes.
+        byte_buffer raw;
+        auto id = name.substr(0, 32);
+        if (!fs_.read_prefix(sub + "/" + name, 4096, raw).ok() || raw.size() < prefix_bytes)
+          continue;
+        uint32_t header_len = 0;
+        std::memcpy(&header_len, raw.data() + sizeof(chunk_magic), 4);
+        proto::ChunkHeader header;
+        if (raw.size() < prefix_bytes + header_len ||
+            !header.ParseFromArray(raw.data() + prefix_bytes, static_cast<int>(header_len)))
+          continue;
+        index_[id] = header.checksum();
+        lengths_[id] = header.length();
+        bytes_used_ += header.length();
+      }
+    }
+  return {};
+}
+
+disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
+                             int64_t created_ms) {
+  if (!valid_chunk_id(id.value))
+    return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
+  if (chunk_checksum(data.data(), data.size()) != checksum)
+    return {errc::corrupt, "chunk " + id.value + " does not match its checksum"};
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto it = index_.find(id.value);
+    if (it != index_.end())
+      return it->second == checksum
+               ? disk_status{}
+               : disk_status{errc::already_exists, "chunk " + id.value + " exists with other content"};
+  }
+  proto::ChunkHeader header;
+  header.set_id(id.value);
+  header.set_length(data.size());
+  header.set_checksum(checksum);
+  header.set_created_ms(created_ms);
+  auto encoded = header.SerializeAsString();
+  auto header_len = static_cast<uint32_t>(encoded.size());
+  byte_buffer file(prefix_bytes + encoded.size() + data.size());
+  std::memcpy(file.data(), chunk_magic, sizeof(chunk_magic));
+  std::memcpy(file.data() + sizeof(chunk_magic), &header_len, 4);
+  std::memcpy(file.data() + prefix_bytes, encoded.data(), encoded.size());
+  if (!data.empty())
+    std::memcpy(file.data() + prefix_bytes + encoded.size(), data.data(), data.size());
+  if (auto st = fs_.write_file(file_of(id.value), file); !st.ok())
+    return st;
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (index_.emplace(id.value, checksum).second) {
+    lengths_[id.value] = data.size();
+    bytes_used_ += data.size();
+  }
+  return {};
+}
+
+disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
+  if (!valid_chunk_id(id.value))
+    return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
+  byte_buffer raw;
+  if (auto st = fs_.read_file(file_of(id.value), raw); !st.ok()) {
+    if (st.code == errc::not_found)
+      st.message = "chunk " + id.value + " is not stored here";
+    return st;
+  }
+  auto corrupt = [&](const char* why) {
+    return disk_status{errc::corrupt, "chunk " + id.value + ": " + why};
+  };
+  if (raw.size() < prefix_bytes || std::memcmp(raw.data(), chunk_magic, sizeof(chunk_magic)) != 0)
+    return corrupt("bad magic number");
+  uint32_t header_len = 0;
+  std::memcpy(&header_len, raw.data() + sizeof(chunk_magic), 4);
+  proto::ChunkHeader header;
+  if (raw.size() < prefix_bytes + header_len ||
+      !header.ParseFromArray(raw.data() + prefix_bytes, static_cast<int>(header_len)))
+    return corrupt("unreadable header");
+  auto data_offset = prefix_bytes + header_len;
+  if (header.id() != id.value || raw.size() - data_offset != header.length())
+    return corrupt("header does not match the file");
+  if (chunk_checksum(raw.data() + data_offset, header.length()) != header.checksum())
+    return corrupt("checksum mismatch");
+  raw.erase(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(data_offset));
+  out = std::move(raw);
+  return {};
+}
+
+disk_status chunk_store::remove(const chunk_id& id) {
+  if (!valid_chunk_id(id.value))
+    return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
+  auto st = fs_.remove_file(file_of(id.value));
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (index_.erase(id.value)) {
+    bytes_used_ -= lengths_[id.value];
+    lengths_.erase(id.value);
+  }
+  return st;
+}
+
+replica_stats chunk_store::stats() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return replica_stats{index_.size(), bytes_used_, fs_.free_bytes(dir_)};
+}
+
+}  // namespace dfs

@@ -1,0 +1,52 @@
+// Immutable, checksummed chunks on a replica's disk. Each chunk is one file
+// <dir>/<first two hex digits>/<id>.chunk holding a magic number, a
+// protobuf ChunkHeader (id, length, XXH3-64 checksum) and the data. Every
+// read verifies length and checksum; a mismatch is errc::corrupt, never data.
+// Thread-safe; calls block on the disk, so run them off the CAF scheduler.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "messages/types.hpp"
+#include "runtime/disk.hpp"
+
+namespace dfs {
+
+// True for 32 lowercase hex digits: the only ids that name a chunk file.
+bool valid_chunk_id(const std::string& id);
+
+class chunk_store {
+public:
+  chunk_store(disk& fs, std::string dir);
+
+  // Creates the directories and indexes the chunks already on disk.
+  disk_status open();
+
+  // Stores a chunk durably after checking `data` against `checksum`.
+  // Storing an id again with the same content succeeds (retries are safe);
+  // with other content it is errc::already_exists.
+  disk_status put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
+                  int64_t created_ms);
+
+  // Reads and verifies a chunk.
+  disk_status get(const chunk_id& id, byte_buffer& out);
+
+  disk_status remove(const chunk_id& id);
+
+  replica_stats stats();
+
+private:
+  std::string file_of(const std::string& id) const;
+
+  disk& fs_;
+  std::string dir_;
+  std::mutex mtx_;
+  std::unordered_map<std::string, uint64_t> index_;  // id -> checksum of stored chunks
+  uint64_t bytes_used_ = 0;                          // data bytes of indexed chunks
+  std::unordered_map<std::string, uint64_t> lengths_;
+};
+
+}  // namespace dfs

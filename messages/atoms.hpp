@@ -1,0 +1,35 @@
+// Every CAF atom used in dfs messages (at most 10 characters each).
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace dfs {
+
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using get_atom = caf::atom_constant<caf::atom("get")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+
+// namespace (gateway and metadata service)
+using mkdir_atom = caf::atom_constant<caf::atom("mkdir")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using stat_atom = caf::atom_constant<caf::atom("stat")>;
+using remove_atom = caf::atom_constant<caf::atom("remove")>;
+using move_atom = caf::atom_constant<caf::atom("move")>;
+using propose_atom = caf::atom_constant<caf::atom("propose")>;
+
+// file data (gateway)
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
+
+// chunks (replica manager)
+using store_atom = caf::atom_constant<caf::atom("store")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+
+// node agent
+using handles_atom = caf::atom_constant<caf::atom("handles")>;
+
+}  // namespace dfs

@@ -1,0 +1,77 @@
+// Typed actor handles: the complete interface of every actor kind. A remote
+// handle obtained through the middleman must match these exactly.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/types.hpp"
+
+namespace dfs {
+
+// Metadata service: applies MetaCommands (protobuf-encoded, see meta.proto)
+// in order and answers namespace queries. Raft replicates exactly these
+// commands once it lands.
+using meta_actor = caf::typed_actor<
+  // propose(ctx, encoded MetaCommand) -> the entry the command created or
+  // changed (empty path for deletions)
+  caf::replies_to<propose_atom, request_context, std::string>::with<file_info>,
+  // stat(ctx, path) -> entry with its chunk list
+  caf::replies_to<stat_atom, request_context, std::string>::with<file_info>,
+  // list(ctx, path) -> children of a directory, or the file itself
+  caf::replies_to<list_atom, request_context, std::string>::with<std::vector<file_info>>>;
+
+// Replica manager: durable, checksummed, immutable chunks on local disk.
+using replica_actor = caf::typed_actor<
+  // store(ctx, id, bytes, checksum): durable on disk before the reply
+  caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t>::with<ok_atom>,
+  // fetch(ctx, id) -> bytes, verified against the stored checksum
+  caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
+  caf::replies_to<status_atom>::with<replica_stats>>;
+
+// Gateway: the client API of the file service.
+using gateway_actor = caf::typed_actor<
+  // mkdir(ctx, path, parents)
+  caf::replies_to<mkdir_atom, request_context, std::string, bool>::with<file_info>,
+  caf::replies_to<stat_atom, request_context, std::string>::with<file_info>,
+  caf::replies_to<list_atom, request_context, std::string>::with<std::vector<file_info>>,
+  // remove(ctx, path, recursive)
+  caf::replies_to<remove_atom, request_context, std::string, bool>::with<ok_atom>,
+  // move(ctx, source, destination)
+  caf::replies_to<move_atom, request_context, std::string, std::string>::with<file_info>,
+  // open(ctx, path, replication; 0 = the node's default) -> upload ticket
+  caf::replies_to<open_atom, request_context, std::string, uint32_t>::with<upload_ticket>,
+  // write(ctx, upload, chunk index, bytes) -> where the chunk was stored
+  caf::replies_to<write_atom, request_context, uint64_t, uint64_t, byte_buffer>::with<chunk_ref>,
+  // commit(ctx, upload, total size) -> the new file version, visible now
+  caf::replies_to<commit_atom, request_context, uint64_t, uint64_t>::with<file_info>,
+  caf::replies_to<abort_atom, request_context, uint64_t>::with<ok_atom>,
+  // read(ctx, chunk) -> the chunk's bytes, verified
+  caf::replies_to<read_atom, request_context, chunk_ref>::with<byte_buffer>,
+  // internal timer: expires idle uploads
+  caf::reacts_to<tick_atom>>;
+
+// The handles a node agent hands out; a role the node does not host is an
+// invalid (null) handle.
+struct node_handles {
+  node_id id;
+  gateway_actor gateway;
+  meta_actor meta;
+  replica_actor replica;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_handles& x) {
+  return f(caf::meta::type_name("node_handles"), x.id, x.gateway, x.meta, x.replica);
+}
+
+// Node agent: the one actor published on a node's port.
+using node_agent_actor = caf::typed_actor<
+  caf::replies_to<handles_atom>::with<node_handles>,
+  caf::replies_to<status_atom>::with<node_status>>;
+
+}  // namespace dfs

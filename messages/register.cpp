@@ -1,0 +1,35 @@
+#include "messages/register.hpp"
+
+#include "messages/errc.hpp"
+#include "messages/handles.hpp"
+
+namespace dfs {
+
+void register_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<node_id>("dfs::node_id");
+  cfg.add_message_type<chunk_id>("dfs::chunk_id");
+  cfg.add_message_type<request_context>("dfs::request_context");
+  cfg.add_message_type<chunk_ref>("dfs::chunk_ref");
+  cfg.add_message_type<file_info>("dfs::file_info");
+  cfg.add_message_type<upload_ticket>("dfs::upload_ticket");
+  cfg.add_message_type<node_status>("dfs::node_status");
+  cfg.add_message_type<replica_stats>("dfs::replica_stats");
+  cfg.add_message_type<node_handles>("dfs::node_handles");
+  cfg.add_message_type<meta_actor>("dfs::meta_actor");
+  cfg.add_message_type<replica_actor>("dfs::replica_actor");
+  cfg.add_message_type<gateway_actor>("dfs::gateway_actor");
+  cfg.add_message_type<node_agent_actor>("dfs::node_agent_actor");
+  cfg.add_error_category(errc_category,
+                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string out = "dfs: ";
+                           out += to_string(static_cast<errc>(code));
+                           if (ctx.match_elements<std::string>()) {
+                             out += " (";
+                             out += ctx.get_as<std::string>(0);
+                             out += ")";
+                           }
+                           return out;
+                         });
+}
+
+}  // namespace dfs

@@ -1,0 +1,138 @@
+// The typed message structs that actors of dfs exchange, each with the
+// `inspect` overload CAF uses to serialize it across the middleman. Every
+// struct here is registered in register.cpp under its own name.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+namespace dfs {
+
+// Raw bytes of a chunk. CAF serializes std::vector<char> as one raw block.
+using byte_buffer = std::vector<char>;
+
+// A node's identity in the cluster ("n1"). A distinct type, never a bare string.
+struct node_id {
+  std::string value;
+  friend bool operator==(const node_id& a, const node_id& b) { return a.value == b.value; }
+  friend bool operator!=(const node_id& a, const node_id& b) { return !(a == b); }
+  friend bool operator<(const node_id& a, const node_id& b) { return a.value < b.value; }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_id& x) {
+  return f(caf::meta::type_name("node_id"), x.value);
+}
+
+// A chunk's identity: 32 lowercase hex digits, unique cluster-wide.
+struct chunk_id {
+  std::string value;
+  friend bool operator==(const chunk_id& a, const chunk_id& b) { return a.value == b.value; }
+  friend bool operator!=(const chunk_id& a, const chunk_id& b) { return !(a == b); }
+  friend bool operator<(const chunk_id& a, const chunk_id& b) { return a.value < b.value; }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chunk_id& x) {
+  return f(caf::meta::type_name("chunk_id"), x.value);
+}
+
+// Travels with every client request, unchanged through every actor. Actors
+// log trace_id and refuse work whose deadline has passed. (client_id,
+// sequence) identify a request for exactly-once retries; identity is the
+// caller's authenticated name once auth exists.
+struct request_context {
+  uint64_t trace_id = 0;
+  int64_t deadline_ms = 0;  // wall-clock milliseconds since the Unix epoch
+  std::string client_id;
+  uint64_t sequence = 0;
+  std::string identity;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, request_context& x) {
+  return f(caf::meta::type_name("request_context"), x.trace_id, x.deadline_ms,
+           x.client_id, x.sequence, x.identity);
+}
+
+// One chunk of a file: where it is and how to verify it.
+struct chunk_ref {
+  chunk_id id;
+  uint64_t length = 0;    // bytes
+  uint64_t checksum = 0;  // XXH3-64 of the chunk's bytes
+  std::vector<node_id> replicas;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chunk_ref& x) {
+  return f(caf::meta::type_name("chunk_ref"), x.id, x.length, x.checksum, x.replicas);
+}
+
+enum class entry_kind : uint8_t { file = 1, directory = 2 };
+
+// What stat and ls report about a namespace entry. `chunks` is filled by
+// stat of a file and left empty by ls.
+struct file_info {
+  std::string path;
+  entry_kind kind = entry_kind::file;
+  uint64_t size = 0;  // bytes; 0 for directories
+  uint32_t mode = 0;
+  int64_t mtime_ms = 0;
+  uint64_t version = 0;  // 1 on creation, +1 per overwrite
+  uint32_t replication = 0;
+  std::vector<chunk_ref> chunks;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, file_info& x) {
+  return f(caf::meta::type_name("file_info"), x.path, x.kind, x.size, x.mode, x.mtime_ms,
+           x.version, x.replication, x.chunks);
+}
+
+// The gateway's answer to opening a write: which upload, and the chunk size
+// every chunk but the last must have.
+struct upload_ticket {
+  uint64_t upload_id = 0;
+  uint64_t chunk_size = 0;  // bytes
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, upload_ticket& x) {
+  return f(caf::meta::type_name("upload_ticket"), x.upload_id, x.chunk_size);
+}
+
+// A node's view of itself, as `cluster status` shows it.
+struct node_status {
+  node_id id;
+  std::vector<std::string> roles;
+  std::string listen;   // host:port of the node agent
+  std::string metrics;  // host:port of the Prometheus exposer
+  std::string state;    // "active" or "stopping"
+  int64_t uptime_ms = 0;
+  uint64_t chunks = 0;      // chunks stored on this node
+  uint64_t bytes_used = 0;  // bytes of chunk data stored
+  uint64_t bytes_free = 0;  // free bytes on the data dir's file system
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("node_status"), x.id, x.roles, x.listen, x.metrics, x.state,
+           x.uptime_ms, x.chunks, x.bytes_used, x.bytes_free);
+}
+
+// Storage figures of one replica manager.
+struct replica_stats {
+  uint64_t chunks = 0;
+  uint64_t bytes_used = 0;
+  uint64_t bytes_free = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replica_stats& x) {
+  return f(caf::meta::type_name("replica_stats"), x.chunks, x.bytes_used, x.bytes_free);
+}
+
+}  // namespace dfs

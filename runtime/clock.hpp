@@ -1,0 +1,15 @@
+// Wall-clock helpers for the actor layer (pure cores never read a clock).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace dfs {
+
+// Milliseconds since the Unix epoch.
+inline int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace dfs

@@ -1,0 +1,342 @@
+#include "runtime/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace dfs {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in{text};
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (auto t = trim(item); !t.empty())
+      out.push_back(t);
+  return out;
+}
+
+std::optional<uint64_t> parse_uint(const std::string& text) {
+  if (text.empty() || text.size() > 19)
+    return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+// Splits "123unit" into its number and unit.
+bool split_number(const std::string& text, uint64_t& number, std::string& unit) {
+  auto t = trim(text);
+  size_t i = 0;
+  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])))
+    ++i;
+  auto n = parse_uint(t.substr(0, i));
+  if (!n)
+    return false;
+  number = *n;
+  unit = trim(t.substr(i));
+  return true;
+}
+
+using setter = std::function<std::string(node_config&, const std::string&)>;
+
+struct key_spec {
+  const char* name;
+  const char* help;
+  setter set;
+};
+
+std::string set_host_port(host_port& out, const std::string& v) {
+  std::string why;
+  auto hp = parse_host_port(v, &why);
+  if (!hp)
+    return why;
+  out = *hp;
+  return {};
+}
+
+template <class T>
+setter bytes_in_range(T node_config::*field, uint64_t lo, uint64_t hi) {
+  return [=](node_config& c, const std::string& v) -> std::string {
+    auto n = parse_bytes(v);
+    if (!n)
+      return "expected a size such as 4194304 or 4MiB, got '" + v + "'";
+    if (*n < lo || *n > hi)
+      return "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " bytes";
+    c.*field = static_cast<T>(*n);
+    return {};
+  };
+}
+
+template <class T>
+setter count_in_range(T node_config::*field, uint64_t lo, uint64_t hi) {
+  return [=](node_config& c, const std::string& v) -> std::string {
+    auto n = parse_uint(trim(v));
+    if (!n || *n < lo || *n > hi)
+      return "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+             ", got '" + v + "'";
+    c.*field = static_cast<T>(*n);
+    return {};
+  };
+}
+
+setter duration_in_range(std::chrono::milliseconds node_config::*field,
+                         std::chrono::milliseconds lo) {
+  return [=](node_config& c, const std::string& v) -> std::string {
+    auto d = parse_duration(v);
+    if (!d)
+      return "expected a duration such as 500ms, 30s or 5m, got '" + v + "'";
+    if (*d < lo)
+      return "must be at least " + std::to_string(lo.count()) + "ms";
+    c.*field = *d;
+    return {};
+  };
+}
+
+const std::vector<key_spec>& key_specs() {
+  static const std::vector<key_spec> specs{
+    {"node_id", "unique name of this node: letters, digits, '-' and '_', up to 64",
+     [](node_config& c, const std::string& v) -> std::string {
+       auto ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char ch) {
+         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+       });
+       if (!ok)
+         return "expected 1-64 letters, digits, '-' or '_', got '" + v + "'";
+       c.node_id = v;
+       return {};
+     }},
+    {"listen", "host:port the node agent is published on",
+     [](node_config& c, const std::string& v) { return set_host_port(c.listen, v); }},
+    {"data_dir", "directory holding chunks and metadata",
+     [](node_config& c, const std::string& v) -> std::string {
+       if (trim(v).empty())
+         return "must not be empty";
+       c.data_dir = v;
+       return {};
+     }},
+    {"peers", "comma-separated host:port of the other nodes",
+     [](node_config& c, const std::string& v) -> std::string {
+       std::vector<host_port> peers;
+       for (auto& item : split_list(v)) {
+         std::string why;
+         auto hp = parse_host_port(item, &why);
+         if (!hp)
+           return why;
+         peers.push_back(*hp);
+       }
+       c.peers = std::move(peers);
+       return {};
+     }},
+    {"roles", "comma-separated subset of meta, storage, cache, gateway, monitor",
+     [](node_config& c, const std::string& v) -> std::string {
+       auto roles = split_list(v);
+       if (roles.empty())
+         return "at least one role is needed";
+       for (auto& r : roles)
+         if (std::find(all_roles().begin(), all_roles().end(), r) == all_roles().end())
+           return "unknown role '" + r + "' (known: meta, storage, cache, gateway, monitor)";
+       c.roles = std::move(roles);
+       return {};
+     }},
+    {"metrics", "host:port of the Prometheus /metrics endpoint",
+     [](node_config& c, const std::string& v) { return set_host_port(c.metrics, v); }},
+    {"chunk_size", "bytes per chunk (64KiB to 64MiB)",
+     bytes_in_range(&node_config::chunk_size, 64ull << 10, 64ull << 20)},
+    {"replication", "replicas per chunk for new files (1 to 16)",
+     count_in_range(&node_config::replication, 1, 16)},
+    {"cache_bytes", "memory budget of the chunk cache",
+     bytes_in_range(&node_config::cache_bytes, 0, 1ull << 40)},
+    {"scheduler_threads", "CAF scheduler threads (1 to 256)",
+     count_in_range(&node_config::scheduler_threads, 1, 256)},
+    {"io_threads", "disk I/O threads of the replica manager (1 to 64)",
+     count_in_range(&node_config::io_threads, 1, 64)},
+    {"request_timeout", "default deadline of a request",
+     duration_in_range(&node_config::request_timeout, std::chrono::milliseconds{10})},
+    {"upload_timeout", "an upload idle this long is abandoned",
+     duration_in_range(&node_config::upload_timeout, std::chrono::milliseconds{1000})},
+    {"log_level", "trace, debug, info, warn or error",
+     [](node_config& c, const std::string& v) -> std::string {
+       static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error"};
+       if (std::find(levels.begin(), levels.end(), v) == levels.end())
+         return "expected trace, debug, info, warn or error, got '" + v + "'";
+       c.log_level = v;
+       return {};
+     }},
+  };
+  return specs;
+}
+
+// Renders a TOML value as the textual form set_config_key takes.
+std::optional<std::string> toml_to_text(const toml::node& node) {
+  if (auto s = node.as_string())
+    return s->get();
+  if (auto i = node.as_integer()) {
+    if (i->get() < 0)
+      return std::nullopt;
+    return std::to_string(i->get());
+  }
+  if (auto arr = node.as_array()) {
+    std::string out;
+    for (auto& item : *arr) {
+      auto s = item.as_string();
+      if (!s)
+        return std::nullopt;
+      if (!out.empty())
+        out += ",";
+      out += s->get();
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<host_port> parse_host_port(const std::string& text, std::string* why) {
+  auto fail = [&](std::string reason) -> std::optional<host_port> {
+    if (why)
+      *why = std::move(reason);
+    return std::nullopt;
+  };
+  auto t = trim(text);
+  auto colon = t.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return fail("expected host:port, got '" + text + "'");
+  auto port = parse_uint(t.substr(colon + 1));
+  if (!port || *port > 65535)
+    return fail("bad port in '" + text + "'");
+  return host_port{t.substr(0, colon), static_cast<uint16_t>(*port)};
+}
+
+std::optional<uint64_t> parse_bytes(const std::string& text) {
+  uint64_t n = 0;
+  std::string unit;
+  if (!split_number(text, n, unit))
+    return std::nullopt;
+  static const std::map<std::string, uint64_t> units{
+    {"", 1},          {"B", 1},           {"KiB", 1ull << 10}, {"MiB", 1ull << 20},
+    {"GiB", 1ull << 30}, {"TiB", 1ull << 40}, {"KB", 1000},      {"MB", 1000000},
+    {"GB", 1000000000}};
+  auto it = units.find(unit);
+  if (it == units.end() || n > (UINT64_MAX / it->second))
+    return std::nullopt;
+  return n * it->second;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+  uint64_t n = 0;
+  std::string unit;
+  if (!split_number(text, n, unit) || n > (1ull << 40))
+    return std::nullopt;
+  static const std::map<std::string, int64_t> units{
+    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  auto it = units.find(unit);
+  if (it == units.end())
+    return std::nullopt;
+  return std::chrono::milliseconds{static_cast<int64_t>(n) * it->second};
+}
+
+bool node_config::has_role(const std::string& role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+std::string set_config_key(node_config& cfg, const std::string& key, const std::string& value) {
+  for (auto& spec : key_specs())
+    if (key == spec.name) {
+      auto why = spec.set(cfg, value);
+      return why.empty() ? why : "key '" + key + "': " + why;
+    }
+  return "unknown key '" + key + "'";
+}
+
+const std::vector<config_key_doc>& config_keys() {
+  static const std::vector<config_key_doc> docs = [] {
+    std::vector<config_key_doc> out;
+    for (auto& spec : key_specs())
+      out.push_back({spec.name, spec.help});
+    return out;
+  }();
+  return docs;
+}
+
+std::string load_config_text(node_config& cfg, const std::string& text,
+                             const std::string& origin) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& err) {
+    std::ostringstream out;
+    out << origin << ":" << err.source().begin.line << ": " << err.description();
+    return out.str();
+  }
+  for (auto& [key, node] : table) {
+    auto name = std::string{key.str()};
+    auto value = toml_to_text(node);
+    if (!value)
+      return origin + ": key '" + name + "': expected a string, a non-negative integer or a list of strings";
+    if (auto why = set_config_key(cfg, name, *value); !why.empty())
+      return origin + ": " + why;
+  }
+  return {};
+}
+
+std::string load_config_file(node_config& cfg, const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return "cannot read config file '" + path + "'";
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return load_config_text(cfg, buf.str(), path);
+}
+
+std::string to_toml(const node_config& cfg) {
+  auto list = [](const std::vector<std::string>& xs) {
+    toml::array arr;
+    for (auto& x : xs)
+      arr.push_back(x);
+    return arr;
+  };
+  std::vector<std::string> peers;
+  for (auto& p : cfg.peers)
+    peers.push_back(p.to_string());
+  auto ms = [](std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; };
+  toml::table t;
+  t.insert("node_id", cfg.node_id);
+  t.insert("listen", cfg.listen.to_string());
+  t.insert("data_dir", cfg.data_dir);
+  t.insert("peers", list(peers));
+  t.insert("roles", list(cfg.roles));
+  t.insert("metrics", cfg.metrics.to_string());
+  t.insert("chunk_size", static_cast<int64_t>(cfg.chunk_size));
+  t.insert("replication", static_cast<int64_t>(cfg.replication));
+  t.insert("cache_bytes", static_cast<int64_t>(cfg.cache_bytes));
+  t.insert("scheduler_threads", static_cast<int64_t>(cfg.scheduler_threads));
+  t.insert("io_threads", static_cast<int64_t>(cfg.io_threads));
+  t.insert("request_timeout", ms(cfg.request_timeout));
+  t.insert("upload_timeout", ms(cfg.upload_timeout));
+  t.insert("log_level", cfg.log_level);
+  std::ostringstream out;
+  out << t << "\n";
+  return out.str();
+}
+
+}  // namespace dfs

@@ -1,0 +1,76 @@
+// A node's configuration: every key with its default and unit in one place.
+// Loaded from a TOML file, then overridden key by key (from the command
+// line). Unknown keys and bad values are rejected with a message naming the
+// key; nothing is silently ignored.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dfs {
+
+struct host_port {
+  std::string host;
+  uint16_t port = 0;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+// Parses "host:port"; nullopt with a reason in `why` on failure.
+std::optional<host_port> parse_host_port(const std::string& text, std::string* why = nullptr);
+
+// Parses "4194304", "4MiB", "64KiB", "1GiB", "10MB" into bytes.
+std::optional<uint64_t> parse_bytes(const std::string& text);
+
+// Parses "500ms", "30s", "5m", "1h" into milliseconds.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+
+inline const std::vector<std::string>& all_roles() {
+  static const std::vector<std::string> roles{"meta", "storage", "cache", "gateway", "monitor"};
+  return roles;
+}
+
+struct node_config {
+  std::string node_id = "n1";
+  host_port listen{"127.0.0.1", 7100};
+  std::string data_dir = "./var/n1";
+  std::vector<host_port> peers;
+  std::vector<std::string> roles = all_roles();
+  host_port metrics{"127.0.0.1", 9100};
+  uint64_t chunk_size = 4ull << 20;     // bytes per chunk
+  uint32_t replication = 1;             // replicas per chunk, default for new files
+  uint64_t cache_bytes = 256ull << 20;  // byte budget of the chunk cache
+  uint32_t scheduler_threads = 2;       // CAF worker threads
+  uint32_t io_threads = 2;              // detached disk-I/O actors per replica manager
+  std::chrono::milliseconds request_timeout{30000};  // default deadline of a request
+  std::chrono::milliseconds upload_timeout{300000};  // idle uploads are abandoned after this
+  std::string log_level = "info";
+
+  bool has_role(const std::string& role) const;
+};
+
+// Sets one key from its textual value. Lists are comma-separated.
+// Returns an empty string on success, else "key 'x': why".
+std::string set_config_key(node_config& cfg, const std::string& key, const std::string& value);
+
+// Names and one-line help of every key, in a stable order.
+struct config_key_doc {
+  const char* name;
+  const char* help;
+};
+const std::vector<config_key_doc>& config_keys();
+
+// Reads a TOML file into `cfg` (keys absent from the file keep their
+// defaults). Returns an empty string on success, else the reason.
+std::string load_config_file(node_config& cfg, const std::string& path);
+
+// Same from TOML text (for tests); `origin` names the source in messages.
+std::string load_config_text(node_config& cfg, const std::string& text,
+                             const std::string& origin = "config");
+
+// Renders the configuration as TOML that load_config_text accepts.
+std::string to_toml(const node_config& cfg);
+
+}  // namespace dfs

@@ -1,0 +1,233 @@
+#include "runtime/disk.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+namespace dfs {
+
+namespace {
+
+disk_status from_errno(int err, const std::string& what) {
+  auto code = err == ENOENT   ? errc::not_found
+              : err == ENOSPC || err == EDQUOT ? errc::no_space
+                                               : errc::io_error;
+  return {code, what + ": " + std::strerror(err)};
+}
+
+std::string parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos)
+    return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    auto n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+disk_status posix_disk::write_file(const std::string& path, const std::vector<char>& data) {
+  auto tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return from_errno(errno, "open " + tmp);
+  if (!write_all(fd, data.data(), data.size()) || ::fsync(fd) != 0) {
+    auto err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return from_errno(err, "write " + tmp);
+  }
+  if (::close(fd) != 0) {
+    auto err = errno;
+    ::unlink(tmp.c_str());
+    return from_errno(err, "close " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto err = errno;
+    ::unlink(tmp.c_str());
+    return from_errno(err, "rename " + tmp);
+  }
+  int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return from_errno(errno, "open dir of " + path);
+  auto rc = ::fsync(dfd);
+  auto err = errno;
+  ::close(dfd);
+  if (rc != 0)
+    return from_errno(err, "fsync dir of " + path);
+  return {};
+}
+
+disk_status posix_disk::read_file(const std::string& path, std::vector<char>& out) {
+  return read_prefix(path, SIZE_MAX, out);
+}
+
+disk_status posix_disk::read_prefix(const std::string& path, size_t max_bytes,
+                                    std::vector<char>& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return from_errno(errno, "open " + path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    auto err = errno;
+    ::close(fd);
+    return from_errno(err, "stat " + path);
+  }
+  out.resize(std::min(static_cast<size_t>(st.st_size), max_bytes));
+  size_t done = 0;
+  while (done < out.size()) {
+    auto n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      auto err = n < 0 ? errno : EIO;
+      ::close(fd);
+      return from_errno(err, "read " + path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return {};
+}
+
+disk_status posix_disk::remove_file(const std::string& path) {
+  if (::unlink(path.c_str()) != 0)
+    return from_errno(errno, "unlink " + path);
+  return {};
+}
+
+disk_status posix_disk::make_dirs(const std::string& path) {
+  std::string prefix;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    prefix = path.substr(0, pos);
+    if (prefix.empty())
+      continue;
+    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+      return from_errno(errno, "mkdir " + prefix);
+  }
+  return {};
+}
+
+std::vector<std::string> posix_disk::list_files(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* dir = ::opendir(path.c_str());
+  if (!dir)
+    return out;
+  while (auto entry = ::readdir(dir))
+    if (entry->d_type == DT_REG || entry->d_type == DT_UNKNOWN)
+      if (entry->d_name[0] != '.')
+        out.emplace_back(entry->d_name);
+  ::closedir(dir);
+  return out;
+}
+
+uint64_t posix_disk::free_bytes(const std::string& path) {
+  struct statvfs st;
+  if (::statvfs(path.c_str(), &st) != 0)
+    return 0;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+disk_status memory_disk::write_file(const std::string& path, const std::vector<char>& data) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (write_failure_ != errc::ok)
+    return {write_failure_, "injected failure writing " + path};
+  auto old = files_.count(path) ? files_[path].size() : 0;
+  if (used_ - old + data.size() > capacity_)
+    return {errc::no_space, "write " + path + ": no space left on device"};
+  used_ = used_ - old + data.size();
+  files_[path] = data;
+  return {};
+}
+
+disk_status memory_disk::read_file(const std::string& path, std::vector<char>& out) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = files_.find(path);
+  if (it == files_.end())
+    return {errc::not_found, "open " + path + ": No such file or directory"};
+  out = it->second;
+  return {};
+}
+
+disk_status memory_disk::read_prefix(const std::string& path, size_t max_bytes,
+                                     std::vector<char>& out) {
+  auto st = read_file(path, out);
+  if (st.ok() && out.size() > max_bytes)
+    out.resize(max_bytes);
+  return st;
+}
+
+disk_status memory_disk::remove_file(const std::string& path) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = files_.find(path);
+  if (it == files_.end())
+    return {errc::not_found, "unlink " + path + ": No such file or directory"};
+  used_ -= it->second.size();
+  files_.erase(it);
+  return {};
+}
+
+disk_status memory_disk::make_dirs(const std::string&) {
+  return {};
+}
+
+std::vector<std::string> memory_disk::list_files(const std::string& path) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<std::string> out;
+  auto prefix = path + "/";
+  for (auto it = files_.lower_bound(prefix); it != files_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0)
+      break;
+    auto rest = it->first.substr(prefix.size());
+    if (rest.find('/') == std::string::npos)
+      out.push_back(rest);
+  }
+  return out;
+}
+
+uint64_t memory_disk::free_bytes(const std::string&) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return capacity_ == UINT64_MAX ? (1ull << 40) : capacity_ - used_;
+}
+
+void memory_disk::fail_writes(errc code) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  write_failure_ = code;
+}
+
+bool memory_disk::flip_bit(const std::string& path, size_t byte_offset) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = files_.find(path);
+  if (it == files_.end() || it->second.size() <= byte_offset)
+    return false;
+  it->second[byte_offset] ^= 0x01;
+  return true;
+}
+
+size_t memory_disk::file_count() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return files_.size();
+}
+
+}  // namespace dfs

@@ -1,0 +1,91 @@
+// All file-system access of dfs goes through `disk`, so tests can swap in
+// memory_disk and make writes fail, fill up or tear. Implementations are
+// thread-safe; calls block, so callers run them off the CAF scheduler.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "messages/errc.hpp"
+
+namespace dfs {
+
+struct disk_status {
+  errc code = errc::ok;
+  std::string message;
+  bool ok() const { return code == errc::ok; }
+};
+
+class disk {
+public:
+  virtual ~disk() = default;
+
+  // Replaces `path` with `data` atomically and durably: after success the
+  // file has exactly these bytes even across a crash; after failure the old
+  // content (or absence) is intact.
+  virtual disk_status write_file(const std::string& path, const std::vector<char>& data) = 0;
+
+  // Reads the whole file. errc::not_found if absent.
+  virtual disk_status read_file(const std::string& path, std::vector<char>& out) = 0;
+
+  // Reads at most `max_bytes` from the start of the file.
+  virtual disk_status read_prefix(const std::string& path, size_t max_bytes,
+                                  std::vector<char>& out) = 0;
+
+  virtual disk_status remove_file(const std::string& path) = 0;
+
+  // Creates the directory and its missing ancestors.
+  virtual disk_status make_dirs(const std::string& path) = 0;
+
+  // Names of the regular files directly in `path` (empty if absent).
+  virtual std::vector<std::string> list_files(const std::string& path) = 0;
+
+  // Free bytes on the file system holding `path`.
+  virtual uint64_t free_bytes(const std::string& path) = 0;
+};
+
+// The real file system (POSIX): temp file, fsync, rename, fsync of the directory.
+class posix_disk final : public disk {
+public:
+  disk_status write_file(const std::string& path, const std::vector<char>& data) override;
+  disk_status read_file(const std::string& path, std::vector<char>& out) override;
+  disk_status read_prefix(const std::string& path, size_t max_bytes,
+                          std::vector<char>& out) override;
+  disk_status remove_file(const std::string& path) override;
+  disk_status make_dirs(const std::string& path) override;
+  std::vector<std::string> list_files(const std::string& path) override;
+  uint64_t free_bytes(const std::string& path) override;
+};
+
+// An in-memory file system with fault injection, for tests.
+class memory_disk final : public disk {
+public:
+  explicit memory_disk(uint64_t capacity = UINT64_MAX) : capacity_(capacity) {}
+
+  disk_status write_file(const std::string& path, const std::vector<char>& data) override;
+  disk_status read_file(const std::string& path, std::vector<char>& out) override;
+  disk_status read_prefix(const std::string& path, size_t max_bytes,
+                          std::vector<char>& out) override;
+  disk_status remove_file(const std::string& path) override;
+  disk_status make_dirs(const std::string& path) override;
+  std::vector<std::string> list_files(const std::string& path) override;
+  uint64_t free_bytes(const std::string& path) override;
+
+  // Every following write fails with `code` (errc::ok to stop).
+  void fail_writes(errc code);
+  // Flips one bit of a stored file; false if the file is absent or too short.
+  bool flip_bit(const std::string& path, size_t byte_offset);
+  size_t file_count();
+
+private:
+  std::mutex mtx_;
+  std::map<std::string, std::vector<char>> files_;
+  uint64_t capacity_;
+  uint64_t used_ = 0;
+  errc write_failure_ = errc::ok;
+};
+
+}  // namespace dfs

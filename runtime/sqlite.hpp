@@ -1,0 +1,81 @@
+// A thin RAII layer over SQLite: a database, prepared statements, and
+// transactions. Methods throw sqlite_error; callers turn it into errc at
+// their boundary. Not thread-safe: one owner thread per database.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace dfs::sqlite {
+
+struct sqlite_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class statement;
+
+class database {
+public:
+  // Opens (creating if needed) with WAL journaling and synchronous=FULL.
+  explicit database(const std::string& path);
+  ~database();
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+
+  void exec(const std::string& sql);
+  statement prepare(const std::string& sql);
+
+  // "ok", or the problems PRAGMA quick_check found.
+  std::string quick_check();
+
+  sqlite3* handle() { return db_; }
+
+private:
+  sqlite3* db_ = nullptr;
+};
+
+class statement {
+public:
+  statement(database& db, const std::string& sql);
+  ~statement();
+  statement(statement&& other) noexcept;
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  // Bind by 1-based index.
+  statement& bind(int index, int64_t value);
+  statement& bind(int index, const std::string& value);
+  statement& bind_blob(int index, const std::string& value);
+
+  // Advances; true while a row is available.
+  bool step();
+  // Runs to completion and resets for reuse.
+  void run();
+  void reset();
+
+  int64_t column_int(int index);
+  std::string column_text(int index);
+  std::string column_blob(int index);
+
+private:
+  database* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK unless commit() was called.
+class transaction {
+public:
+  explicit transaction(database& db);
+  ~transaction();
+  void commit();
+
+private:
+  database& db_;
+  bool done_ = false;
+};
+
+}  // namespace dfs::sqlite

@@ -1,0 +1,311 @@
+#include "tools/cluster.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "actors/client/client.hpp"
+#include "tools/output.hpp"
+
+namespace dfs::ctl {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// True while the process runs. A zombie (exited, not yet reaped by its
+// parent, which for a daemon may be an init that never reaps) counts as gone.
+bool alive(int pid) {
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM))
+    return false;
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string line;
+  if (!std::getline(stat, line))
+    return true;
+  auto close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
+}
+
+std::string absolute(const std::string& path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  return ec ? path : abs.lexically_normal().string();
+}
+
+std::string dfsd_binary() {
+  if (auto env = std::getenv("DFSD"))
+    return env;
+  char buf[PATH_MAX];
+  auto n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0)
+    return "dfsd";
+  std::string self{buf, static_cast<size_t>(n)};
+  return self.substr(0, self.rfind('/') + 1) + "dfsd";
+}
+
+std::string tail_of(const std::string& path, size_t lines) {
+  std::ifstream in{path};
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);)
+    all.push_back(line);
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i)
+    out += "    " + all[i] + "\n";
+  return out;
+}
+
+// Starts one dfsd in its own session, output to `log`; returns its pid.
+int spawn_daemon(const std::string& binary, const std::string& config, const std::string& log) {
+  auto pid = ::fork();
+  if (pid != 0)
+    return static_cast<int>(pid);
+  ::setsid();
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int null = ::open("/dev/null", O_RDONLY);
+  if (fd >= 0) {
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+  }
+  if (null >= 0)
+    ::dup2(null, STDIN_FILENO);
+  ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
+  std::perror(("exec " + binary).c_str());
+  ::_exit(127);
+}
+
+bool write_cluster(const std::string& dir, const std::vector<cluster_node>& nodes) {
+  auto tmp = cluster_file(dir) + ".tmp";
+  {
+    std::ofstream out{tmp};
+    out << "# node_id listen metrics pid  (written by dfsctl cluster up)\n";
+    for (auto& n : nodes)
+      out << n.id << " " << n.listen.to_string() << " " << n.metrics.to_string() << " " << n.pid
+          << "\n";
+    if (!out)
+      return false;
+  }
+  return std::rename(tmp.c_str(), cluster_file(dir).c_str()) == 0;
+}
+
+void print_endpoints(const std::vector<cluster_node>& nodes, const std::string& dir, bool json) {
+  if (json) {
+    auto arr = nlohmann::json::array();
+    for (auto& n : nodes)
+      arr.push_back({{"node_id", n.id},
+                     {"listen", n.listen.to_string()},
+                     {"metrics", n.metrics.to_string()},
+                     {"pid", n.pid}});
+    std::cout << nlohmann::json{{"dir", dir}, {"nodes", arr}}.dump() << "\n";
+    return;
+  }
+  for (auto& n : nodes)
+    std::cout << "  " << n.id << "  listen " << n.listen.to_string() << "  metrics http://"
+              << n.metrics.to_string() << "/metrics  pid " << n.pid << "\n";
+}
+
+}  // namespace
+
+std::string cluster_file(const std::string& dir) {
+  return dir + "/cluster.txt";
+}
+
+std::vector<cluster_node> read_cluster(const std::string& dir) {
+  std::vector<cluster_node> out;
+  std::ifstream in{cluster_file(dir)};
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    std::istringstream fields{line};
+    std::string id, listen, metrics;
+    int pid = 0;
+    if (!(fields >> id >> listen >> metrics >> pid))
+      continue;
+    auto l = parse_host_port(listen);
+    auto m = parse_host_port(metrics);
+    if (l && m)
+      out.push_back({id, *l, *m, pid});
+  }
+  return out;
+}
+
+int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) {
+  if (nodes < 1) {
+    std::cerr << "dfsctl: cluster up: --nodes must be at least 1\n";
+    return 2;
+  }
+  if (nodes > 1) {
+    std::cerr << "dfsctl: cluster up: a multi-node cluster needs Raft metadata replication, "
+                 "which this release does not have yet; use --nodes 1\n";
+    return 2;
+  }
+  if (base_port < 1 || base_port + 1000 + nodes > 65535) {
+    std::cerr << "dfsctl: cluster up: --base-port out of range\n";
+    return 2;
+  }
+  auto dir = absolute(raw_dir);
+  auto existing = read_cluster(dir);
+  if (!existing.empty()) {
+    size_t running = 0;
+    for (auto& n : existing)
+      running += alive(n.pid) ? 1 : 0;
+    if (running == existing.size()) {
+      if (!json)
+        std::cout << "cluster already running in " << dir << ":\n";
+      print_endpoints(existing, dir, json);
+      return 0;
+    }
+    if (running > 0) {
+      std::cerr << "dfsctl: cluster up: only " << running << " of " << existing.size()
+                << " nodes in " << cluster_file(dir) << " are running; run 'dfsctl cluster down --dir "
+                << raw_dir << "' first\n";
+      return 4;
+    }
+    std::remove(cluster_file(dir).c_str());  // stale: every node listed there is gone
+  }
+  ::mkdir(dir.c_str(), 0755);
+  auto binary = dfsd_binary();
+  if (::access(binary.c_str(), X_OK) != 0) {
+    std::cerr << "dfsctl: cluster up: cannot run " << binary << " (set DFSD to its path)\n";
+    return 1;
+  }
+  std::vector<cluster_node> started;
+  for (int i = 0; i < nodes; ++i) {
+    node_config cfg;
+    cfg.node_id = "n" + std::to_string(i + 1);
+    auto node_dir = dir + "/" + cfg.node_id;
+    ::mkdir(node_dir.c_str(), 0755);
+    cfg.data_dir = node_dir + "/data";
+    cfg.listen = host_port{"127.0.0.1", static_cast<uint16_t>(base_port + i)};
+    cfg.metrics = host_port{"127.0.0.1", static_cast<uint16_t>(base_port + 1000 + i)};
+    auto config_path = node_dir + "/dfsd.toml";
+    std::ofstream{config_path} << "# written by dfsctl cluster up\n" << to_toml(cfg);
+    auto pid = spawn_daemon(binary, config_path, node_dir + "/dfsd.log");
+    started.push_back({cfg.node_id, cfg.listen, cfg.metrics, pid});
+  }
+  if (!write_cluster(dir, started)) {
+    std::cerr << "dfsctl: cluster up: cannot write " << cluster_file(dir) << "\n";
+    return 1;
+  }
+  // Wait until every node answers, or one of them dies.
+  auto probe = client::create(client_options{{}, std::chrono::milliseconds{2000}, 1});
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  for (auto& n : started) {
+    while (true) {
+      int status = 0;
+      if (::waitpid(n.pid, &status, WNOHANG) == n.pid) {
+        std::cerr << "dfsctl: cluster up: node " << n.id << " exited during start-up; its log ("
+                  << dir << "/" << n.id << "/dfsd.log) ends with:\n"
+                  << tail_of(dir + "/" + n.id + "/dfsd.log", 5);
+        cluster_down(dir, true);
+        return 5;
+      }
+      if (probe->status_of(n.listen))
+        break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        std::cerr << "dfsctl: cluster up: node " << n.id << " did not answer within 30 s\n";
+        cluster_down(dir, true);
+        return 5;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  if (!json) {
+    std::cout << "dfs cluster up in " << dir << " (" << nodes << " node" << (nodes > 1 ? "s" : "")
+              << "):\n";
+    print_endpoints(started, dir, false);
+    std::cout << "\nTry:\n"
+              << "  dfsctl put ./some-file /some-file\n"
+              << "  dfsctl ls -l /\n"
+              << "  dfsctl get /some-file ./copy\n"
+              << "  dfsctl cluster status\n"
+              << "  dfsctl cluster down\n"
+              << "(dfsctl finds this cluster through " << cluster_file(raw_dir)
+              << "; elsewhere pass --cluster 127.0.0.1:" << base_port
+              << " or set DFS_CLUSTER.)\n";
+  } else {
+    print_endpoints(started, dir, true);
+  }
+  return 0;
+}
+
+int cluster_down(const std::string& raw_dir, bool json) {
+  auto dir = absolute(raw_dir);
+  auto nodes = read_cluster(dir);
+  if (nodes.empty()) {
+    if (!json)
+      std::cout << "no cluster running in " << dir << "\n";
+    return 0;
+  }
+  for (auto& n : nodes)
+    if (alive(n.pid))
+      ::kill(n.pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  for (auto& n : nodes) {
+    while (alive(n.pid) && std::chrono::steady_clock::now() < deadline) {
+      ::waitpid(n.pid, nullptr, WNOHANG);  // reap if it is our child
+      if (!alive(n.pid))
+        break;
+      std::this_thread::sleep_for(50ms);
+    }
+    if (alive(n.pid)) {
+      std::cerr << "dfsctl: cluster down: node " << n.id << " ignored SIGTERM; killing it\n";
+      ::kill(n.pid, SIGKILL);
+    }
+  }
+  std::remove(cluster_file(dir).c_str());
+  if (!json)
+    std::cout << "stopped " << nodes.size() << " node" << (nodes.size() > 1 ? "s" : "") << " in "
+              << dir << " (data kept)\n";
+  else
+    std::cout << nlohmann::json{{"stopped", nodes.size()}, {"dir", dir}}.dump() << "\n";
+  return 0;
+}
+
+int cluster_status(const std::vector<host_port>& endpoints, bool json) {
+  auto probe = client::create(client_options{{}, std::chrono::milliseconds{3000}, 1});
+  auto arr = nlohmann::json::array();
+  int down = 0;
+  if (!json)
+    std::printf("%-8s %-21s %-8s %-10s %8s %10s %10s  %s\n", "NODE", "LISTEN", "STATE", "UPTIME",
+                "CHUNKS", "USED", "FREE", "ROLES");
+  for (auto& ep : endpoints) {
+    auto st = probe->status_of(ep);
+    if (!st) {
+      ++down;
+      if (json)
+        arr.push_back({{"listen", ep.to_string()}, {"state", "down"}, {"error", describe(st.error())}});
+      else
+        std::printf("%-8s %-21s %-8s\n", "?", ep.to_string().c_str(), "down");
+      continue;
+    }
+    if (json) {
+      arr.push_back(to_json(*st));
+      continue;
+    }
+    std::string roles;
+    for (auto& r : st->roles)
+      roles += (roles.empty() ? "" : ",") + r;
+    std::printf("%-8s %-21s %-8s %9llds %8llu %10s %10s  %s\n", st->id.value.c_str(),
+                st->listen.c_str(), st->state.c_str(),
+                static_cast<long long>(st->uptime_ms / 1000),
+                static_cast<unsigned long long>(st->chunks), human_bytes(st->bytes_used).c_str(),
+                human_bytes(st->bytes_free).c_str(), roles.c_str());
+  }
+  if (json)
+    std::cout << nlohmann::json{{"nodes", arr}}.dump() << "\n";
+  return down == 0 ? 0 : 5;
+}
+
+}  // namespace dfs::ctl

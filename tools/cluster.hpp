@@ -1,0 +1,29 @@
+// `dfsctl cluster up|down|status`: a local cluster of dfsd processes on
+// loopback, with its state (endpoints and pids) in DIR/cluster.txt.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/config.hpp"
+
+namespace dfs::ctl {
+
+struct cluster_node {
+  std::string id;
+  host_port listen;
+  host_port metrics;
+  int pid = 0;
+};
+
+// The file `cluster up` writes under its directory.
+std::string cluster_file(const std::string& dir);
+
+// Reads DIR/cluster.txt; empty if absent or unreadable.
+std::vector<cluster_node> read_cluster(const std::string& dir);
+
+int cluster_up(int nodes, const std::string& dir, int base_port, bool json);
+int cluster_down(const std::string& dir, bool json);
+int cluster_status(const std::vector<host_port>& endpoints, bool json);
+
+}  // namespace dfs::ctl

@@ -1,0 +1,332 @@
+// dfsctl: the dfs command tool. Parses arguments and calls the client
+// library; no protocol logic lives here.
+//
+// Exit codes: 0 ok, 1 internal, 2 invalid argument or path, 3 not found,
+// 4 conflicts with existing state, 5 unavailable or timed out, 6 data or disk error.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "actors/client/client.hpp"
+#include "actors/meta/path.hpp"
+#include "tools/cluster.hpp"
+#include "tools/output.hpp"
+
+namespace {
+
+using namespace dfs;
+using namespace dfs::ctl;
+
+struct globals {
+  std::string cluster;
+  bool json = false;
+  std::string timeout = "30s";
+  std::string dir = "./var";  // where `cluster up` keeps its state
+};
+
+// Endpoints: --cluster, else DFS_CLUSTER, else the local cluster's file.
+std::vector<host_port> resolve_endpoints(const globals& g, std::string& why) {
+  std::string list = g.cluster;
+  if (list.empty())
+    if (auto env = std::getenv("DFS_CLUSTER"))
+      list = env;
+  std::vector<host_port> out;
+  if (list.empty()) {
+    for (auto& n : read_cluster(g.dir))
+      out.push_back(n.listen);
+    if (out.empty())
+      why = "no cluster given: pass --cluster HOST:PORT, set DFS_CLUSTER, or start one with "
+            "'dfsctl cluster up'";
+    return out;
+  }
+  std::stringstream in{list};
+  for (std::string item; std::getline(in, item, ',');) {
+    auto hp = parse_host_port(item, &why);
+    if (!hp)
+      return {};
+    out.push_back(*hp);
+  }
+  return out;
+}
+
+// Connects, or prints why not and sets `rc`.
+std::unique_ptr<client> open_client(const globals& g, int& rc, size_t window = 4) {
+  std::string why;
+  auto endpoints = resolve_endpoints(g, why);
+  if (endpoints.empty()) {
+    std::cerr << "dfsctl: " << why << "\n";
+    rc = 2;
+    return nullptr;
+  }
+  auto timeout = parse_duration(g.timeout);
+  if (!timeout) {
+    std::cerr << "dfsctl: --timeout: expected a duration such as 30s, got '" << g.timeout << "'\n";
+    rc = 2;
+    return nullptr;
+  }
+  auto c = client::connect(client_options{endpoints, *timeout, window});
+  if (!c) {
+    rc = report("connect", c.error());
+    return nullptr;
+  }
+  return std::move(*c);
+}
+
+void print_entry_long(const file_info& e) {
+  bool dir = e.kind == entry_kind::directory;
+  std::printf("%c %10s  v%-4llu %s  %s%s\n", dir ? 'd' : '-', dir ? "-" : human_bytes(e.size).c_str(),
+              static_cast<unsigned long long>(e.version), human_time(e.mtime_ms).c_str(),
+              e.path.c_str(), dir ? "/" : "");
+}
+
+int cmd_put(const globals& g, const std::string& local, const std::string& remote,
+            uint32_t replicas) {
+  int rc = 0;
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  uint64_t size = 0;
+  if (local != "-") {
+    struct stat st;
+    if (::stat(local.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      std::cerr << "dfsctl: put: " << local << ": not a readable regular file\n";
+      return 2;
+    }
+    size = static_cast<uint64_t>(st.st_size);
+    file.open(local, std::ios::binary);
+    if (!file) {
+      std::cerr << "dfsctl: put: cannot open " << local << "\n";
+      return 2;
+    }
+    in = &file;
+  }
+  auto c = open_client(g, rc);
+  if (!c)
+    return rc;
+  auto start = std::chrono::steady_clock::now();
+  progress_bar bar{"put " + remote};
+  auto info = c->put(*in, remote, replicas, size, [&](uint64_t d, uint64_t t) { bar.update(d, t); });
+  if (!info)
+    return report("put " + remote, info.error());
+  std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
+  if (g.json) {
+    std::cout << to_json(*info).dump() << "\n";
+  } else {
+    std::cout << local << " -> " << info->path << ": " << human_bytes(info->size) << " in "
+              << info->chunks.size() << " chunk" << (info->chunks.size() == 1 ? "" : "s")
+              << ", version " << info->version << " ("
+              << human_bytes(static_cast<uint64_t>(static_cast<double>(info->size) / secs.count()))
+              << "/s)\n";
+  }
+  return 0;
+}
+
+int cmd_get(const globals& g, const std::string& remote, std::string local) {
+  int rc = 0;
+  auto c = open_client(g, rc);
+  if (!c)
+    return rc;
+  if (local.empty()) {
+    auto p = normalize_path(remote);
+    local = p.ok() && p.path != "/" ? base_name(p.path) : "";
+    if (local.empty()) {
+      std::cerr << "dfsctl: get: give a local file name for " << remote << "\n";
+      return 2;
+    }
+  }
+  progress_bar bar{"get " + remote};
+  auto on_progress = [&](uint64_t d, uint64_t t) { bar.update(d, t); };
+  caf::expected<file_info> info{caf::error{}};
+  if (local == "-") {
+    info = c->get(remote, std::cout, on_progress);
+  } else {
+    // Write beside the target and rename at the end: a failed get leaves
+    // no partial file behind.
+    auto partial = local + ".dfs-partial";
+    {
+      std::ofstream out{partial, std::ios::binary | std::ios::trunc};
+      if (!out) {
+        std::cerr << "dfsctl: get: cannot write " << partial << "\n";
+        return 2;
+      }
+      info = c->get(remote, out, on_progress);
+      out.close();
+      if (info && !out)
+        info = make_error(errc::io_error, "writing " + partial + " failed");
+    }
+    if (!info || std::rename(partial.c_str(), local.c_str()) != 0) {
+      std::remove(partial.c_str());
+      if (info)
+        info = make_error(errc::io_error, "cannot rename " + partial + " to " + local);
+    }
+  }
+  if (!info)
+    return report("get " + remote, info.error());
+  if (g.json && local != "-")
+    std::cout << to_json(*info).dump() << "\n";
+  else if (local != "-")
+    std::cout << info->path << " -> " << local << ": " << human_bytes(info->size) << "\n";
+  return 0;
+}
+
+int cmd_ls(const globals& g, const std::string& path, bool long_format) {
+  int rc = 0;
+  auto c = open_client(g, rc);
+  if (!c)
+    return rc;
+  auto entries = c->list(path);
+  if (!entries)
+    return report("ls " + path, entries.error());
+  if (g.json) {
+    auto arr = nlohmann::json::array();
+    for (auto& e : *entries)
+      arr.push_back(to_json(e));
+    std::cout << arr.dump() << "\n";
+    return 0;
+  }
+  for (auto& e : *entries) {
+    if (long_format)
+      print_entry_long(e);
+    else
+      std::cout << base_name(e.path) << (e.kind == entry_kind::directory ? "/" : "") << "\n";
+  }
+  return 0;
+}
+
+int cmd_stat(const globals& g, const std::string& path) {
+  int rc = 0;
+  auto c = open_client(g, rc);
+  if (!c)
+    return rc;
+  auto info = c->stat(path);
+  if (!info)
+    return report("stat " + path, info.error());
+  if (g.json) {
+    std::cout << to_json(*info).dump() << "\n";
+    return 0;
+  }
+  bool dir = info->kind == entry_kind::directory;
+  std::cout << "path:        " << info->path << "\n"
+            << "type:        " << (dir ? "directory" : "file") << "\n";
+  if (!dir)
+    std::cout << "size:        " << info->size << " bytes (" << human_bytes(info->size) << ")\n"
+              << "version:     " << info->version << "\n"
+              << "replication: " << info->replication << "\n"
+              << "chunks:      " << info->chunks.size() << "\n";
+  std::cout << "modified:    " << human_time(info->mtime_ms) << " UTC\n";
+  return 0;
+}
+
+// Runs a command whose success prints nothing (or a small JSON object).
+template <class F>
+int simple(const globals& g, const std::string& what, F f) {
+  int rc = 0;
+  auto c = open_client(g, rc);
+  if (!c)
+    return rc;
+  if (auto err = f(*c))
+    return report(what, err);
+  if (g.json)
+    std::cout << nlohmann::json{{"ok", true}}.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dfsctl: the dfs command tool"};
+  app.require_subcommand(1);
+  globals g;
+  app.add_option("--cluster", g.cluster, "HOST:PORT[,HOST:PORT...] of nodes (or DFS_CLUSTER)");
+  app.add_flag("--json", g.json, "machine-readable output");
+  app.add_option("--timeout", g.timeout, "deadline of each request (default 30s)");
+  int rc = 0;
+
+  std::string local, remote, path, src, dst;
+  uint32_t replicas = 0;
+  bool flag = false;
+
+  auto put = app.add_subcommand("put", "store a local file (or - for stdin) at REMOTE");
+  put->add_option("LOCAL", local)->required();
+  put->add_option("REMOTE", remote)->required();
+  put->add_option("--replicas", replicas, "replicas per chunk (default: the cluster's)");
+  put->callback([&] { rc = cmd_put(g, local, remote, replicas); });
+
+  auto get = app.add_subcommand("get", "fetch REMOTE into LOCAL (default: its name; - for stdout)");
+  get->add_option("REMOTE", remote)->required();
+  get->add_option("LOCAL", local);
+  get->callback([&] { rc = cmd_get(g, remote, local); });
+
+  auto ls = app.add_subcommand("ls", "list a directory");
+  ls->add_option("PATH", path)->default_val("/");
+  ls->add_flag("-l", flag, "long format");
+  ls->callback([&] { rc = cmd_ls(g, path, flag); });
+
+  auto stat = app.add_subcommand("stat", "show a file's or directory's record");
+  stat->add_option("PATH", path)->required();
+  stat->callback([&] { rc = cmd_stat(g, path); });
+
+  auto rm = app.add_subcommand("rm", "remove a file or an empty directory");
+  rm->add_option("PATH", path)->required();
+  rm->add_flag("-r", flag, "remove a directory and everything in it");
+  rm->callback([&] {
+    rc = simple(g, "rm " + path, [&](client& c) { return c.remove(path, flag); });
+  });
+
+  auto mkdir = app.add_subcommand("mkdir", "create a directory");
+  mkdir->add_option("PATH", path)->required();
+  mkdir->add_flag("-p", flag, "create missing parents; an existing directory is fine");
+  mkdir->callback([&] {
+    rc = simple(g, "mkdir " + path, [&](client& c) {
+      auto r = c.mkdir(path, flag);
+      return r ? caf::error{} : r.error();
+    });
+  });
+
+  auto mv = app.add_subcommand("mv", "rename or move; into DST if DST is a directory");
+  mv->add_option("SRC", src)->required();
+  mv->add_option("DST", dst)->required();
+  mv->callback([&] {
+    rc = simple(g, "mv " + src, [&](client& c) {
+      auto r = c.move(src, dst);
+      return r ? caf::error{} : r.error();
+    });
+  });
+
+  auto cluster = app.add_subcommand("cluster", "run a local cluster");
+  cluster->require_subcommand(1);
+  int nodes = 1, base_port = 7100;
+  auto up = cluster->add_subcommand("up", "start local dfsd processes in the background");
+  up->add_option("--nodes", nodes, "number of nodes (default 1)");
+  up->add_option("--dir", g.dir, "state and data directory (default ./var)");
+  up->add_option("--base-port", base_port, "first node's port (default 7100; metrics at +1000)");
+  up->callback([&] { rc = cluster_up(nodes, g.dir, base_port, g.json); });
+  auto down = cluster->add_subcommand("down", "stop the local cluster (data is kept)");
+  down->add_option("--dir", g.dir, "state and data directory (default ./var)");
+  down->callback([&] { rc = cluster_down(g.dir, g.json); });
+  auto status = cluster->add_subcommand("status", "show every node's state");
+  status->add_option("--dir", g.dir, "state and data directory (default ./var)");
+  status->callback([&] {
+    std::string why;
+    auto endpoints = resolve_endpoints(g, why);
+    if (endpoints.empty()) {
+      std::cerr << "dfsctl: cluster status: " << why << "\n";
+      rc = 2;
+      return;
+    }
+    rc = cluster_status(endpoints, g.json);
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  return rc;
+}
