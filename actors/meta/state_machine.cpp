@@ -34,7 +34,8 @@ state_machine::state_machine() {
   inodes_.emplace(root_inode, make_root());
 }
 
-std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t applied_index) {
+std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t applied_index,
+                                   uint64_t next_inode) {
   inodes_.clear();
   children_.clear();
   next_inode_ = root_inode + 1;
@@ -50,6 +51,11 @@ std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t ap
     if (id != root_inode && !children_.emplace(child_key{inode.parent(), inode.name()}, id).second)
       return "two entries named '" + inode.name() + "' in directory " +
              std::to_string(inode.parent());
+  if (next_inode != 0) {
+    if (next_inode < next_inode_)
+      return "next inode id " + std::to_string(next_inode) + " is not above every inode";
+    next_inode_ = next_inode;
+  }
   applied_index_ = applied_index;
   return check_invariants();
 }
@@ -153,7 +159,8 @@ apply_outcome state_machine::do_mkdir(const proto::Mkdir& op, int64_t mtime_ms) 
     if (it != children_.end()) {
       auto& existing = inodes_.at(it->second);
       if (!is_dir(existing))
-        return fail(errc::not_a_directory, walked + " is a file");
+        return last ? fail(errc::already_exists, walked + " already exists as a file")
+                    : fail(errc::not_a_directory, walked + " is a file");
       if (last && !op.parents())
         return fail(errc::already_exists, walked + " already exists");
       id = it->second;

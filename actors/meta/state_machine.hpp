@@ -52,9 +52,11 @@ class state_machine {
 public:
   state_machine();
 
-  // Replaces the whole state with persisted inodes (the root included)
-  // and the index they reflect. Returns an empty string, or what is wrong.
-  std::string restore(std::vector<proto::Inode> inodes, uint64_t applied_index);
+  // Replaces the whole state with persisted inodes (the root included),
+  // the index they reflect and the next inode id to hand out (0: one past
+  // the highest id present). Returns an empty string, or what is wrong.
+  std::string restore(std::vector<proto::Inode> inodes, uint64_t applied_index,
+                      uint64_t next_inode = 0);
 
   apply_outcome apply(uint64_t index, const proto::MetaCommand& cmd);
 
@@ -66,6 +68,9 @@ public:
             std::string& message) const;
 
   uint64_t applied_index() const { return applied_index_; }
+  // The id the next created inode gets; persisted so that a restored
+  // replica allocates exactly as one that never restarted.
+  uint64_t next_inode() const { return next_inode_; }
   size_t inode_count() const { return inodes_.size(); }
 
   // Every structural invariant; returns an empty string when all hold.

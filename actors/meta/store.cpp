@@ -20,15 +20,21 @@ std::string meta_store::load(state_machine& sm) {
       return "metadata record " + std::to_string(rows.column_int(0)) + " is corrupt";
     inodes.push_back(std::move(inode));
   }
-  uint64_t applied = 0;
-  auto st = db_.prepare("SELECT value FROM meta_state WHERE key = 'applied_index'");
-  if (st.step())
-    applied = static_cast<uint64_t>(st.column_int(0));
-  auto why = sm.restore(std::move(inodes), applied);
+  uint64_t applied = 0, next_inode = 0;
+  auto st = db_.prepare("SELECT key, value FROM meta_state");
+  while (st.step()) {
+    auto key = st.column_text(0);
+    if (key == "applied_index")
+      applied = static_cast<uint64_t>(st.column_int(1));
+    else if (key == "next_inode")
+      next_inode = static_cast<uint64_t>(st.column_int(1));
+  }
+  auto why = sm.restore(std::move(inodes), applied, next_inode);
   return why.empty() ? why : "metadata database is inconsistent: " + why;
 }
 
-void meta_store::persist(uint64_t index, const std::vector<inode_mutation>& mutations) {
+void meta_store::persist(uint64_t index, uint64_t next_inode,
+                         const std::vector<inode_mutation>& mutations) {
   sqlite::transaction tx{db_};
   auto upsert = db_.prepare("INSERT OR REPLACE INTO inodes (id, record) VALUES (?1, ?2)");
   auto erase = db_.prepare("DELETE FROM inodes WHERE id = ?1");
@@ -40,9 +46,9 @@ void meta_store::persist(uint64_t index, const std::vector<inode_mutation>& muta
       upsert.bind(1, id).bind_blob(2, m.inode.SerializeAsString()).run();
     }
   }
-  db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES ('applied_index', ?1)")
-    .bind(1, static_cast<int64_t>(index))
-    .run();
+  auto set_state = db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
+  set_state.bind(1, std::string{"applied_index"}).bind(2, static_cast<int64_t>(index)).run();
+  set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(next_inode)).run();
   tx.commit();
 }
 

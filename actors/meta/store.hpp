@@ -24,8 +24,9 @@ public:
   // damaged database is reported, never repaired silently.
   std::string load(state_machine& sm);
 
-  // Persists one applied command. Throws sqlite::sqlite_error.
-  void persist(uint64_t index, const std::vector<inode_mutation>& mutations);
+  // Persists one applied command: its mutations, its index and the state
+  // machine's next inode id, in one transaction. Throws sqlite::sqlite_error.
+  void persist(uint64_t index, uint64_t next_inode, const std::vector<inode_mutation>& mutations);
 
 private:
   sqlite::database db_;

@@ -1,0 +1,108 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <caf/io/middleman.hpp>
+
+#include "actors/client/client.hpp"
+#include "tests/actor/fixture.hpp"
+
+namespace dfs {
+namespace {
+
+using testing::pattern;
+using testing::test_node;
+
+// Publishes the node's agent on a free loopback port.
+uint16_t publish(test_node& node) {
+  auto port = node.sys->middleman().publish(node.agent, 0, "127.0.0.1");
+  if (!port)
+    throw std::runtime_error(node.sys->render(port.error()));
+  return *port;
+}
+
+std::unique_ptr<client> connect(uint16_t port, size_t window = 4) {
+  auto c = client::connect(
+    client_options{{host_port{"127.0.0.1", port}}, std::chrono::seconds{10}, window});
+  if (!c)
+    throw std::runtime_error(describe(c.error()));
+  return std::move(*c);
+}
+
+TEST(client, streams_files_through_the_middleman) {
+  test_node node;
+  auto c = connect(publish(node));
+  for (size_t size : {size_t{0}, size_t{1}, size_t{64 * 1024}, size_t{1000 * 1000}}) {
+    auto data = pattern(size, size + 7);
+    std::istringstream in{std::string{data.begin(), data.end()}};
+    uint64_t last_progress = 0;
+    auto info = c->put(in, "/f", 0, size, [&](uint64_t done, uint64_t) { last_progress = done; });
+    ASSERT_TRUE(info) << describe(info.error());
+    EXPECT_EQ(info->size, size);
+    EXPECT_EQ(last_progress, size);
+    std::ostringstream out;
+    auto got = c->get("/f", out);
+    ASSERT_TRUE(got) << describe(got.error());
+    EXPECT_EQ(out.str(), std::string(data.begin(), data.end()));
+  }
+}
+
+TEST(client, error_codes_survive_the_middleman) {
+  test_node node;
+  auto c = connect(publish(node));
+  auto missing = c->stat("/nope");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(to_errc(missing.error()), errc::not_found);
+  EXPECT_EQ(describe(missing.error()), "not_found: /nope does not exist");
+  ASSERT_TRUE(c->mkdir("/d", false));
+  std::istringstream in{"x"};
+  auto onto_dir = c->put(in, "/d", 0);
+  ASSERT_FALSE(onto_dir);
+  EXPECT_EQ(to_errc(onto_dir.error()), errc::is_a_directory);
+  std::ostringstream out;
+  EXPECT_EQ(to_errc(c->get("/d", out).error()), errc::is_a_directory);
+  EXPECT_EQ(to_errc(c->remove("/", true)), errc::invalid_argument);
+}
+
+TEST(client, an_unreachable_cluster_is_unavailable) {
+  auto c = client::connect(client_options{{host_port{"127.0.0.1", 1}}, std::chrono::seconds{2}, 1});
+  ASSERT_FALSE(c);
+  EXPECT_EQ(to_errc(c.error()), errc::unavailable);
+}
+
+TEST(client, status_reports_the_node_and_its_storage) {
+  test_node node;
+  auto c = connect(publish(node));
+  std::istringstream in{std::string(200000, 'z')};
+  ASSERT_TRUE(c->put(in, "/z", 0));
+  auto st = c->status();
+  ASSERT_TRUE(st) << describe(st.error());
+  EXPECT_EQ(st->id.value, "n1");
+  EXPECT_EQ(st->state, "active");
+  EXPECT_EQ(st->chunks, 4u);
+  EXPECT_EQ(st->bytes_used, 200000u);
+}
+
+TEST(client, a_restarted_node_serves_everything_it_stored) {
+  testing::temp_dir data;
+  auto opts = testing::node_options{64 * 1024, std::chrono::milliseconds{300000},
+                                    std::make_shared<posix_disk>(), data.path()};
+  auto content = pattern(500000, 3);
+  {
+    test_node node{opts};
+    auto c = connect(publish(node));
+    ASSERT_TRUE(c->mkdir("/keep/deep", true));
+    std::istringstream in{std::string{content.begin(), content.end()}};
+    ASSERT_TRUE(c->put(in, "/keep/deep/f", 0));
+  }
+  test_node node{opts};
+  auto c = connect(publish(node));
+  std::ostringstream out;
+  auto info = c->get("/keep/deep/f", out);
+  ASSERT_TRUE(info) << describe(info.error());
+  EXPECT_EQ(out.str(), std::string(content.begin(), content.end()));
+  EXPECT_EQ(c->status()->chunks, 8u);
+}
+
+}  // namespace
+}  // namespace dfs

@@ -1,0 +1,64 @@
+// An in-process dfs node for actor tests: the metadata service (SQLite in a
+// temp dir), a replica manager over a memory or real disk, a gateway and a
+// node agent, in a real actor system with a small scheduler.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/gateway/gateway.hpp"
+#include "messages/errc.hpp"
+#include "messages/handles.hpp"
+#include "runtime/deadline.hpp"
+#include "runtime/disk.hpp"
+#include "runtime/system.hpp"
+#include "tests/unit/temp_dir.hpp"
+
+namespace dfs::testing {
+
+struct node_options {
+  uint64_t chunk_size = 64 * 1024;
+  std::chrono::milliseconds upload_timeout{300000};
+  std::shared_ptr<disk> fs;  // default: a fresh memory_disk
+  std::string data_dir;      // default: a fresh temp dir
+};
+
+class test_node {
+public:
+  explicit test_node(node_options opts = {});
+  ~test_node();
+
+  // Sends a request to `dest` and waits (5 s at most) for the answer.
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> ask(const Handle& dest, Ts&&... xs) {
+    caf::expected<T> out{caf::error{}};
+    (*self)->request(dest, std::chrono::seconds{5}, std::forward<Ts>(xs)...)
+      .receive([&](T& value) { out = std::move(value); },
+               [&](caf::error& err) { out = std::move(err); });
+    return out;
+  }
+
+  static request_context ctx() { return context_with_timeout(std::chrono::seconds{5}); }
+
+  // Uploads `data` through the gateway's open/write/commit protocol.
+  caf::expected<file_info> put(const std::string& path, const byte_buffer& data);
+  // Reads a whole file back through stat + read.
+  caf::expected<byte_buffer> get(const std::string& path);
+
+  temp_dir dir;
+  std::shared_ptr<disk> fs;
+  std::unique_ptr<system_config> cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<caf::scoped_actor> self;
+  node_handles handles;
+  node_agent_actor agent;
+  uint64_t chunk_size;
+};
+
+// Deterministic pseudo-random bytes.
+byte_buffer pattern(size_t n, uint64_t seed);
+
+}  // namespace dfs::testing

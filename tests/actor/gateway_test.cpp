@@ -1,0 +1,232 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/actor/fixture.hpp"
+
+namespace dfs {
+namespace {
+
+using testing::pattern;
+using testing::test_node;
+
+errc code_of(const caf::error& err) {
+  return to_errc(err);
+}
+
+template <class T>
+errc code_of(const caf::expected<T>& x) {
+  return x ? errc::ok : to_errc(x.error());
+}
+
+TEST(gateway, files_of_every_size_round_trip) {
+  test_node node;
+  for (size_t size : {size_t{0}, size_t{1}, size_t{65536}, size_t{65537}, size_t{300000}}) {
+    auto path = "/f" + std::to_string(size);
+    auto data = pattern(size, size);
+    auto info = node.put(path, data);
+    ASSERT_TRUE(info) << describe(info.error());
+    EXPECT_EQ(info->size, size);
+    EXPECT_EQ(info->chunks.size(), (size + node.chunk_size - 1) / node.chunk_size);
+    auto back = node.get(path);
+    ASSERT_TRUE(back) << describe(back.error());
+    EXPECT_EQ(*back, data);
+  }
+}
+
+TEST(gateway, an_overwrite_is_a_new_version_with_new_content) {
+  test_node node;
+  ASSERT_TRUE(node.put("/f", pattern(1000, 1)));
+  auto second = node.put("/f", pattern(70000, 2));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->version, 2u);
+  EXPECT_EQ(*node.get("/f"), pattern(70000, 2));
+}
+
+TEST(gateway, a_file_is_invisible_until_its_commit) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto ticket = node.ask<upload_ticket>(gw, open_atom::value, test_node::ctx(), std::string{"/f"},
+                                        uint32_t{0});
+  ASSERT_TRUE(ticket);
+  ASSERT_TRUE(node.ask<chunk_ref>(gw, write_atom::value, test_node::ctx(), ticket->upload_id,
+                                  uint64_t{0}, pattern(10, 1)));
+  EXPECT_EQ(code_of(node.ask<file_info>(gw, stat_atom::value, test_node::ctx(), std::string{"/f"})),
+            errc::not_found);
+  ASSERT_TRUE(node.ask<file_info>(gw, commit_atom::value, test_node::ctx(), ticket->upload_id,
+                                  uint64_t{10}));
+  EXPECT_TRUE(node.ask<file_info>(gw, stat_atom::value, test_node::ctx(), std::string{"/f"}));
+}
+
+TEST(gateway, bad_uploads_are_refused_with_clear_errors) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto ctx = test_node::ctx;
+  EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, ctx(), uint64_t{999}, uint64_t{0},
+                                        pattern(10, 1))),
+            errc::not_found);
+  auto ticket = node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/f"}, uint32_t{0});
+  ASSERT_TRUE(ticket);
+  auto id = ticket->upload_id;
+  EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, ctx(), id, uint64_t{0},
+                                        pattern(node.chunk_size + 1, 1))),
+            errc::too_large);
+  EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, ctx(), id, uint64_t{0}, byte_buffer{})),
+            errc::invalid_argument);
+  ASSERT_TRUE(node.ask<chunk_ref>(gw, write_atom::value, ctx(), id, uint64_t{1}, pattern(10, 1)));
+  // Chunk 0 is missing.
+  EXPECT_EQ(code_of(node.ask<file_info>(gw, commit_atom::value, ctx(), id, uint64_t{10})),
+            errc::invalid_argument);
+  auto t2 = node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/g"}, uint32_t{0});
+  ASSERT_TRUE(node.ask<chunk_ref>(gw, write_atom::value, ctx(), t2->upload_id, uint64_t{0},
+                                  pattern(10, 1)));
+  EXPECT_EQ(code_of(node.ask<file_info>(gw, commit_atom::value, ctx(), t2->upload_id, uint64_t{11})),
+            errc::invalid_argument);
+  EXPECT_EQ(code_of(node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/g"},
+                                            uint32_t{2})),
+            errc::unavailable)
+    << "replication 2 cannot be met by one storage node";
+}
+
+TEST(gateway, impossible_targets_fail_at_open) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto ctx = test_node::ctx;
+  ASSERT_TRUE(node.ask<file_info>(gw, mkdir_atom::value, ctx(), std::string{"/d"}, false));
+  ASSERT_TRUE(node.put("/file", pattern(5, 1)));
+  auto open = [&](const std::string& path) {
+    return code_of(node.ask<upload_ticket>(gw, open_atom::value, ctx(), path, uint32_t{0}));
+  };
+  EXPECT_EQ(open("/d"), errc::is_a_directory);
+  EXPECT_EQ(open("/"), errc::is_a_directory);
+  EXPECT_EQ(open("/missing/f"), errc::not_found);
+  EXPECT_EQ(open("/file/f"), errc::not_a_directory);
+  EXPECT_EQ(open("relative"), errc::invalid_path);
+  EXPECT_EQ(open("/a/../b"), errc::invalid_path);
+  EXPECT_EQ(open(std::string{"/nul\0byte", 9}), errc::invalid_path);
+  EXPECT_EQ(open("/" + std::string(300, 'x')), errc::too_large);
+}
+
+TEST(gateway, namespace_operations_and_their_errors) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto ctx = test_node::ctx;
+  auto mkdir = [&](std::string p, bool parents) {
+    return code_of(node.ask<file_info>(gw, mkdir_atom::value, ctx(), p, parents));
+  };
+  auto rm = [&](std::string p, bool recursive) {
+    return code_of(node.ask<ok_atom>(gw, remove_atom::value, ctx(), p, recursive));
+  };
+  auto mv = [&](std::string a, std::string b) {
+    return node.ask<file_info>(gw, move_atom::value, ctx(), a, b);
+  };
+  EXPECT_EQ(mkdir("/a/b", false), errc::not_found);
+  EXPECT_EQ(mkdir("/a/b", true), errc::ok);
+  EXPECT_EQ(mkdir("/a", false), errc::already_exists);
+  ASSERT_TRUE(node.put("/a/b/f", pattern(3, 1)));
+  EXPECT_EQ(rm("/a", false), errc::not_empty);
+  auto moved = mv("/a/b/f", "/a");  // into the directory
+  ASSERT_TRUE(moved) << describe(moved.error());
+  EXPECT_EQ(moved->path, "/a/f");
+  EXPECT_EQ(code_of(mv("/a", "/a/b/inside")), errc::invalid_argument);
+  EXPECT_EQ(code_of(mv("/nope", "/x")), errc::not_found);
+  auto list = node.ask<std::vector<file_info>>(gw, list_atom::value, ctx(), std::string{"/a"});
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].path, "/a/b");
+  EXPECT_EQ((*list)[1].path, "/a/f");
+  EXPECT_EQ(rm("/a", true), errc::ok);
+  EXPECT_EQ(rm("/a", true), errc::not_found);
+  EXPECT_EQ(rm("/", true), errc::invalid_argument);
+  EXPECT_EQ(code_of(node.ask<std::vector<file_info>>(gw, list_atom::value, ctx(), std::string{"x"})),
+            errc::invalid_path);
+}
+
+TEST(gateway, a_corrupt_replica_is_reported_never_returned) {
+  auto fs = std::make_shared<memory_disk>();
+  test_node node{testing::node_options{64 * 1024, std::chrono::milliseconds{300000}, fs, {}}};
+  ASSERT_TRUE(node.put("/f", pattern(1000, 1)));
+  auto info = node.ask<file_info>(node.handles.gateway, stat_atom::value, test_node::ctx(),
+                                  std::string{"/f"});
+  ASSERT_TRUE(info);
+  auto id = info->chunks[0].id.value;
+  auto file = node.dir.path() + "/chunks/" + id.substr(0, 2) + "/" + id + ".chunk";
+  std::vector<char> raw;
+  ASSERT_TRUE(fs->read_file(file, raw).ok());
+  ASSERT_TRUE(fs->flip_bit(file, raw.size() - 1));
+  auto back = node.get("/f");
+  ASSERT_FALSE(back);
+  EXPECT_EQ(code_of(back.error()), errc::corrupt);
+}
+
+TEST(gateway, a_full_disk_fails_the_put_and_changes_nothing) {
+  auto fs = std::make_shared<memory_disk>(100 * 1024);
+  test_node node{testing::node_options{64 * 1024, std::chrono::milliseconds{300000}, fs, {}}};
+  ASSERT_TRUE(node.put("/small", pattern(1000, 1)));
+  auto big = node.put("/big", pattern(300000, 2));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(code_of(big.error()), errc::no_space);
+  EXPECT_EQ(code_of(node.ask<file_info>(node.handles.gateway, stat_atom::value, test_node::ctx(),
+                                        std::string{"/big"})),
+            errc::not_found);
+  EXPECT_EQ(*node.get("/small"), pattern(1000, 1));
+}
+
+TEST(gateway, requests_past_their_deadline_are_refused) {
+  test_node node;
+  auto ctx = test_node::ctx();
+  ctx.deadline_ms = now_ms() - 1;
+  EXPECT_EQ(code_of(node.ask<file_info>(node.handles.gateway, mkdir_atom::value, ctx,
+                                        std::string{"/late"}, false)),
+            errc::timeout);
+  EXPECT_EQ(code_of(node.ask<file_info>(node.handles.gateway, stat_atom::value, test_node::ctx(),
+                                        std::string{"/late"})),
+            errc::not_found);
+}
+
+TEST(gateway, idle_uploads_expire) {
+  test_node node{testing::node_options{64 * 1024, std::chrono::milliseconds{200}, nullptr, {}}};
+  auto& gw = node.handles.gateway;
+  auto ticket = node.ask<upload_ticket>(gw, open_atom::value, test_node::ctx(), std::string{"/f"},
+                                        uint32_t{0});
+  ASSERT_TRUE(ticket);
+  std::this_thread::sleep_for(std::chrono::milliseconds{800});
+  EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, test_node::ctx(), ticket->upload_id,
+                                        uint64_t{0}, pattern(10, 1))),
+            errc::not_found);
+}
+
+TEST(gateway, reads_of_malformed_or_unknown_chunks_fail_cleanly) {
+  test_node node;
+  chunk_ref bad;
+  bad.id.value = "../../etc/passwd";
+  bad.replicas = {node_id{"n1"}};
+  EXPECT_EQ(code_of(node.ask<byte_buffer>(node.handles.gateway, read_atom::value, test_node::ctx(),
+                                          bad)),
+            errc::invalid_argument);
+  chunk_ref unknown;
+  unknown.id.value = std::string(32, 'f');
+  unknown.length = 1;
+  unknown.replicas = {node_id{"n1"}};
+  EXPECT_EQ(code_of(node.ask<byte_buffer>(node.handles.gateway, read_atom::value, test_node::ctx(),
+                                          unknown)),
+            errc::not_found);
+  unknown.replicas = {node_id{"n7"}};
+  EXPECT_EQ(code_of(node.ask<byte_buffer>(node.handles.gateway, read_atom::value, test_node::ctx(),
+                                          unknown)),
+            errc::unavailable);
+}
+
+TEST(meta_service, malformed_commands_are_rejected) {
+  test_node node;
+  EXPECT_EQ(code_of(node.ask<file_info>(node.handles.meta, propose_atom::value, test_node::ctx(),
+                                        std::string{"\xff\xff\xff garbage"})),
+            errc::invalid_argument);
+  EXPECT_EQ(code_of(node.ask<file_info>(node.handles.meta, propose_atom::value, test_node::ctx(),
+                                        std::string{})),
+            errc::invalid_argument)
+    << "a command without an operation";
+}
+
+}  // namespace
+}  // namespace dfs

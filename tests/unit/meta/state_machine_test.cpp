@@ -1,0 +1,358 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "actors/meta/path.hpp"
+#include "actors/meta/state_machine.hpp"
+
+namespace dfs {
+namespace {
+
+proto::MetaCommand mkdir_cmd(const std::string& path, bool parents = false) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(1000);
+  cmd.mutable_mkdir()->set_path(path);
+  cmd.mutable_mkdir()->set_parents(parents);
+  return cmd;
+}
+
+proto::MetaCommand create_cmd(const std::string& path, uint64_t size) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(2000);
+  auto c = cmd.mutable_create_file();
+  c->set_path(path);
+  c->set_size(size);
+  c->set_replication(1);
+  if (size > 0) {
+    auto chunk = c->add_chunks();
+    chunk->set_id(std::string(32, 'a'));
+    chunk->set_length(size);
+    chunk->add_replicas("n1");
+  }
+  return cmd;
+}
+
+proto::MetaCommand delete_cmd(const std::string& path, bool recursive = false) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(3000);
+  cmd.mutable_delete_()->set_path(path);
+  cmd.mutable_delete_()->set_recursive(recursive);
+  return cmd;
+}
+
+proto::MetaCommand rename_cmd(const std::string& src, const std::string& dst) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(4000);
+  cmd.mutable_rename()->set_source(src);
+  cmd.mutable_rename()->set_destination(dst);
+  return cmd;
+}
+
+class state_machine_story : public ::testing::Test {
+protected:
+  errc run(const proto::MetaCommand& cmd) {
+    auto out = sm.apply(++index, cmd);
+    EXPECT_EQ(sm.check_invariants(), "");
+    return out.code;
+  }
+  state_machine sm;
+  uint64_t index = 0;
+};
+
+TEST_F(state_machine_story, mkdir_create_and_overwrite_bump_the_version) {
+  EXPECT_EQ(run(mkdir_cmd("/docs")), errc::ok);
+  EXPECT_EQ(run(create_cmd("/docs/a.txt", 10)), errc::ok);
+  EXPECT_EQ(sm.lookup("/docs/a.txt").inode->version(), 1u);
+  EXPECT_EQ(run(create_cmd("/docs/a.txt", 20)), errc::ok);
+  auto found = sm.lookup("/docs/a.txt");
+  EXPECT_EQ(found.inode->version(), 2u);
+  EXPECT_EQ(found.inode->size(), 20u);
+}
+
+TEST_F(state_machine_story, errors_name_the_problem) {
+  EXPECT_EQ(run(create_cmd("/missing/a", 1)), errc::not_found);
+  EXPECT_EQ(run(create_cmd("/f", 1)), errc::ok);
+  EXPECT_EQ(run(create_cmd("/f/x", 1)), errc::not_a_directory);
+  EXPECT_EQ(run(mkdir_cmd("/f")), errc::already_exists);
+  EXPECT_EQ(run(mkdir_cmd("/d")), errc::ok);
+  EXPECT_EQ(run(mkdir_cmd("/d")), errc::already_exists);
+  EXPECT_EQ(run(mkdir_cmd("/d", true)), errc::ok) << "-p accepts an existing directory";
+  EXPECT_EQ(run(create_cmd("/d", 1)), errc::is_a_directory);
+  EXPECT_EQ(run(create_cmd("/", 1)), errc::is_a_directory);
+  EXPECT_EQ(run(mkdir_cmd("/x/y/z")), errc::not_found);
+  EXPECT_EQ(run(mkdir_cmd("/x/y/z", true)), errc::ok);
+  EXPECT_EQ(run(delete_cmd("/x")), errc::not_empty);
+  EXPECT_EQ(run(delete_cmd("/")), errc::invalid_argument);
+  EXPECT_EQ(run(delete_cmd("/nope")), errc::not_found);
+  EXPECT_EQ(run(mkdir_cmd("/a/../b")), errc::invalid_path);
+  EXPECT_EQ(run(rename_cmd("/x", "/x/y/inner")), errc::invalid_argument);
+  EXPECT_EQ(run(rename_cmd("/f", "/d")), errc::already_exists);
+}
+
+TEST_F(state_machine_story, size_must_match_the_chunks) {
+  auto cmd = create_cmd("/f", 10);
+  cmd.mutable_create_file()->set_size(11);
+  EXPECT_EQ(run(cmd), errc::invalid_argument);
+  EXPECT_EQ(sm.lookup("/f").code, errc::not_found);
+}
+
+TEST_F(state_machine_story, recursive_delete_removes_the_subtree) {
+  run(mkdir_cmd("/a/b/c", true));
+  run(create_cmd("/a/b/c/f", 5));
+  run(create_cmd("/a/g", 5));
+  EXPECT_EQ(run(delete_cmd("/a", true)), errc::ok);
+  EXPECT_EQ(sm.inode_count(), 1u);
+}
+
+TEST_F(state_machine_story, rename_moves_a_subtree) {
+  run(mkdir_cmd("/a/b", true));
+  run(create_cmd("/a/b/f", 5));
+  run(mkdir_cmd("/z"));
+  EXPECT_EQ(run(rename_cmd("/a", "/z/a2")), errc::ok);
+  EXPECT_TRUE(sm.lookup("/z/a2/b/f").ok());
+  EXPECT_EQ(sm.lookup("/a").code, errc::not_found);
+}
+
+TEST_F(state_machine_story, applying_an_old_index_again_changes_nothing) {
+  auto cmd = mkdir_cmd("/once");
+  EXPECT_TRUE(sm.apply(1, cmd).ok());
+  auto again = sm.apply(1, cmd);
+  EXPECT_TRUE(again.skipped);
+  EXPECT_TRUE(again.mutations.empty());
+  EXPECT_EQ(sm.applied_index(), 1u);
+}
+
+TEST_F(state_machine_story, failed_commands_still_advance_the_index) {
+  EXPECT_EQ(run(delete_cmd("/nope")), errc::not_found);
+  EXPECT_EQ(sm.applied_index(), 1u);
+}
+
+// --- randomized: the state machine against a plain model -------------------
+
+struct model_entry {
+  bool dir = false;
+  uint64_t version = 0;
+  uint64_t size = 0;
+};
+
+// The namespace as a map of canonical paths, with the documented semantics.
+class model {
+public:
+  model() { entries_["/"] = {true, 0, 0}; }
+
+  errc resolve(const std::string& path) const {
+    std::string walked;
+    for (auto& name : path_components(path)) {
+      auto cur = walked.empty() ? "/" : walked;
+      if (!entries_.at(cur).dir)
+        return errc::not_a_directory;
+      walked += "/" + name;
+      if (!entries_.count(walked))
+        return errc::not_found;
+    }
+    return errc::ok;
+  }
+
+  errc resolve_parent(const std::string& path) const {
+    auto parent = parent_path(path);
+    if (auto code = resolve(parent); code != errc::ok)
+      return code;
+    return entries_.at(parent).dir ? errc::ok : errc::not_a_directory;
+  }
+
+  bool has_children(const std::string& path) const {
+    auto it = entries_.upper_bound(path == "/" ? "/" : path + "/");
+    return it != entries_.end() && is_within(it->first, path) && it->first != path;
+  }
+
+  errc mkdir(const std::string& path, bool parents) {
+    if (path == "/")
+      return parents ? errc::ok : errc::already_exists;
+    std::string walked;
+    auto names = path_components(path);
+    for (size_t i = 0; i < names.size(); ++i) {
+      walked += "/" + names[i];
+      bool last = i + 1 == names.size();
+      auto it = entries_.find(walked);
+      if (it != entries_.end()) {
+        if (!it->second.dir)
+          return last ? errc::already_exists : errc::not_a_directory;
+        if (last && !parents)
+          return errc::already_exists;
+        continue;
+      }
+      if (!last && !parents)
+        return errc::not_found;
+      entries_[walked] = {true, 0, 0};
+    }
+    return errc::ok;
+  }
+
+  errc create(const std::string& path, uint64_t size) {
+    if (path == "/")
+      return errc::is_a_directory;
+    if (auto code = resolve_parent(path); code != errc::ok)
+      return code;
+    auto it = entries_.find(path);
+    if (it != entries_.end()) {
+      if (it->second.dir)
+        return errc::is_a_directory;
+      it->second.version++;
+      it->second.size = size;
+      return errc::ok;
+    }
+    entries_[path] = {false, 1, size};
+    return errc::ok;
+  }
+
+  errc remove(const std::string& path, bool recursive) {
+    if (path == "/")
+      return errc::invalid_argument;
+    if (auto code = resolve(path); code != errc::ok)
+      return code;
+    if (has_children(path) && !recursive)
+      return errc::not_empty;
+    for (auto it = entries_.begin(); it != entries_.end();)
+      it = is_within(it->first, path) ? entries_.erase(it) : std::next(it);
+    return errc::ok;
+  }
+
+  errc rename(const std::string& src, const std::string& dst) {
+    if (src == "/" || dst == "/")
+      return errc::invalid_argument;
+    if (auto code = resolve(src); code != errc::ok)
+      return code;
+    if (src == dst)
+      return errc::ok;
+    if (entries_.at(src).dir && is_within(dst, src))
+      return errc::invalid_argument;
+    if (auto code = resolve_parent(dst); code != errc::ok)
+      return code;
+    if (entries_.count(dst))
+      return errc::already_exists;
+    std::map<std::string, model_entry> moved;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (is_within(it->first, src)) {
+        moved[dst + it->first.substr(src.size())] = it->second;
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    entries_.insert(moved.begin(), moved.end());
+    return errc::ok;
+  }
+
+  const std::map<std::string, model_entry>& entries() const { return entries_; }
+
+private:
+  std::map<std::string, model_entry> entries_;
+};
+
+// Every entry of the state machine, by walking it from the root.
+std::map<std::string, model_entry> dump(const state_machine& sm) {
+  std::map<std::string, model_entry> out;
+  std::vector<std::string> todo{"/"};
+  while (!todo.empty()) {
+    auto path = todo.back();
+    todo.pop_back();
+    auto found = sm.lookup(path);
+    bool dir = found.inode->kind() == proto::INODE_KIND_DIRECTORY;
+    out[path] = {dir, found.inode->version(), found.inode->size()};
+    if (!dir)
+      continue;
+    std::vector<std::pair<std::string, proto::Inode>> children;
+    std::string msg;
+    sm.list(path, children, msg);
+    for (auto& [child, inode] : children)
+      todo.push_back(child);
+  }
+  return out;
+}
+
+bool same(const std::map<std::string, model_entry>& a, const std::map<std::string, model_entry>& b) {
+  if (a.size() != b.size())
+    return false;
+  for (auto& [path, e] : a) {
+    auto it = b.find(path);
+    if (it == b.end() || it->second.dir != e.dir || it->second.version != e.version ||
+        it->second.size != e.size)
+      return false;
+  }
+  return true;
+}
+
+std::string random_path(std::mt19937_64& rng) {
+  static const char* names[] = {"a", "b", "c"};
+  std::string out;
+  auto depth = 1 + rng() % 3;
+  for (size_t i = 0; i < depth; ++i)
+    out += std::string{"/"} + names[rng() % 3];
+  return out;
+}
+
+TEST(state_machine_random, matches_the_model_and_survives_restore) {
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937_64 rng{seed};
+    state_machine sm;
+    model m;
+    std::map<uint64_t, proto::Inode> persisted;  // what a store would hold
+    for (uint64_t index = 1; index <= 400; ++index) {
+      proto::MetaCommand cmd;
+      errc expected = errc::ok;
+      auto path = random_path(rng);
+      switch (rng() % 5) {
+        case 0: {
+          bool parents = rng() % 2;
+          cmd = mkdir_cmd(path, parents);
+          expected = m.mkdir(path, parents);
+          break;
+        }
+        case 1:
+        case 2: {
+          auto size = rng() % 3;
+          cmd = create_cmd(path, size);
+          expected = m.create(path, size);
+          break;
+        }
+        case 3: {
+          bool recursive = rng() % 2;
+          cmd = delete_cmd(path, recursive);
+          expected = m.remove(path, recursive);
+          break;
+        }
+        default: {
+          auto dst = random_path(rng);
+          cmd = rename_cmd(path, dst);
+          expected = m.rename(path, dst);
+        }
+      }
+      auto out = sm.apply(index, cmd);
+      ASSERT_EQ(out.code, expected) << "index " << index << ": " << cmd.ShortDebugString() << " -> "
+                                    << out.message;
+      ASSERT_EQ(sm.check_invariants(), "") << "index " << index;
+      ASSERT_TRUE(same(dump(sm), m.entries())) << "index " << index;
+      for (auto& mut : out.mutations) {
+        if (mut.erased)
+          persisted.erase(mut.inode.id());
+        else
+          persisted[mut.inode.id()] = mut.inode;
+      }
+      if (index % 50 == 0) {
+        state_machine restored;
+        std::vector<proto::Inode> inodes;
+        for (auto& [id, inode] : persisted)
+          inodes.push_back(inode);
+        ASSERT_EQ(restored.restore(inodes, index, sm.next_inode()), "");
+        ASSERT_TRUE(same(dump(restored), m.entries())) << "restore at index " << index;
+        ASSERT_EQ(restored.applied_index(), index);
+        ASSERT_EQ(restored.next_inode(), sm.next_inode());
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dfs

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "actors/meta/store.hpp"
+#include "tests/unit/temp_dir.hpp"
+
+namespace dfs {
+namespace {
+
+proto::MetaCommand mkdir_cmd(const std::string& path) {
+  proto::MetaCommand cmd;
+  cmd.mutable_mkdir()->set_path(path);
+  cmd.mutable_mkdir()->set_parents(true);
+  return cmd;
+}
+
+// Applies and persists like the metadata service does.
+void apply(state_machine& sm, meta_store& store, const proto::MetaCommand& cmd) {
+  auto index = sm.applied_index() + 1;
+  auto out = sm.apply(index, cmd);
+  store.persist(index, sm.next_inode(), out.mutations);
+}
+
+TEST(meta_store, a_reopened_store_restores_the_exact_state) {
+  testing::temp_dir dir;
+  auto db = dir.path() + "/meta.db";
+  uint64_t next_inode = 0;
+  {
+    meta_store store{db};
+    state_machine sm;
+    ASSERT_EQ(store.load(sm), "");
+    apply(sm, store, mkdir_cmd("/a/b/c"));
+    apply(sm, store, mkdir_cmd("/x"));
+    proto::MetaCommand rm;
+    rm.mutable_delete_()->set_path("/x");
+    apply(sm, store, rm);
+    next_inode = sm.next_inode();
+  }
+  meta_store store{db};
+  state_machine sm;
+  ASSERT_EQ(store.load(sm), "");
+  EXPECT_EQ(sm.applied_index(), 3u);
+  EXPECT_EQ(sm.next_inode(), next_inode) << "a deleted highest inode id is not reused";
+  EXPECT_TRUE(sm.lookup("/a/b/c").ok());
+  EXPECT_EQ(sm.lookup("/x").code, errc::not_found);
+}
+
+TEST(meta_store, a_record_that_does_not_decode_is_reported) {
+  testing::temp_dir dir;
+  auto db = dir.path() + "/meta.db";
+  {
+    meta_store store{db};
+    state_machine sm;
+    apply(sm, store, mkdir_cmd("/a"));
+  }
+  {
+    sqlite::database raw{db};
+    raw.exec("UPDATE inodes SET record = x'ffffffff' WHERE id = 2");
+  }
+  meta_store store{db};
+  state_machine sm;
+  auto why = store.load(sm);
+  EXPECT_NE(why.find("corrupt"), std::string::npos) << why;
+}
+
+TEST(meta_store, a_damaged_database_file_is_reported_not_truncated) {
+  testing::temp_dir dir;
+  auto db = dir.path() + "/meta.db";
+  {
+    std::ofstream out{db, std::ios::binary};
+    out << std::string(8192, '\x5a');
+  }
+  std::string why;
+  try {
+    meta_store store{db};
+    state_machine sm;
+    why = store.load(sm);
+  } catch (const std::exception& ex) {
+    why = ex.what();
+  }
+  EXPECT_FALSE(why.empty());
+  std::ifstream in{db, std::ios::binary | std::ios::ate};
+  EXPECT_EQ(in.tellg(), 8192) << "the damaged file is left as it was";
+}
+
+}  // namespace
+}  // namespace dfs

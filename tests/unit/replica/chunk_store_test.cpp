@@ -1,0 +1,155 @@
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <random>
+
+#include "actors/replica/chunk_store.hpp"
+#include "runtime/checksum.hpp"
+#include "tests/unit/temp_dir.hpp"
+
+namespace dfs {
+namespace {
+
+byte_buffer random_bytes(size_t n, uint64_t seed) {
+  std::mt19937_64 rng{seed};
+  byte_buffer out(n);
+  for (auto& b : out)
+    b = static_cast<char>(rng());
+  return out;
+}
+
+chunk_id id_of(char c) {
+  return chunk_id{std::string(32, c)};
+}
+
+// The same tests run on the in-memory disk and on the real file system.
+struct backend {
+  std::string name;
+  std::function<std::shared_ptr<disk>()> make;
+};
+
+class chunk_store_test : public ::testing::TestWithParam<backend> {
+protected:
+  void SetUp() override {
+    fs = GetParam().make();
+    store = std::make_unique<chunk_store>(*fs, dir.path() + "/chunks");
+    ASSERT_TRUE(store->open().ok());
+  }
+
+  disk_status put(const chunk_id& id, const byte_buffer& data) {
+    return store->put(id, data, chunk_checksum(data.data(), data.size()), 1);
+  }
+
+  testing::temp_dir dir;
+  std::shared_ptr<disk> fs;
+  std::unique_ptr<chunk_store> store;
+};
+
+TEST_P(chunk_store_test, stored_chunks_read_back_identical) {
+  char name = 'a';
+  for (size_t n : {size_t{1}, size_t{4096}, size_t{1} << 20}) {
+    auto data = random_bytes(n, n);
+    auto id = id_of(name++);
+    auto st = put(id, data);
+    ASSERT_TRUE(st.ok()) << st.message;
+    byte_buffer back;
+    ASSERT_TRUE(store->get(id, back).ok());
+    EXPECT_EQ(back, data);
+  }
+}
+
+TEST_P(chunk_store_test, data_that_does_not_match_its_checksum_is_refused) {
+  auto data = random_bytes(100, 1);
+  auto st = store->put(id_of('a'), data, chunk_checksum(data.data(), data.size()) ^ 1, 1);
+  EXPECT_EQ(st.code, errc::corrupt);
+  byte_buffer back;
+  EXPECT_EQ(store->get(id_of('a'), back).code, errc::not_found);
+}
+
+TEST_P(chunk_store_test, ids_that_are_not_32_hex_digits_are_refused) {
+  auto data = random_bytes(10, 1);
+  for (auto bad : {"../../../../etc/passwd", "", "ABCDEF0123456789ABCDEF0123456789",
+                   "0123456789abcdef0123456789abcdeg", "0123456789abcdef0123456789abcde"}) {
+    EXPECT_EQ(put(chunk_id{bad}, data).code, errc::invalid_argument) << bad;
+    byte_buffer back;
+    EXPECT_EQ(store->get(chunk_id{bad}, back).code, errc::invalid_argument) << bad;
+  }
+}
+
+TEST_P(chunk_store_test, storing_the_same_chunk_again_is_safe_and_other_content_conflicts) {
+  auto data = random_bytes(100, 1);
+  ASSERT_TRUE(put(id_of('b'), data).ok());
+  EXPECT_TRUE(put(id_of('b'), data).ok());
+  EXPECT_EQ(put(id_of('b'), random_bytes(100, 2)).code, errc::already_exists);
+  EXPECT_EQ(store->stats().chunks, 1u);
+  EXPECT_EQ(store->stats().bytes_used, 100u);
+}
+
+TEST_P(chunk_store_test, reopening_indexes_what_is_on_disk) {
+  ASSERT_TRUE(put(id_of('c'), random_bytes(300, 1)).ok());
+  ASSERT_TRUE(put(id_of('d'), random_bytes(200, 2)).ok());
+  ASSERT_TRUE(store->remove(id_of('c')).ok());
+  chunk_store again{*fs, dir.path() + "/chunks"};
+  ASSERT_TRUE(again.open().ok());
+  EXPECT_EQ(again.stats().chunks, 1u);
+  EXPECT_EQ(again.stats().bytes_used, 200u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+  backends, chunk_store_test,
+  ::testing::Values(backend{"memory", [] { return std::make_shared<memory_disk>(); }},
+                    backend{"posix", [] { return std::make_shared<posix_disk>(); }}),
+  [](const ::testing::TestParamInfo<backend>& info) { return info.param.name; });
+
+// Faults only the memory disk can inject.
+
+TEST(chunk_store_faults, a_flipped_bit_is_reported_as_corrupt_never_returned) {
+  memory_disk fs;
+  chunk_store store{fs, "/c"};
+  ASSERT_TRUE(store.open().ok());
+  auto data = random_bytes(1000, 3);
+  auto id = id_of('e');
+  ASSERT_TRUE(store.put(id, data, chunk_checksum(data.data(), data.size()), 1).ok());
+  auto file = "/c/ee/" + id.value + ".chunk";
+  std::vector<char> raw;
+  ASSERT_TRUE(fs.read_file(file, raw).ok());
+  // Flip a bit in the data, then one in the header of a second copy.
+  ASSERT_TRUE(fs.flip_bit(file, raw.size() - 10));
+  byte_buffer back;
+  EXPECT_EQ(store.get(id, back).code, errc::corrupt);
+  EXPECT_TRUE(back.empty());
+  ASSERT_TRUE(fs.flip_bit(file, raw.size() - 10));  // heal
+  ASSERT_TRUE(store.get(id, back).ok());
+  ASSERT_TRUE(fs.flip_bit(file, 2));  // magic number
+  EXPECT_EQ(store.get(id, back).code, errc::corrupt);
+}
+
+TEST(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {
+  memory_disk fs{5000};
+  chunk_store store{fs, "/c"};
+  ASSERT_TRUE(store.open().ok());
+  auto first = random_bytes(3000, 1);
+  ASSERT_TRUE(store.put(id_of('1'), first, chunk_checksum(first.data(), first.size()), 1).ok());
+  auto second = random_bytes(3000, 2);
+  auto st = store.put(id_of('2'), second, chunk_checksum(second.data(), second.size()), 1);
+  EXPECT_EQ(st.code, errc::no_space);
+  byte_buffer back;
+  ASSERT_TRUE(store.get(id_of('1'), back).ok());
+  EXPECT_EQ(back, first);
+  EXPECT_EQ(store.stats().chunks, 1u);
+}
+
+TEST(chunk_store_faults, a_failing_disk_is_an_io_error) {
+  memory_disk fs;
+  chunk_store store{fs, "/c"};
+  ASSERT_TRUE(store.open().ok());
+  fs.fail_writes(errc::io_error);
+  auto data = random_bytes(10, 1);
+  EXPECT_EQ(store.put(id_of('3'), data, chunk_checksum(data.data(), data.size()), 1).code,
+            errc::io_error);
+  EXPECT_EQ(store.stats().chunks, 0u);
+}
+
+}  // namespace
+}  // namespace dfs
