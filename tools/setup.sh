@@ -20,7 +20,6 @@ packages=(
   # tests
   googletest            # GoogleTest + GoogleMock sources
   libgtest-dev libgmock-dev
-  procps                # ps/pgrep used by the end-to-end tests
 )
 
 missing=()

@@ -140,8 +140,12 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
   if (!ticket)
     return ticket.error();
   auto abort = [&](caf::error err) -> caf::expected<file_info> {
-    call<ok_atom>(self, gateway_, opts_.timeout, abort_atom::value, next_context(),
-                  ticket->upload_id);
+    // Tell the gateway to drop the upload, unless it is the gateway that
+    // failed: then the upload expires there on its own.
+    auto code = to_errc(err);
+    if (code != errc::unavailable && code != errc::timeout)
+      call<ok_atom>(self, gateway_, opts_.timeout, abort_atom::value, next_context(),
+                    ticket->upload_id);
     return err;
   };
   using handle = decltype(self->request(gateway_, opts_.timeout, write_atom::value,
