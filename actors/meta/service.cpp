@@ -91,6 +91,33 @@ meta_actor::behavior_type meta_service(meta_pointer self, std::shared_ptr<state_
   };
 }
 
+// The public face of the service: an event-based actor that hands every
+// request to the detached worker, which answers the caller directly. Only
+// this facade is ever given out (and so referenced from other nodes); the
+// worker's own thread is then never kept waiting at shutdown by a remote
+// reference to it.
+struct facade_state {
+  meta_actor worker;
+  static inline const char* name = "meta_facade";
+};
+
+meta_actor::behavior_type meta_facade(meta_actor::stateful_pointer<facade_state> self,
+                                      meta_actor worker) {
+  self->state.worker = std::move(worker);
+  self->link_to(self->state.worker);  // the worker lives and dies with the facade
+  return {
+    [=](propose_atom a, const request_context& ctx, const std::string& cmd) {
+      return self->delegate(self->state.worker, a, ctx, cmd);
+    },
+    [=](stat_atom a, const request_context& ctx, const std::string& path) {
+      return self->delegate(self->state.worker, a, ctx, path);
+    },
+    [=](list_atom a, const request_context& ctx, const std::string& path) {
+      return self->delegate(self->state.worker, a, ctx, path);
+    },
+  };
+}
+
 }  // namespace
 
 caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::string& db_path) {
@@ -104,7 +131,8 @@ caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::
   auto why = store->load(*machine);
   if (!why.empty())
     return make_error(errc::corrupt, db_path + ": " + why);
-  return sys.spawn<caf::detached>(meta_service, std::move(machine), std::move(store));
+  auto worker = sys.spawn<caf::detached>(meta_service, std::move(machine), std::move(store));
+  return sys.spawn(meta_facade, std::move(worker));
 }
 
 }  // namespace dfs

@@ -1,7 +1,8 @@
 // The metadata service actor (single node until Raft lands): applies
 // MetaCommands to the state machine in order, persisting each to SQLite
-// before it replies, and answers stat/list from memory. It runs detached
-// (its own thread) because every apply blocks on an fsync.
+// before it replies, and answers stat/list from memory. The work runs in a
+// detached actor (its own thread) because every apply blocks on an fsync;
+// callers talk to an event-based facade in front of it.
 #pragma once
 
 #include <memory>

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
 #include <sstream>
 
 #include <caf/io/middleman.hpp>
@@ -102,6 +104,40 @@ TEST(client, a_restarted_node_serves_everything_it_stored) {
   ASSERT_TRUE(info) << describe(info.error());
   EXPECT_EQ(out.str(), std::string(content.begin(), content.end()));
   EXPECT_EQ(c->status()->chunks, 8u);
+}
+
+}  // namespace
+}  // namespace dfs
+
+namespace dfs {
+namespace {
+
+// Handles handed to a remote client must not keep any actor's thread alive
+// once the node shuts down (a detached actor referenced from the network
+// once made the actor system wait forever).
+TEST(client, a_node_shuts_down_promptly_after_serving_remote_clients) {
+  // The hang this guards against was a race: repeat to catch it.
+  for (int round = 0; round < 10; ++round) {
+    auto node = std::make_unique<test_node>();
+    {
+      auto c = connect(publish(*node));
+      auto data = pattern(300000, 1);
+      std::istringstream in{std::string{data.begin(), data.end()}};
+      ASSERT_TRUE(c->put(in, "/f", 0));
+      std::ostringstream out;
+      ASSERT_TRUE(c->get("/f", out));
+    }
+    // Shut down on a detached thread, so a hang fails this test instead of
+    // blocking the test binary.
+    std::promise<void> stopped;
+    auto done = stopped.get_future();
+    std::thread{[n = std::move(node), p = std::move(stopped)]() mutable {
+      n.reset();
+      p.set_value();
+    }}.detach();
+    ASSERT_EQ(done.wait_for(std::chrono::seconds{10}), std::future_status::ready)
+      << "round " << round << ": the node did not shut down within 10 s";
+  }
 }
 
 }  // namespace

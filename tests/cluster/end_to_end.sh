@@ -4,6 +4,7 @@
 set -u
 bin=$(cd "${1:?usage: end_to_end.sh BIN_DIR}" && pwd)
 dfsctl="$bin/dfsctl"
+build_kind=${2:-release}
 work=$(mktemp -d /tmp/dfs-e2e-XXXXXX)
 # A base port unlikely to collide with another run on this machine.
 port=$((20000 + RANDOM % 20000))
@@ -74,7 +75,9 @@ cmp -s big big.back && ok "100 MiB file is identical" || bad "100 MiB file diffe
 peak=$(kib VmHWM:)
 grown=$(( (peak - idle) / 1024 ))
 echo "     dfsd resident memory: idle ${idle} KiB, peak ${peak} KiB, +${grown} MiB"
-[ "$grown" -lt 64 ] && ok "peak memory stays under idle + 64 MiB (+${grown} MiB)" || bad "peak memory grew by ${grown} MiB"
+if [ "$build_kind" = asan ]; then
+  echo "     (AddressSanitizer build: memory bound not enforced)"
+elif [ "$grown" -lt 64 ]; then ok "peak memory stays under idle + 64 MiB (+${grown} MiB)"; else bad "peak memory grew by ${grown} MiB"; fi
 check "stat --json" ctl --json stat /big
 grep -q '"size":104857600' "$work/out" && ok "stat --json reports the size" || bad "stat --json: $(head -c 200 "$work/out")"
 

@@ -29,6 +29,10 @@ struct backend {
   std::function<std::shared_ptr<disk>()> make;
 };
 
+void PrintTo(const backend& b, std::ostream* os) {
+  *os << b.name;
+}
+
 class chunk_store_test : public ::testing::TestWithParam<backend> {
 protected:
   void SetUp() override {
