@@ -14,10 +14,8 @@
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
-#include "actors/gateway/gateway.hpp"
-#include "actors/meta/service.hpp"
 #include "actors/node/agent.hpp"
-#include "actors/replica/manager.hpp"
+#include "actors/node/node.hpp"
 #include "runtime/config.hpp"
 #include "runtime/disk.hpp"
 #include "runtime/logging.hpp"
@@ -59,8 +57,8 @@ int parse_args(int argc, char** argv, node_config& cfg) {
       return 2;
     }
   if (cfg.has_role("gateway") && !(cfg.has_role("meta") && cfg.has_role("storage"))) {
-    std::cerr << "dfsd: roles: 'gateway' needs 'meta' and 'storage' on the same node until "
-                 "multi-node replication lands\n";
+    std::cerr << "dfsd: key 'roles': 'gateway' needs 'meta' and 'storage' on the same node "
+                 "until multi-node replication lands\n";
     return 2;
   }
   return -1;
@@ -68,11 +66,6 @@ int parse_args(int argc, char** argv, node_config& cfg) {
 
 int run(const node_config& cfg, sigset_t& signals) {
   auto log = logger_for("dfsd");
-  posix_disk probe;
-  if (auto st = probe.make_dirs(cfg.data_dir); !st.ok()) {
-    log->critical("cannot create data dir {}: {}", cfg.data_dir, st.message);
-    return 1;
-  }
   metrics_endpoint metrics;
   if (auto why = metrics.start(cfg.metrics.to_string()); !why.empty()) {
     log->critical("{}", why);
@@ -80,56 +73,20 @@ int run(const node_config& cfg, sigset_t& signals) {
   }
   system_config sys_cfg{cfg.scheduler_threads};
   caf::actor_system sys{sys_cfg};
-  node_handles handles;
-  handles.id = node_id{cfg.node_id};
-  if (cfg.has_role("meta")) {
-    auto meta = spawn_meta_service(sys, cfg.data_dir + "/meta.db");
-    if (!meta) {
-      log->critical("metadata service cannot start: {}", describe(meta.error()));
-      return 1;
-    }
-    handles.meta = *meta;
-  }
-  if (cfg.has_role("storage")) {
-    auto replica = spawn_replica_manager(sys, std::make_shared<posix_disk>(),
-                                         cfg.data_dir + "/chunks", cfg.io_threads);
-    if (!replica) {
-      log->critical("replica manager cannot start: {}", describe(replica.error()));
-      return 1;
-    }
-    handles.replica = *replica;
-  }
-  if (cfg.has_role("gateway")) {
-    gateway_config gw;
-    gw.self = handles.id;
-    gw.chunk_size = cfg.chunk_size;
-    gw.default_replication = cfg.replication;
-    gw.request_timeout = cfg.request_timeout;
-    gw.upload_timeout = cfg.upload_timeout;
-    gateway_deps deps;
-    deps.meta = handles.meta;
-    deps.replicas.emplace(handles.id, handles.replica);
-    deps.metrics = std::make_shared<gateway_metrics>(metrics.registry(), cfg.node_id);
-    handles.gateway = spawn_gateway(sys, gw, std::move(deps));
+  auto handles = spawn_node(sys, cfg, std::make_shared<posix_disk>(), &metrics.registry());
+  if (!handles) {
+    log->critical("{}", describe(handles.error()));
+    return 1;
   }
   for (auto role : {"cache", "monitor"})
     if (cfg.has_role(role))
       log->info("role {} is configured; its actor arrives with a later release", role);
-  node_status status;
-  status.id = handles.id;
-  status.roles = cfg.roles;
-  status.listen = cfg.listen.to_string();
-  status.metrics = cfg.metrics.to_string();
-  auto agent = spawn_node_agent(sys, handles, status);
+  auto agent = spawn_node_agent(sys, *handles, static_status(cfg));
   auto port = sys.middleman().publish(agent, cfg.listen.port, cfg.listen.host.c_str(), true);
   if (!port) {
     log->critical("cannot listen on {}: {}", cfg.listen.to_string(), sys.render(port.error()));
     caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
-    for (auto& a : {caf::actor_cast<caf::actor>(handles.gateway),
-                    caf::actor_cast<caf::actor>(handles.replica),
-                    caf::actor_cast<caf::actor>(handles.meta)})
-      if (a)
-        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    stop_node(*handles);
     return 1;
   }
   log->info("node serving: listen={} metrics={} data_dir={} roles={}", cfg.listen.to_string(),
@@ -140,18 +97,10 @@ int run(const node_config& cfg, sigset_t& signals) {
   int sig = 0;
   sigwait(&signals, &sig);
   log->info("signal {} received: shutting down", sig);
-  // Stop taking new connections, then stop the actors from the edge inwards:
-  // the gateway first (in-flight requests fail cleanly), the metadata
-  // service last (every applied command is already committed to SQLite;
-  // its database is closed when the actor is gone).
+  // Stop taking new connections, then stop the actors.
   sys.middleman().unpublish(agent, *port);
   caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
-  for (auto& a : {caf::actor_cast<caf::actor>(handles.gateway),
-                  caf::actor_cast<caf::actor>(handles.replica),
-                  caf::actor_cast<caf::actor>(handles.meta)})
-    if (a)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  handles = node_handles{};
+  stop_node(*handles);
   return 0;  // ~actor_system waits for every actor
 }
 

@@ -9,23 +9,13 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/client/blocking_call.hpp"
 #include "runtime/deadline.hpp"
 #include "runtime/system.hpp"
 
 namespace dfs {
 
 namespace {
-
-// Sends one request and waits for its answer.
-template <class T, class Handle, class... Ts>
-caf::expected<T> call(caf::scoped_actor& self, const Handle& dest,
-                      std::chrono::milliseconds timeout, Ts&&... xs) {
-  caf::expected<T> out{caf::error{}};
-  self->request(dest, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& value) { out = std::move(value); },
-             [&](caf::error& err) { out = std::move(err); });
-  return out;
-}
 
 // Reads up to `n` bytes; fewer only at the end of the stream.
 byte_buffer read_block(std::istream& in, size_t n) {
@@ -72,7 +62,7 @@ caf::error client::connect_gateway() {
       last = agent.error();
       continue;
     }
-    auto handles = call<node_handles>(*self_, *agent, opts_.timeout, handles_atom::value);
+    auto handles = blocking_call<node_handles>(*self_, *agent, opts_.timeout, handles_atom::value);
     if (!handles) {
       last = handles.error();
       continue;
@@ -107,27 +97,27 @@ request_context client::next_context() {
 }
 
 caf::expected<file_info> client::stat(const std::string& path) {
-  return call<file_info>(*self_, gateway_, opts_.timeout, stat_atom::value, next_context(), path);
+  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, stat_atom::value, next_context(), path);
 }
 
 caf::expected<std::vector<file_info>> client::list(const std::string& path) {
-  return call<std::vector<file_info>>(*self_, gateway_, opts_.timeout, list_atom::value,
+  return blocking_call<std::vector<file_info>>(*self_, gateway_, opts_.timeout, list_atom::value,
                                       next_context(), path);
 }
 
 caf::expected<file_info> client::mkdir(const std::string& path, bool parents) {
-  return call<file_info>(*self_, gateway_, opts_.timeout, mkdir_atom::value, next_context(), path,
+  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, mkdir_atom::value, next_context(), path,
                          parents);
 }
 
 caf::error client::remove(const std::string& path, bool recursive) {
-  auto r = call<ok_atom>(*self_, gateway_, opts_.timeout, remove_atom::value, next_context(), path,
+  auto r = blocking_call<ok_atom>(*self_, gateway_, opts_.timeout, remove_atom::value, next_context(), path,
                          recursive);
   return r ? caf::error{} : r.error();
 }
 
 caf::expected<file_info> client::move(const std::string& source, const std::string& destination) {
-  return call<file_info>(*self_, gateway_, opts_.timeout, move_atom::value, next_context(), source,
+  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, move_atom::value, next_context(), source,
                          destination);
 }
 
@@ -135,7 +125,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
                                      uint32_t replication, uint64_t size_hint,
                                      const progress_fn& progress) {
   auto& self = *self_;
-  auto ticket = call<upload_ticket>(self, gateway_, opts_.timeout, open_atom::value,
+  auto ticket = blocking_call<upload_ticket>(self, gateway_, opts_.timeout, open_atom::value,
                                     next_context(), remote, replication);
   if (!ticket)
     return ticket.error();
@@ -144,7 +134,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     // failed: then the upload expires there on its own.
     auto code = to_errc(err);
     if (code != errc::unavailable && code != errc::timeout)
-      call<ok_atom>(self, gateway_, opts_.timeout, abort_atom::value, next_context(),
+      blocking_call<ok_atom>(self, gateway_, opts_.timeout, abort_atom::value, next_context(),
                     ticket->upload_id);
     return err;
   };
@@ -181,7 +171,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     failure = make_error(errc::io_error, "reading the local file failed");
   if (failure)
     return abort(failure);
-  return call<file_info>(self, gateway_, opts_.timeout, commit_atom::value, next_context(),
+  return blocking_call<file_info>(self, gateway_, opts_.timeout, commit_atom::value, next_context(),
                          ticket->upload_id, sent);
 }
 
@@ -227,14 +217,14 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
 }
 
 caf::expected<node_status> client::status() {
-  return call<node_status>(*self_, agent_, opts_.timeout, status_atom::value);
+  return blocking_call<node_status>(*self_, agent_, opts_.timeout, status_atom::value);
 }
 
 caf::expected<node_status> client::status_of(const host_port& endpoint) {
   auto agent = agent_at(endpoint);
   if (!agent)
     return agent.error();
-  return call<node_status>(*self_, *agent, opts_.timeout, status_atom::value);
+  return blocking_call<node_status>(*self_, *agent, opts_.timeout, status_atom::value);
 }
 
 }  // namespace dfs

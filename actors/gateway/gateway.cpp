@@ -285,9 +285,12 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   }
   auto pending = std::make_shared<size_t>(targets.size());
   auto failed = std::make_shared<bool>(false);
-  for (auto& [node, handle] : targets) {
-    auto target = node;
-    self->request(handle, budget(self, ctx), store_atom::value, ctx, ref->id, data, ref->checksum)
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto target = targets[i].first;
+    // The last target takes the buffer itself; earlier ones get copies.
+    auto payload = i + 1 == targets.size() ? std::move(data) : data;
+    self->request(targets[i].second, budget(self, ctx), store_atom::value, ctx, ref->id,
+                  std::move(payload), ref->checksum)
       .then(
         [=](ok_atom) {
           if (*failed)

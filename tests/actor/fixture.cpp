@@ -4,46 +4,31 @@
 
 #include <caf/send.hpp>
 
-#include "actors/meta/service.hpp"
 #include "actors/node/agent.hpp"
-#include "actors/replica/manager.hpp"
+#include "actors/node/node.hpp"
 
 namespace dfs::testing {
 
 test_node::test_node(node_options opts) : chunk_size(opts.chunk_size) {
-  auto data_dir = opts.data_dir.empty() ? dir.path() : opts.data_dir;
+  node_config node_cfg;
+  node_cfg.data_dir = opts.data_dir.empty() ? dir.path() : opts.data_dir;
+  node_cfg.roles = {"meta", "storage", "gateway"};
+  node_cfg.chunk_size = opts.chunk_size;
+  node_cfg.upload_timeout = opts.upload_timeout;
   fs = opts.fs ? opts.fs : std::make_shared<memory_disk>();
   cfg = std::make_unique<system_config>(2);
   sys = std::make_unique<caf::actor_system>(*cfg);
   self = std::make_unique<caf::scoped_actor>(*sys);
-  handles.id = node_id{"n1"};
-  auto meta = spawn_meta_service(*sys, data_dir + "/meta.db");
-  if (!meta)
-    throw std::runtime_error(describe(meta.error()));
-  handles.meta = *meta;
-  auto replica = spawn_replica_manager(*sys, fs, data_dir + "/chunks", 2);
-  if (!replica)
-    throw std::runtime_error(describe(replica.error()));
-  handles.replica = *replica;
-  gateway_config gw;
-  gw.self = handles.id;
-  gw.chunk_size = opts.chunk_size;
-  gw.upload_timeout = opts.upload_timeout;
-  gateway_deps deps;
-  deps.meta = handles.meta;
-  deps.replicas.emplace(handles.id, handles.replica);
-  handles.gateway = spawn_gateway(*sys, gw, deps);
-  node_status status;
-  status.id = handles.id;
-  status.roles = {"meta", "storage", "gateway"};
-  agent = spawn_node_agent(*sys, handles, status);
+  auto spawned = spawn_node(*sys, node_cfg, fs, nullptr);
+  if (!spawned)
+    throw std::runtime_error(describe(spawned.error()));
+  handles = *spawned;
+  agent = spawn_node_agent(*sys, handles, static_status(node_cfg));
 }
 
 test_node::~test_node() {
-  for (auto& a : {caf::actor_cast<caf::actor>(agent), caf::actor_cast<caf::actor>(handles.gateway),
-                  caf::actor_cast<caf::actor>(handles.replica),
-                  caf::actor_cast<caf::actor>(handles.meta)})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  stop_node(handles);
   self.reset();
   handles = node_handles{};
   agent = nullptr;
@@ -79,14 +64,6 @@ caf::expected<byte_buffer> test_node::get(const std::string& path) {
       return piece.error();
     out.insert(out.end(), piece->begin(), piece->end());
   }
-  return out;
-}
-
-byte_buffer pattern(size_t n, uint64_t seed) {
-  std::mt19937_64 rng{seed};
-  byte_buffer out(n);
-  for (auto& b : out)
-    b = static_cast<char>(rng());
   return out;
 }
 

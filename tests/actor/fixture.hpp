@@ -9,13 +9,14 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/client/blocking_call.hpp"
 #include "actors/gateway/gateway.hpp"
 #include "messages/errc.hpp"
 #include "messages/handles.hpp"
 #include "runtime/deadline.hpp"
 #include "runtime/disk.hpp"
 #include "runtime/system.hpp"
-#include "tests/unit/temp_dir.hpp"
+#include "tests/support.hpp"
 
 namespace dfs::testing {
 
@@ -34,11 +35,7 @@ public:
   // Sends a request to `dest` and waits (5 s at most) for the answer.
   template <class T, class Handle, class... Ts>
   caf::expected<T> ask(const Handle& dest, Ts&&... xs) {
-    caf::expected<T> out{caf::error{}};
-    (*self)->request(dest, std::chrono::seconds{5}, std::forward<Ts>(xs)...)
-      .receive([&](T& value) { out = std::move(value); },
-               [&](caf::error& err) { out = std::move(err); });
-    return out;
+    return blocking_call<T>(*self, dest, std::chrono::seconds{5}, std::forward<Ts>(xs)...);
   }
 
   static request_context ctx() { return context_with_timeout(std::chrono::seconds{5}); }
@@ -57,8 +54,5 @@ public:
   node_agent_actor agent;
   uint64_t chunk_size;
 };
-
-// Deterministic pseudo-random bytes.
-byte_buffer pattern(size_t n, uint64_t seed);
 
 }  // namespace dfs::testing

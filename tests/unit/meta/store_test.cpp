@@ -3,7 +3,7 @@
 #include <fstream>
 
 #include "actors/meta/store.hpp"
-#include "tests/unit/temp_dir.hpp"
+#include "tests/support.hpp"
 
 namespace dfs {
 namespace {

@@ -6,18 +6,10 @@
 
 #include "actors/replica/chunk_store.hpp"
 #include "runtime/checksum.hpp"
-#include "tests/unit/temp_dir.hpp"
+#include "tests/support.hpp"
 
 namespace dfs {
 namespace {
-
-byte_buffer random_bytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng{seed};
-  byte_buffer out(n);
-  for (auto& b : out)
-    b = static_cast<char>(rng());
-  return out;
-}
 
 chunk_id id_of(char c) {
   return chunk_id{std::string(32, c)};
@@ -53,7 +45,7 @@ protected:
 TEST_P(chunk_store_test, stored_chunks_read_back_identical) {
   char name = 'a';
   for (size_t n : {size_t{1}, size_t{4096}, size_t{1} << 20}) {
-    auto data = random_bytes(n, n);
+    auto data = testing::pattern(n, n);
     auto id = id_of(name++);
     auto st = put(id, data);
     ASSERT_TRUE(st.ok()) << st.message;
@@ -64,7 +56,7 @@ TEST_P(chunk_store_test, stored_chunks_read_back_identical) {
 }
 
 TEST_P(chunk_store_test, data_that_does_not_match_its_checksum_is_refused) {
-  auto data = random_bytes(100, 1);
+  auto data = testing::pattern(100, 1);
   auto st = store->put(id_of('a'), data, chunk_checksum(data.data(), data.size()) ^ 1, 1);
   EXPECT_EQ(st.code, errc::corrupt);
   byte_buffer back;
@@ -72,7 +64,7 @@ TEST_P(chunk_store_test, data_that_does_not_match_its_checksum_is_refused) {
 }
 
 TEST_P(chunk_store_test, ids_that_are_not_32_hex_digits_are_refused) {
-  auto data = random_bytes(10, 1);
+  auto data = testing::pattern(10, 1);
   for (auto bad : {"../../../../etc/passwd", "", "ABCDEF0123456789ABCDEF0123456789",
                    "0123456789abcdef0123456789abcdeg", "0123456789abcdef0123456789abcde"}) {
     EXPECT_EQ(put(chunk_id{bad}, data).code, errc::invalid_argument) << bad;
@@ -82,17 +74,17 @@ TEST_P(chunk_store_test, ids_that_are_not_32_hex_digits_are_refused) {
 }
 
 TEST_P(chunk_store_test, storing_the_same_chunk_again_is_safe_and_other_content_conflicts) {
-  auto data = random_bytes(100, 1);
+  auto data = testing::pattern(100, 1);
   ASSERT_TRUE(put(id_of('b'), data).ok());
   EXPECT_TRUE(put(id_of('b'), data).ok());
-  EXPECT_EQ(put(id_of('b'), random_bytes(100, 2)).code, errc::already_exists);
+  EXPECT_EQ(put(id_of('b'), testing::pattern(100, 2)).code, errc::already_exists);
   EXPECT_EQ(store->stats().chunks, 1u);
   EXPECT_EQ(store->stats().bytes_used, 100u);
 }
 
 TEST_P(chunk_store_test, reopening_indexes_what_is_on_disk) {
-  ASSERT_TRUE(put(id_of('c'), random_bytes(300, 1)).ok());
-  ASSERT_TRUE(put(id_of('d'), random_bytes(200, 2)).ok());
+  ASSERT_TRUE(put(id_of('c'), testing::pattern(300, 1)).ok());
+  ASSERT_TRUE(put(id_of('d'), testing::pattern(200, 2)).ok());
   ASSERT_TRUE(store->remove(id_of('c')).ok());
   chunk_store again{*fs, dir.path() + "/chunks"};
   ASSERT_TRUE(again.open().ok());
@@ -112,7 +104,7 @@ TEST(chunk_store_faults, a_flipped_bit_is_reported_as_corrupt_never_returned) {
   memory_disk fs;
   chunk_store store{fs, "/c"};
   ASSERT_TRUE(store.open().ok());
-  auto data = random_bytes(1000, 3);
+  auto data = testing::pattern(1000, 3);
   auto id = id_of('e');
   ASSERT_TRUE(store.put(id, data, chunk_checksum(data.data(), data.size()), 1).ok());
   auto file = "/c/ee/" + id.value + ".chunk";
@@ -133,9 +125,9 @@ TEST(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {
   memory_disk fs{5000};
   chunk_store store{fs, "/c"};
   ASSERT_TRUE(store.open().ok());
-  auto first = random_bytes(3000, 1);
+  auto first = testing::pattern(3000, 1);
   ASSERT_TRUE(store.put(id_of('1'), first, chunk_checksum(first.data(), first.size()), 1).ok());
-  auto second = random_bytes(3000, 2);
+  auto second = testing::pattern(3000, 2);
   auto st = store.put(id_of('2'), second, chunk_checksum(second.data(), second.size()), 1);
   EXPECT_EQ(st.code, errc::no_space);
   byte_buffer back;
@@ -149,7 +141,7 @@ TEST(chunk_store_faults, a_failing_disk_is_an_io_error) {
   chunk_store store{fs, "/c"};
   ASSERT_TRUE(store.open().ok());
   fs.fail_writes(errc::io_error);
-  auto data = random_bytes(10, 1);
+  auto data = testing::pattern(10, 1);
   EXPECT_EQ(store.put(id_of('3'), data, chunk_checksum(data.data(), data.size()), 1).code,
             errc::io_error);
   EXPECT_EQ(store.stats().chunks, 0u);

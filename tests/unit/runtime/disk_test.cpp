@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "runtime/disk.hpp"
-#include "tests/unit/temp_dir.hpp"
+#include "tests/support.hpp"
 
 namespace dfs {
 namespace {

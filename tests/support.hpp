@@ -1,12 +1,16 @@
-// A fresh directory under /tmp for one test, removed afterwards.
+// Helpers shared by the tests: a temporary directory and seeded bytes.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace dfs::testing {
 
+// A fresh directory under /tmp for one test, removed afterwards.
 class temp_dir {
 public:
   temp_dir() {
@@ -22,5 +26,14 @@ public:
 private:
   std::string path_;
 };
+
+// `n` pseudo-random bytes, the same for the same seed.
+inline std::vector<char> pattern(size_t n, uint64_t seed) {
+  std::mt19937_64 rng{seed};
+  std::vector<char> out(n);
+  for (auto& b : out)
+    b = static_cast<char>(rng());
+  return out;
+}
 
 }  // namespace dfs::testing

@@ -1,0 +1,71 @@
+#include "actors/node/node.hpp"
+
+#include <caf/send.hpp>
+
+#include "actors/gateway/gateway.hpp"
+#include "actors/meta/service.hpp"
+#include "actors/replica/manager.hpp"
+
+namespace dfs {
+
+caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config& cfg,
+                                       std::shared_ptr<disk> fs, prometheus::Registry* metrics) {
+  node_handles handles;
+  handles.id = node_id{cfg.node_id};
+  if (cfg.has_role("gateway") && !(cfg.has_role("meta") && cfg.has_role("storage")))
+    return make_error(errc::invalid_argument,
+                      "role 'gateway' needs 'meta' and 'storage' on the same node until "
+                      "multi-node replication lands");
+  if (auto st = fs->make_dirs(cfg.data_dir); !st.ok())
+    return make_error(st.code, "cannot create data dir " + cfg.data_dir + ": " + st.message);
+  auto fail = [&](const char* what, const caf::error& err) {
+    stop_node(handles);
+    return make_error(to_errc(err), std::string{what} + ": " + describe(err));
+  };
+  if (cfg.has_role("meta")) {
+    auto meta = spawn_meta_service(sys, cfg.data_dir + "/meta.db");
+    if (!meta)
+      return fail("metadata service cannot start", meta.error());
+    handles.meta = *meta;
+  }
+  if (cfg.has_role("storage")) {
+    auto replica = spawn_replica_manager(sys, fs, cfg.data_dir + "/chunks", cfg.io_threads);
+    if (!replica)
+      return fail("replica manager cannot start", replica.error());
+    handles.replica = *replica;
+  }
+  if (cfg.has_role("gateway")) {
+    gateway_config gw;
+    gw.self = handles.id;
+    gw.chunk_size = cfg.chunk_size;
+    gw.default_replication = cfg.replication;
+    gw.request_timeout = cfg.request_timeout;
+    gw.upload_timeout = cfg.upload_timeout;
+    gateway_deps deps;
+    deps.meta = handles.meta;
+    deps.replicas.emplace(handles.id, handles.replica);
+    if (metrics)
+      deps.metrics = std::make_shared<gateway_metrics>(*metrics, cfg.node_id);
+    handles.gateway = spawn_gateway(sys, gw, std::move(deps));
+  }
+  return handles;
+}
+
+void stop_node(const node_handles& handles) {
+  for (auto& a : {caf::actor_cast<caf::actor>(handles.gateway),
+                  caf::actor_cast<caf::actor>(handles.replica),
+                  caf::actor_cast<caf::actor>(handles.meta)})
+    if (a)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+node_status static_status(const node_config& cfg) {
+  node_status status;
+  status.id = node_id{cfg.node_id};
+  status.roles = cfg.roles;
+  status.listen = cfg.listen.to_string();
+  status.metrics = cfg.metrics.to_string();
+  return status;
+}
+
+}  // namespace dfs
