@@ -70,8 +70,7 @@ typename Inspector::result_type inspect(Inspector& f, node_handles& x) {
 }
 
 // Node agent: the one actor published on a node's port.
-using node_agent_actor = caf::typed_actor<
-  caf::replies_to<handles_atom>::with<node_handles>,
-  caf::replies_to<status_atom>::with<node_status>>;
+using node_agent_actor = caf::typed_actor<caf::replies_to<handles_atom>::with<node_handles>,
+                                          caf::replies_to<status_atom>::with<node_status>>;
 
 }  // namespace dfs

@@ -19,17 +19,16 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<replica_actor>("dfs::replica_actor");
   cfg.add_message_type<gateway_actor>("dfs::gateway_actor");
   cfg.add_message_type<node_agent_actor>("dfs::node_agent_actor");
-  cfg.add_error_category(errc_category,
-                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-                           std::string out = "dfs: ";
-                           out += to_string(static_cast<errc>(code));
-                           if (ctx.match_elements<std::string>()) {
-                             out += " (";
-                             out += ctx.get_as<std::string>(0);
-                             out += ")";
-                           }
-                           return out;
-                         });
+  cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+    std::string out = "dfs: ";
+    out += to_string(static_cast<errc>(code));
+    if (ctx.match_elements<std::string>()) {
+      out += " (";
+      out += ctx.get_as<std::string>(0);
+      out += ")";
+    }
+    return out;
+  });
 }
 
 }  // namespace dfs

@@ -54,8 +54,8 @@ struct request_context {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_context& x) {
-  return f(caf::meta::type_name("request_context"), x.trace_id, x.deadline_ms,
-           x.client_id, x.sequence, x.identity);
+  return f(caf::meta::type_name("request_context"), x.trace_id, x.deadline_ms, x.client_id,
+           x.sequence, x.identity);
 }
 
 // One chunk of a file: where it is and how to verify it.
@@ -88,8 +88,8 @@ struct file_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, file_info& x) {
-  return f(caf::meta::type_name("file_info"), x.path, x.kind, x.size, x.mode, x.mtime_ms,
-           x.version, x.replication, x.chunks);
+  return f(caf::meta::type_name("file_info"), x.path, x.kind, x.size, x.mode, x.mtime_ms, x.version,
+           x.replication, x.chunks);
 }
 
 // The gateway's answer to opening a write: which upload, and the chunk size

@@ -232,10 +232,15 @@ std::optional<uint64_t> parse_bytes(const std::string& text) {
   std::string unit;
   if (!split_number(text, n, unit))
     return std::nullopt;
-  static const std::map<std::string, uint64_t> units{
-    {"", 1},          {"B", 1},           {"KiB", 1ull << 10}, {"MiB", 1ull << 20},
-    {"GiB", 1ull << 30}, {"TiB", 1ull << 40}, {"KB", 1000},      {"MB", 1000000},
-    {"GB", 1000000000}};
+  static const std::map<std::string, uint64_t> units{{"", 1},
+                                                     {"B", 1},
+                                                     {"KiB", 1ull << 10},
+                                                     {"MiB", 1ull << 20},
+                                                     {"GiB", 1ull << 30},
+                                                     {"TiB", 1ull << 40},
+                                                     {"KB", 1000},
+                                                     {"MB", 1000000},
+                                                     {"GB", 1000000000}};
   auto it = units.find(unit);
   if (it == units.end() || n > (UINT64_MAX / it->second))
     return std::nullopt;
@@ -278,8 +283,7 @@ const std::vector<config_key_doc>& config_keys() {
   return docs;
 }
 
-std::string load_config_text(node_config& cfg, const std::string& text,
-                             const std::string& origin) {
+std::string load_config_text(node_config& cfg, const std::string& text, const std::string& origin) {
   toml::table table;
   try {
     table = toml::parse(text, origin);
@@ -292,7 +296,8 @@ std::string load_config_text(node_config& cfg, const std::string& text,
     auto name = std::string{key.str()};
     auto value = toml_to_text(node);
     if (!value)
-      return origin + ": key '" + name + "': expected a string, a non-negative integer or a list of strings";
+      return origin + ": key '" + name +
+             "': expected a string, a non-negative integer or a list of strings";
     if (auto why = set_config_key(cfg, name, *value); !why.empty())
       return origin + ": " + why;
   }

@@ -39,11 +39,11 @@ struct node_config {
   std::vector<host_port> peers;
   std::vector<std::string> roles = all_roles();
   host_port metrics{"127.0.0.1", 9100};
-  uint64_t chunk_size = 4ull << 20;     // bytes per chunk
-  uint32_t replication = 1;             // replicas per chunk, default for new files
-  uint64_t cache_bytes = 256ull << 20;  // byte budget of the chunk cache
-  uint32_t scheduler_threads = 2;       // CAF worker threads
-  uint32_t io_threads = 2;              // detached disk-I/O actors per replica manager
+  uint64_t chunk_size = 4ull << 20;                  // bytes per chunk
+  uint32_t replication = 1;                          // replicas per chunk, default for new files
+  uint64_t cache_bytes = 256ull << 20;               // byte budget of the chunk cache
+  uint32_t scheduler_threads = 2;                    // CAF worker threads
+  uint32_t io_threads = 2;                           // detached disk-I/O actors per replica manager
   std::chrono::milliseconds request_timeout{30000};  // default deadline of a request
   std::chrono::milliseconds upload_timeout{300000};  // idle uploads are abandoned after this
   std::string log_level = "info";

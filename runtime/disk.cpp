@@ -16,7 +16,7 @@ namespace dfs {
 namespace {
 
 disk_status from_errno(int err, const std::string& what) {
-  auto code = err == ENOENT   ? errc::not_found
+  auto code = err == ENOENT                    ? errc::not_found
               : err == ENOSPC || err == EDQUOT ? errc::no_space
                                                : errc::io_error;
   return {code, what + ": " + std::strerror(err)};

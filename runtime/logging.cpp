@@ -30,8 +30,8 @@ std::shared_ptr<spdlog::logger> logger_for(const std::string& actor_kind) {
   std::lock_guard<std::mutex> guard{logging_mutex};
   if (auto existing = spdlog::get(actor_kind))
     return existing;
-  auto log = std::make_shared<spdlog::logger>(
-    actor_kind, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto log =
+    std::make_shared<spdlog::logger>(actor_kind, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   log->set_pattern(pattern());
   log->set_level(logging_level);
   log->flush_on(spdlog::level::warn);

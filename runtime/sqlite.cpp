@@ -13,8 +13,8 @@ namespace {
 }  // namespace
 
 database::database(const std::string& path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
-      != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -82,16 +82,14 @@ statement& statement::bind(int index, int64_t value) {
 
 statement& statement::bind(int index, const std::string& value) {
   if (sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                        SQLITE_TRANSIENT)
-      != SQLITE_OK)
+                        SQLITE_TRANSIENT) != SQLITE_OK)
     fail(db_->handle(), "bind");
   return *this;
 }
 
 statement& statement::bind_blob(int index, const std::string& value) {
   if (sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()),
-                        SQLITE_TRANSIENT)
-      != SQLITE_OK)
+                        SQLITE_TRANSIENT) != SQLITE_OK)
     fail(db_->handle(), "bind");
   return *this;
 }

@@ -168,8 +168,8 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
     }
     if (running > 0) {
       std::cerr << "dfsctl: cluster up: only " << running << " of " << existing.size()
-                << " nodes in " << cluster_file(dir) << " are running; run 'dfsctl cluster down --dir "
-                << raw_dir << "' first\n";
+                << " nodes in " << cluster_file(dir)
+                << " are running; run 'dfsctl cluster down --dir " << raw_dir << "' first\n";
       return 4;
     }
     std::remove(cluster_file(dir).c_str());  // stale: every node listed there is gone
@@ -232,8 +232,7 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
               << "  dfsctl cluster status\n"
               << "  dfsctl cluster down\n"
               << "(dfsctl finds this cluster through " << cluster_file(raw_dir)
-              << "; elsewhere pass --cluster 127.0.0.1:" << base_port
-              << " or set DFS_CLUSTER.)\n";
+              << "; elsewhere pass --cluster 127.0.0.1:" << base_port << " or set DFS_CLUSTER.)\n";
   } else {
     print_endpoints(started, dir, true);
   }
@@ -285,7 +284,8 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
     if (!st) {
       ++down;
       if (json)
-        arr.push_back({{"listen", ep.to_string()}, {"state", "down"}, {"error", describe(st.error())}});
+        arr.push_back(
+          {{"listen", ep.to_string()}, {"state", "down"}, {"error", describe(st.error())}});
       else
         std::printf("%-8s %-21s %-8s\n", "?", ep.to_string().c_str(), "down");
       continue;
@@ -298,8 +298,7 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
     for (auto& r : st->roles)
       roles += (roles.empty() ? "" : ",") + r;
     std::printf("%-8s %-21s %-8s %9llds %8llu %10s %10s  %s\n", st->id.value.c_str(),
-                st->listen.c_str(), st->state.c_str(),
-                static_cast<long long>(st->uptime_ms / 1000),
+                st->listen.c_str(), st->state.c_str(), static_cast<long long>(st->uptime_ms / 1000),
                 static_cast<unsigned long long>(st->chunks), human_bytes(st->bytes_used).c_str(),
                 human_bytes(st->bytes_free).c_str(), roles.c_str());
   }

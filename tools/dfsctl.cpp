@@ -41,8 +41,9 @@ std::vector<host_port> resolve_endpoints(const globals& g, std::string& why) {
     for (auto& n : read_cluster(g.dir))
       out.push_back(n.listen);
     if (out.empty())
-      why = "no cluster given: pass --cluster HOST:PORT, set DFS_CLUSTER, or start one with "
-            "'dfsctl cluster up'";
+      why =
+        "no cluster given: pass --cluster HOST:PORT, set DFS_CLUSTER, or start one with "
+        "'dfsctl cluster up'";
     return out;
   }
   std::stringstream in{list};
@@ -80,9 +81,9 @@ std::unique_ptr<client> open_client(const globals& g, int& rc, size_t window = 4
 
 void print_entry_long(const file_info& e) {
   bool dir = e.kind == entry_kind::directory;
-  std::printf("%c %10s  v%-4llu %s  %s%s\n", dir ? 'd' : '-', dir ? "-" : human_bytes(e.size).c_str(),
-              static_cast<unsigned long long>(e.version), human_time(e.mtime_ms).c_str(),
-              e.path.c_str(), dir ? "/" : "");
+  std::printf("%c %10s  v%-4llu %s  %s%s\n", dir ? 'd' : '-',
+              dir ? "-" : human_bytes(e.size).c_str(), static_cast<unsigned long long>(e.version),
+              human_time(e.mtime_ms).c_str(), e.path.c_str(), dir ? "/" : "");
 }
 
 int cmd_put(const globals& g, const std::string& local, const std::string& remote,
@@ -110,7 +111,8 @@ int cmd_put(const globals& g, const std::string& local, const std::string& remot
     return rc;
   auto start = std::chrono::steady_clock::now();
   progress_bar bar{"put " + remote};
-  auto info = c->put(*in, remote, replicas, size, [&](uint64_t d, uint64_t t) { bar.update(d, t); });
+  auto info =
+    c->put(*in, remote, replicas, size, [&](uint64_t d, uint64_t t) { bar.update(d, t); });
   if (!info)
     return report("put " + remote, info.error());
   std::chrono::duration<double> secs = std::chrono::steady_clock::now() - start;
@@ -274,9 +276,8 @@ int main(int argc, char** argv) {
   auto rm = app.add_subcommand("rm", "remove a file or an empty directory");
   rm->add_option("PATH", path)->required();
   rm->add_flag("-r", flag, "remove a directory and everything in it");
-  rm->callback([&] {
-    rc = simple(g, "rm " + path, [&](client& c) { return c.remove(path, flag); });
-  });
+  rm->callback(
+    [&] { rc = simple(g, "rm " + path, [&](client& c) { return c.remove(path, flag); }); });
 
   auto mkdir = app.add_subcommand("mkdir", "create a directory");
   mkdir->add_option("PATH", path)->required();

@@ -38,7 +38,8 @@ int parse_args(int argc, char** argv, node_config& cfg) {
       if (ch == '_')
         ch = '-';
     app.add_option_function<std::string>(
-      flag, [&overrides, name = std::string{key.name}](const std::string& v) { overrides[name] = v; },
+      flag,
+      [&overrides, name = std::string{key.name}](const std::string& v) { overrides[name] = v; },
       key.help);
   }
   try {

@@ -39,9 +39,9 @@ nlohmann::json to_json(const file_info& info) {
 }
 
 nlohmann::json to_json(const node_status& s) {
-  return {{"node_id", s.id.value},   {"roles", s.roles},         {"listen", s.listen},
-          {"metrics", s.metrics},    {"state", s.state},         {"uptime_ms", s.uptime_ms},
-          {"chunks", s.chunks},      {"bytes_used", s.bytes_used}, {"bytes_free", s.bytes_free}};
+  return {{"node_id", s.id.value}, {"roles", s.roles},           {"listen", s.listen},
+          {"metrics", s.metrics},  {"state", s.state},           {"uptime_ms", s.uptime_ms},
+          {"chunks", s.chunks},    {"bytes_used", s.bytes_used}, {"bytes_free", s.bytes_free}};
 }
 
 std::string human_bytes(uint64_t bytes) {
@@ -77,8 +77,7 @@ int report(const std::string& what, const caf::error& err) {
 progress_bar::progress_bar(std::string label)
   : label_(std::move(label)),
     enabled_(isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)),
-    start_(std::chrono::steady_clock::now()) {
-}
+    start_(std::chrono::steady_clock::now()) {}
 
 progress_bar::~progress_bar() {
   if (drawn_)
@@ -98,7 +97,8 @@ void progress_bar::update(uint64_t done, uint64_t total) {
   std::chrono::duration<double> secs = now - start_;
   auto rate = static_cast<double>(done) / secs.count();
   constexpr int width = 30;
-  int filled = total ? static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total)) : 0;
+  int filled =
+    total ? static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total)) : 0;
   std::string bar(static_cast<size_t>(filled), '#');
   bar.resize(width, total ? '.' : ' ');
   std::cerr << "\r" << label_ << " [" << bar << "] " << human_bytes(done);

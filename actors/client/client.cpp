@@ -97,28 +97,29 @@ request_context client::next_context() {
 }
 
 caf::expected<file_info> client::stat(const std::string& path) {
-  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, stat_atom::value, next_context(), path);
+  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, stat_atom::value, next_context(),
+                                  path);
 }
 
 caf::expected<std::vector<file_info>> client::list(const std::string& path) {
   return blocking_call<std::vector<file_info>>(*self_, gateway_, opts_.timeout, list_atom::value,
-                                      next_context(), path);
+                                               next_context(), path);
 }
 
 caf::expected<file_info> client::mkdir(const std::string& path, bool parents) {
-  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, mkdir_atom::value, next_context(), path,
-                         parents);
+  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, mkdir_atom::value,
+                                  next_context(), path, parents);
 }
 
 caf::error client::remove(const std::string& path, bool recursive) {
-  auto r = blocking_call<ok_atom>(*self_, gateway_, opts_.timeout, remove_atom::value, next_context(), path,
-                         recursive);
+  auto r = blocking_call<ok_atom>(*self_, gateway_, opts_.timeout, remove_atom::value,
+                                  next_context(), path, recursive);
   return r ? caf::error{} : r.error();
 }
 
 caf::expected<file_info> client::move(const std::string& source, const std::string& destination) {
-  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, move_atom::value, next_context(), source,
-                         destination);
+  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, move_atom::value, next_context(),
+                                  source, destination);
 }
 
 caf::expected<file_info> client::put(std::istream& in, const std::string& remote,
@@ -126,7 +127,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
                                      const progress_fn& progress) {
   auto& self = *self_;
   auto ticket = blocking_call<upload_ticket>(self, gateway_, opts_.timeout, open_atom::value,
-                                    next_context(), remote, replication);
+                                             next_context(), remote, replication);
   if (!ticket)
     return ticket.error();
   auto abort = [&](caf::error err) -> caf::expected<file_info> {
@@ -135,12 +136,12 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     auto code = to_errc(err);
     if (code != errc::unavailable && code != errc::timeout)
       blocking_call<ok_atom>(self, gateway_, opts_.timeout, abort_atom::value, next_context(),
-                    ticket->upload_id);
+                             ticket->upload_id);
     return err;
   };
-  using handle = decltype(self->request(gateway_, opts_.timeout, write_atom::value,
-                                        request_context{}, uint64_t{0}, uint64_t{0},
-                                        byte_buffer{}));
+  using handle =
+    decltype(self->request(gateway_, opts_.timeout, write_atom::value, request_context{},
+                           uint64_t{0}, uint64_t{0}, byte_buffer{}));
   std::deque<handle> in_flight;
   caf::error failure;
   uint64_t sent = 0, acked = 0, index = 0;
@@ -172,7 +173,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
   if (failure)
     return abort(failure);
   return blocking_call<file_info>(self, gateway_, opts_.timeout, commit_atom::value, next_context(),
-                         ticket->upload_id, sent);
+                                  ticket->upload_id, sent);
 }
 
 caf::expected<file_info> client::get(const std::string& remote, std::ostream& out,
@@ -191,8 +192,8 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
   size_t next = 0;
   while (!failure && (next < info->chunks.size() || !in_flight.empty())) {
     while (next < info->chunks.size() && in_flight.size() < opts_.window)
-      in_flight.push_back(
-        self->request(gateway_, opts_.timeout, read_atom::value, next_context(), info->chunks[next++]));
+      in_flight.push_back(self->request(gateway_, opts_.timeout, read_atom::value, next_context(),
+                                        info->chunks[next++]));
     in_flight.front().receive(
       [&](byte_buffer& data) {
         out.write(data.data(), static_cast<std::streamsize>(data.size()));

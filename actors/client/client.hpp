@@ -28,9 +28,9 @@ namespace dfs {
 class system_config;
 
 struct client_options {
-  std::vector<host_port> endpoints;              // tried in order
-  std::chrono::milliseconds timeout{30000};     // deadline of each request
-  size_t window = 4;                             // chunk transfers in flight
+  std::vector<host_port> endpoints;          // tried in order
+  std::chrono::milliseconds timeout{30000};  // deadline of each request
+  size_t window = 4;                         // chunk transfers in flight
 };
 
 // Progress of a transfer: bytes done and total (0 when unknown).

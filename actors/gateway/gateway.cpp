@@ -59,8 +59,7 @@ public:
       rp_(self->make_response_promise<T>()),
       op_(std::move(op)),
       trace_(ctx.trace_id),
-      start_(std::chrono::steady_clock::now()) {
-  }
+      start_(std::chrono::steady_clock::now()) {}
 
   void deliver(T value) {
     finish(errc::ok);
@@ -115,8 +114,9 @@ void propose(gateway_pointer self, const request_context& ctx, proto::MetaComman
   cmd.set_mtime_ms(now_ms());
   cmd.set_client_id(ctx.client_id);
   cmd.set_sequence(ctx.sequence);
-  self->request(self->state.deps.meta, budget(self, ctx), propose_atom::value, ctx,
-                cmd.SerializeAsString())
+  self
+    ->request(self->state.deps.meta, budget(self, ctx), propose_atom::value, ctx,
+              cmd.SerializeAsString())
     .then([r, on_ok](file_info& info) mutable { on_ok(r, info); },
           [r](caf::error& err) { r->fail(err); });
 }
@@ -152,7 +152,8 @@ void do_mkdir(gateway_pointer self, const request_context& ctx, const std::strin
   proto::MetaCommand cmd;
   cmd.mutable_mkdir()->set_path(path);
   cmd.mutable_mkdir()->set_parents(parents);
-  propose(self, ctx, std::move(cmd), r, [](auto& r, file_info& info) { r->deliver(std::move(info)); });
+  propose(self, ctx, std::move(cmd), r,
+          [](auto& r, file_info& info) { r->deliver(std::move(info)); });
 }
 
 void do_remove(gateway_pointer self, const request_context& ctx, const std::string& raw,
@@ -252,14 +253,15 @@ void do_open(gateway_pointer self, const request_context& ctx, const std::string
       });
 }
 
-void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_id,
-              uint64_t index, byte_buffer data, reply_ptr<chunk_ref> r) {
+void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_id, uint64_t index,
+              byte_buffer data, reply_ptr<chunk_ref> r) {
   if (!admitted(ctx, r))
     return;
   auto& st = self->state;
   auto it = st.uploads.find(upload_id);
   if (it == st.uploads.end())
-    return r->fail(errc::not_found, "upload " + std::to_string(upload_id) + " is unknown or expired");
+    return r->fail(errc::not_found,
+                   "upload " + std::to_string(upload_id) + " is unknown or expired");
   if (data.empty())
     return r->fail(errc::invalid_argument, "empty chunk");
   if (data.size() > st.cfg.chunk_size)
@@ -267,7 +269,8 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
                                       " bytes exceeds the chunk size " +
                                       std::to_string(st.cfg.chunk_size));
   if (index >= st.cfg.max_chunks_per_file)
-    return r->fail(errc::too_large, "chunk index " + std::to_string(index) + " is beyond the limit");
+    return r->fail(errc::too_large,
+                   "chunk index " + std::to_string(index) + " is beyond the limit");
   it->second.last_active_ms = now_ms();
   if (st.deps.metrics)
     st.deps.metrics->bytes_received(data.size());
@@ -289,8 +292,9 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
     auto target = targets[i].first;
     // The last target takes the buffer itself; earlier ones get copies.
     auto payload = i + 1 == targets.size() ? std::move(data) : data;
-    self->request(targets[i].second, budget(self, ctx), store_atom::value, ctx, ref->id,
-                  std::move(payload), ref->checksum)
+    self
+      ->request(targets[i].second, budget(self, ctx), store_atom::value, ctx, ref->id,
+                std::move(payload), ref->checksum)
       .then(
         [=](ok_atom) {
           if (*failed)
@@ -329,7 +333,8 @@ void do_commit(gateway_pointer self, const request_context& ctx, uint64_t upload
   auto& st = self->state;
   auto it = st.uploads.find(upload_id);
   if (it == st.uploads.end())
-    return r->fail(errc::not_found, "upload " + std::to_string(upload_id) + " is unknown or expired");
+    return r->fail(errc::not_found,
+                   "upload " + std::to_string(upload_id) + " is unknown or expired");
   auto& up = it->second;
   proto::MetaCommand cmd;
   auto create = cmd.mutable_create_file();
@@ -350,9 +355,8 @@ void do_commit(gateway_pointer self, const request_context& ctx, uint64_t upload
   // Whatever the outcome, this upload is finished: a failed commit leaves
   // its chunks unreferenced, for garbage collection.
   finish_upload(self, upload_id);
-  propose(self, ctx, std::move(cmd), r, [](auto& r, file_info& info) {
-    r->deliver(std::move(info));
-  });
+  propose(self, ctx, std::move(cmd), r,
+          [](auto& r, file_info& info) { r->deliver(std::move(info)); });
 }
 
 void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, size_t attempt,
@@ -377,10 +381,10 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
         if (data.size() != ref.length || chunk_checksum(data.data(), data.size()) != ref.checksum) {
           self->state.log->error("trace={} chunk={} node={} data does not match the file record",
                                  ctx.trace_id, ref.id.value, ref.replicas[attempt].value);
-          return do_read(self, ctx, ref, attempt + 1,
-                         make_error(errc::corrupt, "chunk " + ref.id.value +
-                                                     " does not match its file record"),
-                         r);
+          return do_read(
+            self, ctx, ref, attempt + 1,
+            make_error(errc::corrupt, "chunk " + ref.id.value + " does not match its file record"),
+            r);
         }
         if (self->state.deps.metrics)
           self->state.deps.metrics->bytes_sent(data.size());

@@ -36,8 +36,7 @@ gateway_metrics::gateway_metrics(prometheus::Registry& registry, const std::stri
                .Name("dfs_gateway_open_uploads")
                .Help("Uploads opened and not yet committed or aborted")
                .Register(registry)
-               .Add({{"node", node}})) {
-}
+               .Add({{"node", node}})) {}
 
 void gateway_metrics::request_done(const std::string& op, errc result, double seconds) {
   requests_.Add({{"node", node_}, {"op", op}, {"result", to_string(result)}}).Increment();

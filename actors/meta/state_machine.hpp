@@ -33,9 +33,9 @@ struct inode_mutation {
 struct apply_outcome {
   errc code = errc::ok;
   std::string message;
-  bool skipped = false;        // index already applied; nothing changed
-  std::string path;            // canonical path of the entry the command produced
-  proto::Inode entry;          // that entry (after the command); empty for deletes
+  bool skipped = false;  // index already applied; nothing changed
+  std::string path;      // canonical path of the entry the command produced
+  proto::Inode entry;    // that entry (after the command); empty for deletes
   std::vector<inode_mutation> mutations;
   bool ok() const { return code == errc::ok; }
 };

@@ -11,7 +11,6 @@ namespace dfs {
 
 // `status` holds the static part (id, roles, endpoints); the agent fills in
 // uptime, state and storage figures on each request.
-node_agent_actor spawn_node_agent(caf::actor_system& sys, node_handles handles,
-                                  node_status status);
+node_agent_actor spawn_node_agent(caf::actor_system& sys, node_handles handles, node_status status);
 
 }  // namespace dfs

@@ -52,9 +52,9 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
 }
 
 void stop_node(const node_handles& handles) {
-  for (auto& a : {caf::actor_cast<caf::actor>(handles.gateway),
-                  caf::actor_cast<caf::actor>(handles.replica),
-                  caf::actor_cast<caf::actor>(handles.meta)})
+  for (auto& a :
+       {caf::actor_cast<caf::actor>(handles.gateway), caf::actor_cast<caf::actor>(handles.replica),
+        caf::actor_cast<caf::actor>(handles.meta)})
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }

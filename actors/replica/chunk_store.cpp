@@ -77,7 +77,8 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
     if (it != index_.end())
       return it->second == checksum
                ? disk_status{}
-               : disk_status{errc::already_exists, "chunk " + id.value + " exists with other content"};
+               : disk_status{errc::already_exists,
+                             "chunk " + id.value + " exists with other content"};
   }
   proto::ChunkHeader header;
   header.set_id(id.value);

@@ -36,7 +36,8 @@ replica_actor::behavior_type replica_io(replica_actor::stateful_pointer<io_state
     [=](store_atom, const request_context& ctx, const chunk_id& id, const byte_buffer& data,
         uint64_t checksum) -> caf::result<ok_atom> {
       if (past_deadline(ctx))
-        return make_error(errc::timeout, "deadline passed before chunk " + id.value + " was stored");
+        return make_error(errc::timeout,
+                          "deadline passed before chunk " + id.value + " was stored");
       auto st = self->state.store->put(id, data, checksum, now_ms());
       if (!st.ok()) {
         self->state.log->warn("trace={} store chunk={} error={} {}", ctx.trace_id, id.value,
@@ -89,8 +90,7 @@ replica_actor::behavior_type replica_manager(replica_actor::stateful_pointer<man
 
 }  // namespace
 
-caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys,
-                                                   std::shared_ptr<disk> fs,
+caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys, std::shared_ptr<disk> fs,
                                                    const std::string& dir, uint32_t io_threads) {
   auto store = std::make_shared<chunk_store>(*fs, dir);
   if (auto st = store->open(); !st.ok())

@@ -17,8 +17,7 @@ namespace dfs {
 
 // Opens the chunk store under `dir` on the calling thread (indexing what is
 // on disk), then spawns the manager with `io_threads` I/O actors.
-caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys,
-                                                   std::shared_ptr<disk> fs,
+caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys, std::shared_ptr<disk> fs,
                                                    const std::string& dir, uint32_t io_threads);
 
 }  // namespace dfs

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <future>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include <caf/io/middleman.hpp>
 

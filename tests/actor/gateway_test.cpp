@@ -46,15 +46,15 @@ TEST(gateway, an_overwrite_is_a_new_version_with_new_content) {
 TEST(gateway, a_file_is_invisible_until_its_commit) {
   test_node node;
   auto& gw = node.handles.gateway;
-  auto ticket = node.ask<upload_ticket>(gw, open_atom::value, test_node::ctx(), std::string{"/f"},
-                                        uint32_t{0});
+  auto ticket =
+    node.ask<upload_ticket>(gw, open_atom::value, test_node::ctx(), std::string{"/f"}, uint32_t{0});
   ASSERT_TRUE(ticket);
   ASSERT_TRUE(node.ask<chunk_ref>(gw, write_atom::value, test_node::ctx(), ticket->upload_id,
                                   uint64_t{0}, pattern(10, 1)));
   EXPECT_EQ(code_of(node.ask<file_info>(gw, stat_atom::value, test_node::ctx(), std::string{"/f"})),
             errc::not_found);
-  ASSERT_TRUE(node.ask<file_info>(gw, commit_atom::value, test_node::ctx(), ticket->upload_id,
-                                  uint64_t{10}));
+  ASSERT_TRUE(
+    node.ask<file_info>(gw, commit_atom::value, test_node::ctx(), ticket->upload_id, uint64_t{10}));
   EXPECT_TRUE(node.ask<file_info>(gw, stat_atom::value, test_node::ctx(), std::string{"/f"}));
 }
 
@@ -65,26 +65,29 @@ TEST(gateway, bad_uploads_are_refused_with_clear_errors) {
   EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, ctx(), uint64_t{999}, uint64_t{0},
                                         pattern(10, 1))),
             errc::not_found);
-  auto ticket = node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/f"}, uint32_t{0});
+  auto ticket =
+    node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/f"}, uint32_t{0});
   ASSERT_TRUE(ticket);
   auto id = ticket->upload_id;
   EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, ctx(), id, uint64_t{0},
                                         pattern(node.chunk_size + 1, 1))),
             errc::too_large);
-  EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, ctx(), id, uint64_t{0}, byte_buffer{})),
-            errc::invalid_argument);
+  EXPECT_EQ(
+    code_of(node.ask<chunk_ref>(gw, write_atom::value, ctx(), id, uint64_t{0}, byte_buffer{})),
+    errc::invalid_argument);
   ASSERT_TRUE(node.ask<chunk_ref>(gw, write_atom::value, ctx(), id, uint64_t{1}, pattern(10, 1)));
   // Chunk 0 is missing.
   EXPECT_EQ(code_of(node.ask<file_info>(gw, commit_atom::value, ctx(), id, uint64_t{10})),
             errc::invalid_argument);
   auto t2 = node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/g"}, uint32_t{0});
-  ASSERT_TRUE(node.ask<chunk_ref>(gw, write_atom::value, ctx(), t2->upload_id, uint64_t{0},
-                                  pattern(10, 1)));
-  EXPECT_EQ(code_of(node.ask<file_info>(gw, commit_atom::value, ctx(), t2->upload_id, uint64_t{11})),
-            errc::invalid_argument);
-  EXPECT_EQ(code_of(node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/g"},
-                                            uint32_t{2})),
-            errc::unavailable)
+  ASSERT_TRUE(
+    node.ask<chunk_ref>(gw, write_atom::value, ctx(), t2->upload_id, uint64_t{0}, pattern(10, 1)));
+  EXPECT_EQ(
+    code_of(node.ask<file_info>(gw, commit_atom::value, ctx(), t2->upload_id, uint64_t{11})),
+    errc::invalid_argument);
+  EXPECT_EQ(
+    code_of(node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/g"}, uint32_t{2})),
+    errc::unavailable)
     << "replication 2 cannot be met by one storage node";
 }
 
@@ -138,8 +141,9 @@ TEST(gateway, namespace_operations_and_their_errors) {
   EXPECT_EQ(rm("/a", true), errc::ok);
   EXPECT_EQ(rm("/a", true), errc::not_found);
   EXPECT_EQ(rm("/", true), errc::invalid_argument);
-  EXPECT_EQ(code_of(node.ask<std::vector<file_info>>(gw, list_atom::value, ctx(), std::string{"x"})),
-            errc::invalid_path);
+  EXPECT_EQ(
+    code_of(node.ask<std::vector<file_info>>(gw, list_atom::value, ctx(), std::string{"x"})),
+    errc::invalid_path);
 }
 
 TEST(gateway, a_corrupt_replica_is_reported_never_returned) {
@@ -187,8 +191,8 @@ TEST(gateway, requests_past_their_deadline_are_refused) {
 TEST(gateway, idle_uploads_expire) {
   test_node node{testing::node_options{64 * 1024, std::chrono::milliseconds{200}, nullptr, {}}};
   auto& gw = node.handles.gateway;
-  auto ticket = node.ask<upload_ticket>(gw, open_atom::value, test_node::ctx(), std::string{"/f"},
-                                        uint32_t{0});
+  auto ticket =
+    node.ask<upload_ticket>(gw, open_atom::value, test_node::ctx(), std::string{"/f"}, uint32_t{0});
   ASSERT_TRUE(ticket);
   std::this_thread::sleep_for(std::chrono::milliseconds{800});
   EXPECT_EQ(code_of(node.ask<chunk_ref>(gw, write_atom::value, test_node::ctx(), ticket->upload_id,
@@ -201,9 +205,9 @@ TEST(gateway, reads_of_malformed_or_unknown_chunks_fail_cleanly) {
   chunk_ref bad;
   bad.id.value = "../../etc/passwd";
   bad.replicas = {node_id{"n1"}};
-  EXPECT_EQ(code_of(node.ask<byte_buffer>(node.handles.gateway, read_atom::value, test_node::ctx(),
-                                          bad)),
-            errc::invalid_argument);
+  EXPECT_EQ(
+    code_of(node.ask<byte_buffer>(node.handles.gateway, read_atom::value, test_node::ctx(), bad)),
+    errc::invalid_argument);
   chunk_ref unknown;
   unknown.id.value = std::string(32, 'f');
   unknown.length = 1;

@@ -271,7 +271,8 @@ std::map<std::string, model_entry> dump(const state_machine& sm) {
   return out;
 }
 
-bool same(const std::map<std::string, model_entry>& a, const std::map<std::string, model_entry>& b) {
+bool same(const std::map<std::string, model_entry>& a,
+          const std::map<std::string, model_entry>& b) {
   if (a.size() != b.size())
     return false;
   for (auto& [path, e] : a) {
@@ -330,8 +331,8 @@ TEST(state_machine_random, matches_the_model_and_survives_restore) {
         }
       }
       auto out = sm.apply(index, cmd);
-      ASSERT_EQ(out.code, expected) << "index " << index << ": " << cmd.ShortDebugString() << " -> "
-                                    << out.message;
+      ASSERT_EQ(out.code, expected)
+        << "index " << index << ": " << cmd.ShortDebugString() << " -> " << out.message;
       ASSERT_EQ(sm.check_invariants(), "") << "index " << index;
       ASSERT_TRUE(same(dump(sm), m.entries())) << "index " << index;
       for (auto& mut : out.mutations) {

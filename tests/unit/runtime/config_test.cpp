@@ -42,16 +42,16 @@ TEST(node_config, unknown_keys_and_bad_values_name_the_key) {
     const char* text;
     const char* key;
   };
-  for (auto c : {bad_case{"nodeid = \"x\"", "nodeid"}, bad_case{"replication = 0", "replication"},
-                 bad_case{"replication = 99", "replication"},
-                 bad_case{"chunk_size = \"3 bananas\"", "chunk_size"},
-                 bad_case{"chunk_size = 1", "chunk_size"}, bad_case{"listen = \"nope\"", "listen"},
-                 bad_case{"listen = \"h:99999\"", "listen"}, bad_case{"roles = [\"chef\"]", "roles"},
-                 bad_case{"roles = []", "roles"}, bad_case{"node_id = \"a/b\"", "node_id"},
-                 bad_case{"request_timeout = \"soon\"", "request_timeout"},
-                 bad_case{"log_level = \"loud\"", "log_level"},
-                 bad_case{"replication = -1", "replication"},
-                 bad_case{"replication = true", "replication"}}) {
+  for (auto c :
+       {bad_case{"nodeid = \"x\"", "nodeid"}, bad_case{"replication = 0", "replication"},
+        bad_case{"replication = 99", "replication"},
+        bad_case{"chunk_size = \"3 bananas\"", "chunk_size"},
+        bad_case{"chunk_size = 1", "chunk_size"}, bad_case{"listen = \"nope\"", "listen"},
+        bad_case{"listen = \"h:99999\"", "listen"}, bad_case{"roles = [\"chef\"]", "roles"},
+        bad_case{"roles = []", "roles"}, bad_case{"node_id = \"a/b\"", "node_id"},
+        bad_case{"request_timeout = \"soon\"", "request_timeout"},
+        bad_case{"log_level = \"loud\"", "log_level"}, bad_case{"replication = -1", "replication"},
+        bad_case{"replication = true", "replication"}}) {
     node_config cfg;
     auto why = load_config_text(cfg, c.text, "test.toml");
     EXPECT_NE(why.find(std::string{"'"} + c.key + "'"), std::string::npos)
