@@ -45,12 +45,16 @@ bool write_all(int fd, const char* data, size_t size) {
 
 }  // namespace
 
-disk_status posix_disk::write_file(const std::string& path, const std::vector<char>& data) {
+disk_status posix_disk::write_parts(const std::string& path,
+                                    std::initializer_list<const_slice> parts) {
   auto tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return from_errno(errno, "open " + tmp);
-  if (!write_all(fd, data.data(), data.size()) || ::fsync(fd) != 0) {
+  bool written = true;
+  for (auto& part : parts)
+    written = written && write_all(fd, part.data, part.size);
+  if (!written || ::fsync(fd) != 0) {
     auto err = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -77,12 +81,8 @@ disk_status posix_disk::write_file(const std::string& path, const std::vector<ch
   return {};
 }
 
-disk_status posix_disk::read_file(const std::string& path, std::vector<char>& out) {
-  return read_prefix(path, SIZE_MAX, out);
-}
-
-disk_status posix_disk::read_prefix(const std::string& path, size_t max_bytes,
-                                    std::vector<char>& out) {
+disk_status posix_disk::read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                                std::vector<char>& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return from_errno(errno, "open " + path);
@@ -92,10 +92,11 @@ disk_status posix_disk::read_prefix(const std::string& path, size_t max_bytes,
     ::close(fd);
     return from_errno(err, "stat " + path);
   }
-  out.resize(std::min(static_cast<size_t>(st.st_size), max_bytes));
+  auto size = static_cast<uint64_t>(st.st_size);
+  out.resize(offset >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(size - offset, max_bytes)));
   size_t done = 0;
   while (done < out.size()) {
-    auto n = ::read(fd, out.data() + done, out.size() - done);
+    auto n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
@@ -149,33 +150,34 @@ uint64_t posix_disk::free_bytes(const std::string& path) {
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
-disk_status memory_disk::write_file(const std::string& path, const std::vector<char>& data) {
+disk_status memory_disk::write_parts(const std::string& path,
+                                     std::initializer_list<const_slice> parts) {
   std::lock_guard<std::mutex> guard{mtx_};
   if (write_failure_ != errc::ok)
     return {write_failure_, "injected failure writing " + path};
+  std::vector<char> data;
+  for (auto& part : parts)
+    data.insert(data.end(), part.data, part.data + part.size);
   auto old = files_.count(path) ? files_[path].size() : 0;
   if (used_ - old + data.size() > capacity_)
     return {errc::no_space, "write " + path + ": no space left on device"};
   used_ = used_ - old + data.size();
-  files_[path] = data;
+  files_[path] = std::move(data);
   return {};
 }
 
-disk_status memory_disk::read_file(const std::string& path, std::vector<char>& out) {
+disk_status memory_disk::read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                                 std::vector<char>& out) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto it = files_.find(path);
   if (it == files_.end())
     return {errc::not_found, "open " + path + ": No such file or directory"};
-  out = it->second;
+  auto& data = it->second;
+  auto begin = std::min<uint64_t>(offset, data.size());
+  auto end = begin + std::min<uint64_t>(data.size() - begin, max_bytes);
+  out.assign(data.begin() + static_cast<std::ptrdiff_t>(begin),
+             data.begin() + static_cast<std::ptrdiff_t>(end));
   return {};
-}
-
-disk_status memory_disk::read_prefix(const std::string& path, size_t max_bytes,
-                                     std::vector<char>& out) {
-  auto st = read_file(path, out);
-  if (st.ok() && out.size() > max_bytes)
-    out.resize(max_bytes);
-  return st;
 }
 
 disk_status memory_disk::remove_file(const std::string& path) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -19,21 +20,25 @@ struct disk_status {
   bool ok() const { return code == errc::ok; }
 };
 
+// A read-only view of bytes to write.
+struct const_slice {
+  const char* data;
+  size_t size;
+};
+
 class disk {
 public:
   virtual ~disk() = default;
 
-  // Replaces `path` with `data` atomically and durably: after success the
-  // file has exactly these bytes even across a crash; after failure the old
-  // content (or absence) is intact.
-  virtual disk_status write_file(const std::string& path, const std::vector<char>& data) = 0;
+  // Replaces `path` with the concatenation of `parts` atomically and
+  // durably: after success the file has exactly these bytes even across a
+  // crash; after failure the old content (or absence) is intact.
+  virtual disk_status write_parts(const std::string& path, std::initializer_list<const_slice> parts) = 0;
 
-  // Reads the whole file. errc::not_found if absent.
-  virtual disk_status read_file(const std::string& path, std::vector<char>& out) = 0;
-
-  // Reads at most `max_bytes` from the start of the file.
-  virtual disk_status read_prefix(const std::string& path, size_t max_bytes,
-                                  std::vector<char>& out) = 0;
+  // Reads up to `max_bytes` starting at `offset` (fewer at the end of the
+  // file; none past it). errc::not_found if the file is absent.
+  virtual disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                              std::vector<char>& out) = 0;
 
   virtual disk_status remove_file(const std::string& path) = 0;
 
@@ -45,15 +50,22 @@ public:
 
   // Free bytes on the file system holding `path`.
   virtual uint64_t free_bytes(const std::string& path) = 0;
+
+  disk_status write_file(const std::string& path, const std::vector<char>& data) {
+    return write_parts(path, {const_slice{data.data(), data.size()}});
+  }
+
+  disk_status read_file(const std::string& path, std::vector<char>& out) {
+    return read_at(path, 0, SIZE_MAX, out);
+  }
 };
 
 // The real file system (POSIX): temp file, fsync, rename, fsync of the directory.
 class posix_disk final : public disk {
 public:
-  disk_status write_file(const std::string& path, const std::vector<char>& data) override;
-  disk_status read_file(const std::string& path, std::vector<char>& out) override;
-  disk_status read_prefix(const std::string& path, size_t max_bytes,
-                          std::vector<char>& out) override;
+  disk_status write_parts(const std::string& path, std::initializer_list<const_slice> parts) override;
+  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                      std::vector<char>& out) override;
   disk_status remove_file(const std::string& path) override;
   disk_status make_dirs(const std::string& path) override;
   std::vector<std::string> list_files(const std::string& path) override;
@@ -65,10 +77,9 @@ class memory_disk final : public disk {
 public:
   explicit memory_disk(uint64_t capacity = UINT64_MAX) : capacity_(capacity) {}
 
-  disk_status write_file(const std::string& path, const std::vector<char>& data) override;
-  disk_status read_file(const std::string& path, std::vector<char>& out) override;
-  disk_status read_prefix(const std::string& path, size_t max_bytes,
-                          std::vector<char>& out) override;
+  disk_status write_parts(const std::string& path, std::initializer_list<const_slice> parts) override;
+  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                      std::vector<char>& out) override;
   disk_status remove_file(const std::string& path) override;
   disk_status make_dirs(const std::string& path) override;
   std::vector<std::string> list_files(const std::string& path) override;

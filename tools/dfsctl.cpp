@@ -57,7 +57,7 @@ std::vector<host_port> resolve_endpoints(const globals& g, std::string& why) {
 }
 
 // Connects, or prints why not and sets `rc`.
-std::unique_ptr<client> open_client(const globals& g, int& rc, size_t window = 4) {
+std::unique_ptr<client> open_client(const globals& g, int& rc) {
   std::string why;
   auto endpoints = resolve_endpoints(g, why);
   if (endpoints.empty()) {
@@ -71,7 +71,10 @@ std::unique_ptr<client> open_client(const globals& g, int& rc, size_t window = 4
     rc = 2;
     return nullptr;
   }
-  auto c = client::connect(client_options{endpoints, *timeout, window});
+  client_options opts;
+  opts.endpoints = endpoints;
+  opts.timeout = *timeout;
+  auto c = client::connect(std::move(opts));
   if (!c) {
     rc = report("connect", c.error());
     return nullptr;

@@ -12,6 +12,7 @@ namespace {
 constexpr char chunk_magic[8] = {'D', 'F', 'S', 'C', 'H', 'N', 'K', '1'};
 constexpr size_t prefix_bytes = sizeof(chunk_magic) + 4;  // magic + header length (LE)
 constexpr const char* chunk_suffix = ".chunk";
+constexpr size_t max_header_read = 4096;  // bytes; headers are far smaller
 
 const char hex_digits[] = "0123456789abcdef";
 
@@ -49,7 +50,7 @@ disk_status chunk_store::open() {
         // The header is verified on every read; the index only needs sizes.
         byte_buffer raw;
         auto id = name.substr(0, 32);
-        if (!fs_.read_prefix(sub + "/" + name, 4096, raw).ok() || raw.size() < prefix_bytes)
+        if (!fs_.read_at(sub + "/" + name, 0, max_header_read, raw).ok() || raw.size() < prefix_bytes)
           continue;
         uint32_t header_len = 0;
         std::memcpy(&header_len, raw.data() + sizeof(chunk_magic), 4);
@@ -87,13 +88,13 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
   header.set_created_ms(created_ms);
   auto encoded = header.SerializeAsString();
   auto header_len = static_cast<uint32_t>(encoded.size());
-  byte_buffer file(prefix_bytes + encoded.size() + data.size());
-  std::memcpy(file.data(), chunk_magic, sizeof(chunk_magic));
-  std::memcpy(file.data() + sizeof(chunk_magic), &header_len, 4);
-  std::memcpy(file.data() + prefix_bytes, encoded.data(), encoded.size());
-  if (!data.empty())
-    std::memcpy(file.data() + prefix_bytes + encoded.size(), data.data(), data.size());
-  if (auto st = fs_.write_file(file_of(id.value), file); !st.ok())
+  std::string head(prefix_bytes, '\0');
+  std::memcpy(head.data(), chunk_magic, sizeof(chunk_magic));
+  std::memcpy(head.data() + sizeof(chunk_magic), &header_len, 4);
+  head += encoded;
+  if (auto st = fs_.write_parts(file_of(id.value), {const_slice{head.data(), head.size()},
+                                                    const_slice{data.data(), data.size()}});
+      !st.ok())
     return st;
   std::lock_guard<std::mutex> guard{mtx_};
   if (index_.emplace(id.value, checksum).second) {
@@ -106,30 +107,36 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
 disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
   if (!valid_chunk_id(id.value))
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
-  byte_buffer raw;
-  if (auto st = fs_.read_file(file_of(id.value), raw); !st.ok()) {
+  auto path = file_of(id.value);
+  auto corrupt = [&](const char* why) {
+    return disk_status{errc::corrupt, "chunk " + id.value + ": " + why};
+  };
+  // The header first, then the data straight into `out` (no copy).
+  byte_buffer head;
+  if (auto st = fs_.read_at(path, 0, max_header_read, head); !st.ok()) {
     if (st.code == errc::not_found)
       st.message = "chunk " + id.value + " is not stored here";
     return st;
   }
-  auto corrupt = [&](const char* why) {
-    return disk_status{errc::corrupt, "chunk " + id.value + ": " + why};
-  };
-  if (raw.size() < prefix_bytes || std::memcmp(raw.data(), chunk_magic, sizeof(chunk_magic)) != 0)
+  if (head.size() < prefix_bytes || std::memcmp(head.data(), chunk_magic, sizeof(chunk_magic)) != 0)
     return corrupt("bad magic number");
   uint32_t header_len = 0;
-  std::memcpy(&header_len, raw.data() + sizeof(chunk_magic), 4);
+  std::memcpy(&header_len, head.data() + sizeof(chunk_magic), 4);
   proto::ChunkHeader header;
-  if (raw.size() < prefix_bytes + header_len ||
-      !header.ParseFromArray(raw.data() + prefix_bytes, static_cast<int>(header_len)))
+  if (head.size() < prefix_bytes + header_len ||
+      !header.ParseFromArray(head.data() + prefix_bytes, static_cast<int>(header_len)))
     return corrupt("unreadable header");
-  auto data_offset = prefix_bytes + header_len;
-  if (header.id() != id.value || raw.size() - data_offset != header.length())
-    return corrupt("header does not match the file");
-  if (chunk_checksum(raw.data() + data_offset, header.length()) != header.checksum())
+  if (header.id() != id.value)
+    return corrupt("header names another chunk");
+  // One byte more than the header promises: a longer file is corrupt too.
+  byte_buffer data;
+  if (auto st = fs_.read_at(path, prefix_bytes + header_len, header.length() + 1, data); !st.ok())
+    return st;
+  if (data.size() != header.length())
+    return corrupt("length does not match the header");
+  if (chunk_checksum(data.data(), data.size()) != header.checksum())
     return corrupt("checksum mismatch");
-  raw.erase(raw.begin(), raw.begin() + static_cast<std::ptrdiff_t>(data_offset));
-  out = std::move(raw);
+  out = std::move(data);
   return {};
 }
 
