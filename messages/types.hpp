@@ -40,6 +40,17 @@ typename Inspector::result_type inspect(Inspector& f, chunk_id& x) {
   return f(caf::meta::type_name("chunk_id"), x.value);
 }
 
+// True for exactly 32 lowercase hex digits: the only valid chunk ids (so no
+// id can name a path outside a chunk directory).
+inline bool valid_chunk_id(const std::string& id) {
+  if (id.size() != 32)
+    return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return true;
+}
+
 // Travels with every client request, unchanged through every actor. Actors
 // log trace_id and refuse work whose deadline has passed. (client_id,
 // sequence) identify a request for exactly-once retries; identity is the

@@ -47,10 +47,13 @@ bool write_all(int fd, const char* data, size_t size) {
 
 disk_status posix_disk::write_parts(const std::string& path,
                                     std::initializer_list<const_slice> parts) {
-  auto tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A temp file of its own for every write, so concurrent writes of one
+  // path never share (and truncate) each other's temp file.
+  auto tmp = path + temp_marker + "XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0)
-    return from_errno(errno, "open " + tmp);
+    return from_errno(errno, "create a temp file for " + path);
+  ::fchmod(fd, 0644);
   bool written = true;
   for (auto& part : parts)
     written = written && write_all(fd, part.data, part.size);
@@ -93,7 +96,8 @@ disk_status posix_disk::read_at(const std::string& path, uint64_t offset, size_t
     return from_errno(err, "stat " + path);
   }
   auto size = static_cast<uint64_t>(st.st_size);
-  out.resize(offset >= size ? 0 : static_cast<size_t>(std::min<uint64_t>(size - offset, max_bytes)));
+  out.resize(offset >= size ? 0
+                            : static_cast<size_t>(std::min<uint64_t>(size - offset, max_bytes)));
   size_t done = 0;
   while (done < out.size()) {
     auto n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
@@ -124,8 +128,19 @@ disk_status posix_disk::make_dirs(const std::string& path) {
     prefix = path.substr(0, pos);
     if (prefix.empty())
       continue;
-    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+    if (::mkdir(prefix.c_str(), 0755) == 0) {
+      // A new directory is durable only once its parent is synced.
+      int dfd = ::open(parent_dir(prefix).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0 || ::fsync(dfd) != 0) {
+        auto err = errno;
+        if (dfd >= 0)
+          ::close(dfd);
+        return from_errno(err, "fsync parent of " + prefix);
+      }
+      ::close(dfd);
+    } else if (errno != EEXIST) {
       return from_errno(errno, "mkdir " + prefix);
+    }
   }
   return {};
 }

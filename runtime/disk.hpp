@@ -33,7 +33,8 @@ public:
   // Replaces `path` with the concatenation of `parts` atomically and
   // durably: after success the file has exactly these bytes even across a
   // crash; after failure the old content (or absence) is intact.
-  virtual disk_status write_parts(const std::string& path, std::initializer_list<const_slice> parts) = 0;
+  virtual disk_status write_parts(const std::string& path,
+                                  std::initializer_list<const_slice> parts) = 0;
 
   // Reads up to `max_bytes` starting at `offset` (fewer at the end of the
   // file; none past it). errc::not_found if the file is absent.
@@ -60,10 +61,15 @@ public:
   }
 };
 
+// Writes go through a temp file named <path><temp_marker><random>; one left
+// behind by a crash is garbage its owner may remove.
+constexpr const char* temp_marker = ".tmp.";
+
 // The real file system (POSIX): temp file, fsync, rename, fsync of the directory.
 class posix_disk final : public disk {
 public:
-  disk_status write_parts(const std::string& path, std::initializer_list<const_slice> parts) override;
+  disk_status write_parts(const std::string& path,
+                          std::initializer_list<const_slice> parts) override;
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
                       std::vector<char>& out) override;
   disk_status remove_file(const std::string& path) override;
@@ -77,7 +83,8 @@ class memory_disk final : public disk {
 public:
   explicit memory_disk(uint64_t capacity = UINT64_MAX) : capacity_(capacity) {}
 
-  disk_status write_parts(const std::string& path, std::initializer_list<const_slice> parts) override;
+  disk_status write_parts(const std::string& path,
+                          std::initializer_list<const_slice> parts) override;
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
                       std::vector<char>& out) override;
   disk_status remove_file(const std::string& path) override;

@@ -25,17 +25,23 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// True while the process runs. A zombie (exited, not yet reaped by its
-// parent, which for a daemon may be an init that never reaps) counts as gone.
+// True while the process runs and is a dfsd. A zombie (exited, not yet
+// reaped by its parent, which for a daemon may be an init that never reaps)
+// counts as gone, and so does a pid since reused by another program.
 bool alive(int pid) {
   if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM))
     return false;
   std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
   std::string line;
-  if (!std::getline(stat, line))
-    return true;
-  auto close = line.rfind(')');
-  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
+  if (std::getline(stat, line)) {
+    auto close = line.rfind(')');
+    if (close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z')
+      return false;
+  }
+  std::ifstream cmdline{"/proc/" + std::to_string(pid) + "/cmdline"};
+  std::string argv0;
+  std::getline(cmdline, argv0, '\0');
+  return argv0.size() >= 4 && argv0.compare(argv0.size() - 4, 4, "dfsd") == 0;
 }
 
 std::string absolute(const std::string& path) {

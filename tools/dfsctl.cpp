@@ -124,9 +124,14 @@ int cmd_put(const globals& g, const std::string& local, const std::string& remot
   } else {
     std::cout << local << " -> " << info->path << ": " << human_bytes(info->size) << " in "
               << info->chunks.size() << " chunk" << (info->chunks.size() == 1 ? "" : "s")
-              << ", version " << info->version << " ("
-              << human_bytes(static_cast<uint64_t>(static_cast<double>(info->size) / secs.count()))
-              << "/s)\n";
+              << ", version " << info->version;
+    // A rate says something only for transfers that took a while.
+    if (secs.count() >= 0.1)
+      std::cout << " ("
+                << human_bytes(
+                     static_cast<uint64_t>(static_cast<double>(info->size) / secs.count()))
+                << "/s)";
+    std::cout << "\n";
   }
   return 0;
 }

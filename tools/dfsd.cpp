@@ -1,6 +1,7 @@
 // dfsd: the dfs node daemon. Reads a TOML config (command-line options
 // override it key by key), starts the node's actors, publishes the node
 // agent on the listen port, and serves until SIGINT or SIGTERM.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -8,9 +9,11 @@
 #include <malloc.h>
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
@@ -82,6 +85,26 @@ int run(const node_config& cfg, sigset_t& signals) {
   for (auto role : {"cache", "monitor"})
     if (cfg.has_role(role))
       log->info("role {} is configured; its actor arrives with a later release", role);
+  // A role actor that stops on its own (a failed database, a crashed
+  // worker) must not leave a node that answers but cannot serve: stop the
+  // whole process, with a non-zero exit code, so a supervisor restarts it.
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> failed{false};
+  auto watchdog = sys.spawn([&, h = *handles](caf::event_based_actor* self) -> caf::behavior {
+    for (auto& a : {caf::actor_cast<caf::actor>(h.gateway), caf::actor_cast<caf::actor>(h.meta),
+                    caf::actor_cast<caf::actor>(h.replica)})
+      if (a)
+        self->monitor(a);
+    self->set_down_handler([&](caf::down_msg& down) {
+      if (stopping)
+        return;
+      log->critical("a role actor stopped unexpectedly ({}); shutting the node down",
+                    describe(down.reason));
+      failed = true;
+      ::kill(::getpid(), SIGTERM);
+    });
+    return {[](status_atom) {}};
+  });
   auto agent = spawn_node_agent(sys, *handles, static_status(cfg));
   auto port = sys.middleman().publish(agent, cfg.listen.port, cfg.listen.host.c_str(), true);
   if (!port) {
@@ -99,10 +122,12 @@ int run(const node_config& cfg, sigset_t& signals) {
   sigwait(&signals, &sig);
   log->info("signal {} received: shutting down", sig);
   // Stop taking new connections, then stop the actors.
+  stopping = true;
+  caf::anon_send_exit(watchdog, caf::exit_reason::user_shutdown);
   sys.middleman().unpublish(agent, *port);
   caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
   stop_node(*handles);
-  return 0;  // ~actor_system waits for every actor
+  return failed ? 1 : 0;  // ~actor_system waits for every actor
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ struct upload {
   std::string path;
   uint32_t replication = 1;
   std::map<uint64_t, chunk_ref> chunks;  // by index
-  int64_t last_active_ms = 0;
+  std::chrono::steady_clock::time_point last_active;
 };
 
 struct gateway_state {
@@ -32,17 +32,18 @@ struct gateway_state {
   gateway_deps deps;
   std::map<uint64_t, upload> uploads;
   uint64_t next_upload = 1;
-  std::mt19937_64 rng{std::random_device{}()};
+  std::random_device entropy;  // the OS's random source: ids must not repeat across runs
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "gateway";
 
+  // 128 fresh random bits as 32 hex digits.
   chunk_id new_chunk_id() {
     static const char* hex = "0123456789abcdef";
     std::string id(32, '0');
-    auto hi = rng(), lo = rng();
-    for (int i = 0; i < 16; ++i) {
-      id[static_cast<size_t>(i)] = hex[(hi >> (i * 4)) & 0xf];
-      id[static_cast<size_t>(16 + i)] = hex[(lo >> (i * 4)) & 0xf];
+    for (size_t word = 0; word < 4; ++word) {
+      auto bits = static_cast<uint32_t>(entropy());
+      for (size_t i = 0; i < 8; ++i)
+        id[word * 8 + i] = hex[(bits >> (i * 4)) & 0xf];
     }
     return chunk_id{std::move(id)};
   }
@@ -207,7 +208,7 @@ void open_upload(gateway_pointer self, const std::string& path, uint32_t replica
   auto& up = st.uploads[id];
   up.path = path;
   up.replication = replication;
-  up.last_active_ms = now_ms();
+  up.last_active = std::chrono::steady_clock::now();
   if (st.deps.metrics)
     st.deps.metrics->open_uploads(st.uploads.size());
   r->deliver(upload_ticket{id, st.cfg.chunk_size});
@@ -231,8 +232,7 @@ void do_open(gateway_pointer self, const request_context& ctx, const std::string
   // Fail early on an impossible target instead of after the data is sent;
   // the commit checks again, since the namespace may change meanwhile.
   auto meta = st.deps.meta;
-  auto timeout = budget(self, ctx);
-  self->request(meta, timeout, stat_atom::value, ctx, path)
+  self->request(meta, budget(self, ctx), stat_atom::value, ctx, path)
     .then(
       [=](file_info& existing) {
         if (existing.kind == entry_kind::directory)
@@ -242,7 +242,7 @@ void do_open(gateway_pointer self, const request_context& ctx, const std::string
       [=](caf::error& err) {
         if (to_errc(err) != errc::not_found)
           return r->fail(err);
-        self->request(meta, timeout, stat_atom::value, ctx, parent_path(path))
+        self->request(meta, budget(self, ctx), stat_atom::value, ctx, parent_path(path))
           .then(
             [=](file_info& parent) {
               if (parent.kind != entry_kind::directory)
@@ -271,7 +271,7 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   if (index >= st.cfg.max_chunks_per_file)
     return r->fail(errc::too_large,
                    "chunk index " + std::to_string(index) + " is beyond the limit");
-  it->second.last_active_ms = now_ms();
+  it->second.last_active = std::chrono::steady_clock::now();
   if (st.deps.metrics)
     st.deps.metrics->bytes_received(data.size());
   auto ref = std::make_shared<chunk_ref>();
@@ -307,7 +307,7 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
             return r->fail(errc::not_found, "upload " + std::to_string(upload_id) +
                                               " ended while a chunk was being stored");
           up->second.chunks[index] = *ref;
-          up->second.last_active_ms = now_ms();
+          up->second.last_active = std::chrono::steady_clock::now();
           r->deliver(*ref);
         },
         [=](caf::error& err) {
@@ -395,9 +395,9 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
 
 void expire_uploads(gateway_pointer self) {
   auto& st = self->state;
-  auto cutoff = now_ms() - st.cfg.upload_timeout.count();
+  auto cutoff = std::chrono::steady_clock::now() - st.cfg.upload_timeout;
   for (auto it = st.uploads.begin(); it != st.uploads.end();) {
-    if (it->second.last_active_ms < cutoff) {
+    if (it->second.last_active < cutoff) {
       st.log->info("upload={} path={} abandoned after {} ms idle", it->first, it->second.path,
                    st.cfg.upload_timeout.count());
       it = st.uploads.erase(it);
@@ -485,6 +485,10 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       return r->promise();
     },
     [=](tick_atom) {
+      // The timer is this actor's own; a tick from anyone else is ignored
+      // (it would start a second timer chain).
+      if (self->current_sender() != self->ctrl())
+        return;
       expire_uploads(self);
       self->delayed_send(self, expiry_period(self->state.cfg), tick_atom::value);
     },

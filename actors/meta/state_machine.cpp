@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/meta/path.hpp"
+#include "messages/types.hpp"
 
 namespace dfs {
 
@@ -192,15 +193,18 @@ apply_outcome state_machine::do_create(const proto::CreateFile& op, int64_t mtim
     return fail(errc::is_a_directory, "/ is a directory");
   uint64_t total = 0;
   for (auto& chunk : op.chunks()) {
-    if (chunk.id().empty() || chunk.length() == 0)
-      return fail(errc::invalid_argument, "chunk without an id or with zero length");
+    if (!valid_chunk_id(chunk.id()) || chunk.length() == 0 || chunk.replicas_size() == 0)
+      return fail(errc::invalid_argument, "chunk with an invalid id, no length or no replica");
+    if (chunk.length() > UINT64_MAX - total)
+      return fail(errc::invalid_argument, "chunk lengths overflow");
     total += chunk.length();
   }
   if (total != op.size())
     return fail(errc::invalid_argument, "chunk lengths add up to " + std::to_string(total) +
                                           " bytes, not the file size " + std::to_string(op.size()));
-  if (op.replication() == 0)
-    return fail(errc::invalid_argument, "replication must be at least 1");
+  if (op.replication() == 0 || op.replication() > max_replication)
+    return fail(errc::invalid_argument,
+                "replication must be from 1 to " + std::to_string(max_replication));
   uint64_t parent = 0;
   std::string message;
   if (auto code = resolve_parent(p.path, parent, message); code != errc::ok)
@@ -280,6 +284,12 @@ apply_outcome state_machine::do_rename(const proto::Rename& op, int64_t mtime_ms
   }
   if (is_dir(inodes_.at(id)) && is_within(dst.path, src.path))
     return fail(errc::invalid_argument, "cannot move " + src.path + " into itself");
+  // Every path below the moved entry must stay within the path bounds.
+  auto [height, longest] = subtree_extent(id);
+  if (path_components(dst.path).size() + height > max_path_depth ||
+      dst.path.size() + longest > max_path_bytes)
+    return fail(errc::too_large, "moving " + src.path + " to " + dst.path +
+                                   " would make paths below it too deep or too long");
   uint64_t new_parent = 0;
   if (auto code = resolve_parent(dst.path, new_parent, message); code != errc::ok)
     return fail(code, message);
@@ -297,6 +307,27 @@ apply_outcome state_machine::do_rename(const proto::Rename& op, int64_t mtime_ms
   out.path = dst.path;
   out.entry = inodes_.at(id);
   return out;
+}
+
+std::pair<size_t, size_t> state_machine::subtree_extent(uint64_t id) const {
+  // (inode, depth below `id`, bytes of its path relative to `id`)
+  struct item {
+    uint64_t id;
+    size_t depth;
+    size_t bytes;
+  };
+  size_t height = 0, longest = 0;
+  std::vector<item> todo{{id, 0, 0}};
+  while (!todo.empty()) {
+    auto cur = todo.back();
+    todo.pop_back();
+    height = std::max(height, cur.depth);
+    longest = std::max(longest, cur.bytes);
+    for (auto it = children_.lower_bound(child_key{cur.id, {}});
+         it != children_.end() && it->first.first == cur.id; ++it)
+      todo.push_back({it->second, cur.depth + 1, cur.bytes + 1 + it->first.second.size()});
+  }
+  return {height, longest};
 }
 
 lookup_result state_machine::lookup(const std::string& raw_path) const {

@@ -22,6 +22,7 @@
 namespace dfs {
 
 constexpr uint64_t root_inode = 1;
+constexpr uint32_t max_replication = 16;
 
 // One change to persist: the inode was created or updated (`erased` false),
 // or removed (`erased` true, only `inode.id()` meaningful).
@@ -89,6 +90,9 @@ private:
   errc resolve(const std::string& canonical, uint64_t& id, std::string& message) const;
   // Resolves the parent directory of a canonical path.
   errc resolve_parent(const std::string& canonical, uint64_t& parent, std::string& message) const;
+
+  // Levels and bytes the subtree below `id` adds to its root's path.
+  std::pair<size_t, size_t> subtree_extent(uint64_t id) const;
 
   void put_inode(const proto::Inode& inode, apply_outcome& out);
   void erase_inode(uint64_t id, apply_outcome& out);

@@ -18,15 +18,6 @@ const char hex_digits[] = "0123456789abcdef";
 
 }  // namespace
 
-bool valid_chunk_id(const std::string& id) {
-  if (id.size() != 32)
-    return false;
-  for (char c : id)
-    if (!std::strchr(hex_digits, c) || c == '\0')
-      return false;
-  return true;
-}
-
 chunk_store::chunk_store(disk& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
 
 std::string chunk_store::file_of(const std::string& id) const {
@@ -44,13 +35,18 @@ disk_status chunk_store::open() {
       if (auto st = fs_.make_dirs(sub); !st.ok())
         return st;
       for (auto& name : fs_.list_files(sub)) {
+        if (name.find(temp_marker) != std::string::npos) {
+          fs_.remove_file(sub + "/" + name);  // an interrupted write: never acknowledged
+          continue;
+        }
         auto suffix = std::strlen(chunk_suffix);
         if (name.size() != 32 + suffix || name.compare(32, suffix, chunk_suffix) != 0)
           continue;  // a leftover temp file or a stranger: not a chunk
         // The header is verified on every read; the index only needs sizes.
         byte_buffer raw;
         auto id = name.substr(0, 32);
-        if (!fs_.read_at(sub + "/" + name, 0, max_header_read, raw).ok() || raw.size() < prefix_bytes)
+        if (!fs_.read_at(sub + "/" + name, 0, max_header_read, raw).ok() ||
+            raw.size() < prefix_bytes)
           continue;
         uint32_t header_len = 0;
         std::memcpy(&header_len, raw.data() + sizeof(chunk_magic), 4);
@@ -70,17 +66,39 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
                              int64_t created_ms) {
   if (!valid_chunk_id(id.value))
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
+  if (data.size() > max_chunk_bytes)
+    return {errc::too_large,
+            "chunk " + id.value + " is larger than " + std::to_string(max_chunk_bytes) + " bytes"};
   if (chunk_checksum(data.data(), data.size()) != checksum)
     return {errc::corrupt, "chunk " + id.value + " does not match its checksum"};
   {
-    std::lock_guard<std::mutex> guard{mtx_};
+    std::unique_lock<std::mutex> guard{mtx_};
+    written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
     auto it = index_.find(id.value);
     if (it != index_.end())
       return it->second == checksum
                ? disk_status{}
                : disk_status{errc::already_exists,
                              "chunk " + id.value + " exists with other content"};
+    writing_.insert(id.value);
   }
+  auto st = write_chunk_file(id, data, checksum, created_ms);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    writing_.erase(id.value);
+    if (st.ok() && index_.emplace(id.value, checksum).second) {
+      lengths_[id.value] = data.size();
+      bytes_used_ += data.size();
+    }
+  }
+  written_.notify_all();
+  return st;
+}
+
+disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer& data,
+                                          uint64_t checksum, int64_t created_ms) {
+  if (fs_.free_bytes(dir_) < data.size())
+    return {errc::no_space, "no space left for chunk " + id.value};
   proto::ChunkHeader header;
   header.set_id(id.value);
   header.set_length(data.size());
@@ -92,16 +110,8 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
   std::memcpy(head.data(), chunk_magic, sizeof(chunk_magic));
   std::memcpy(head.data() + sizeof(chunk_magic), &header_len, 4);
   head += encoded;
-  if (auto st = fs_.write_parts(file_of(id.value), {const_slice{head.data(), head.size()},
-                                                    const_slice{data.data(), data.size()}});
-      !st.ok())
-    return st;
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (index_.emplace(id.value, checksum).second) {
-    lengths_[id.value] = data.size();
-    bytes_used_ += data.size();
-  }
-  return {};
+  return fs_.write_parts(file_of(id.value), {const_slice{head.data(), head.size()},
+                                             const_slice{data.data(), data.size()}});
 }
 
 disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {

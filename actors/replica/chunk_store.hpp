@@ -5,28 +5,32 @@
 // Thread-safe; calls block on the disk, so run them off the CAF scheduler.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "messages/types.hpp"
 #include "runtime/disk.hpp"
 
 namespace dfs {
 
-// True for 32 lowercase hex digits: the only ids that name a chunk file.
-bool valid_chunk_id(const std::string& id);
+// The largest chunk a store accepts (the largest configurable chunk size).
+constexpr uint64_t max_chunk_bytes = 64ull << 20;
 
 class chunk_store {
 public:
   chunk_store(disk& fs, std::string dir);
 
-  // Creates the directories and indexes the chunks already on disk.
+  // Creates the directories, removes temp files of interrupted writes and
+  // indexes the chunks already on disk.
   disk_status open();
 
   // Stores a chunk durably after checking `data` against `checksum`.
-  // Storing an id again with the same content succeeds (retries are safe);
+  // Storing an id again with the same content succeeds (retries are safe,
+  // also concurrent ones: a second store of an id waits for the first);
   // with other content it is errc::already_exists.
   disk_status put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
                   int64_t created_ms);
@@ -40,10 +44,14 @@ public:
 
 private:
   std::string file_of(const std::string& id) const;
+  disk_status write_chunk_file(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
+                               int64_t created_ms);
 
   disk& fs_;
   std::string dir_;
   std::mutex mtx_;
+  std::condition_variable written_;                  // signalled when a write ends
+  std::unordered_set<std::string> writing_;          // ids being written now
   std::unordered_map<std::string, uint64_t> index_;  // id -> checksum of stored chunks
   uint64_t bytes_used_ = 0;                          // data bytes of indexed chunks
   std::unordered_map<std::string, uint64_t> lengths_;

@@ -77,9 +77,10 @@ replica_actor::behavior_type replica_manager(replica_actor::stateful_pointer<man
   for (auto& w : self->state.workers)
     self->link_to(w);  // the pool lives and dies with the manager
   return {
-    [=](store_atom a, const request_context& ctx, const chunk_id& id, const byte_buffer& data,
+    [=](store_atom a, const request_context& ctx, const chunk_id& id, byte_buffer& data,
         uint64_t checksum) {
-      return self->delegate(self->state.pick(), a, ctx, id, data, checksum);
+      // Moved on, not copied: the chunk's bytes exist once per node.
+      return self->delegate(self->state.pick(), a, ctx, id, std::move(data), checksum);
     },
     [=](fetch_atom a, const request_context& ctx, const chunk_id& id) {
       return self->delegate(self->state.pick(), a, ctx, id);

@@ -148,9 +148,16 @@ expect_exit 2 "bad value on the command line" "$bin/dfsd" --chunk-size 12bananas
 
 echo "[$(( $(date +%s) - start ))s] == a node killed mid-put loses nothing committed and shows nothing partial"
 pid=$(node_pid)
+before=$(scrape 2>/dev/null | awk '/^dfs_gateway_received_bytes_total/ {printf "%d", $2}')
 "$dfsctl" --timeout 5s put big /torn >/dev/null 2>&1 </dev/null &
 putpid=$!
-sleep 0.3
+# Kill the node once the upload is under way, not before and not after.
+for _ in $(seq 200); do
+  now=$(scrape 2>/dev/null | awk '/^dfs_gateway_received_bytes_total/ {printf "%d", $2}')
+  [ "${now:-0}" -gt $((before + 4 * 1048576)) ] && break
+  sleep 0.02
+done
+if kill -0 "$putpid" 2>/dev/null; then ok "the node dies mid-upload ($(( (${now:-0} - before) / 1048576 )) MiB received)"; else bad "the put ended before the kill"; fi
 kill -9 "$pid"
 wait "$putpid"
 [ $? -ne 0 ] && ok "the interrupted put fails" || bad "the interrupted put reported success"

@@ -97,6 +97,35 @@ TEST_F(state_machine_story, size_must_match_the_chunks) {
   EXPECT_EQ(sm.lookup("/f").code, errc::not_found);
 }
 
+TEST_F(state_machine_story, malformed_file_records_are_refused) {
+  auto bad_id = create_cmd("/f", 10);
+  bad_id.mutable_create_file()->mutable_chunks(0)->set_id("../../x");
+  EXPECT_EQ(run(bad_id), errc::invalid_argument);
+  auto no_replica = create_cmd("/f", 10);
+  no_replica.mutable_create_file()->mutable_chunks(0)->clear_replicas();
+  EXPECT_EQ(run(no_replica), errc::invalid_argument);
+  auto too_many = create_cmd("/f", 10);
+  too_many.mutable_create_file()->set_replication(max_replication + 1);
+  EXPECT_EQ(run(too_many), errc::invalid_argument);
+  auto overflow = create_cmd("/f", 10);
+  auto second = overflow.mutable_create_file()->add_chunks();
+  *second = overflow.create_file().chunks(0);
+  second->set_length(UINT64_MAX - 5);
+  EXPECT_EQ(run(overflow), errc::invalid_argument);
+  EXPECT_EQ(sm.lookup("/f").code, errc::not_found);
+}
+
+TEST_F(state_machine_story, a_rename_may_not_push_paths_past_the_depth_limit) {
+  std::string deep = "/a";
+  for (size_t i = 1; i < max_path_depth; ++i)
+    deep += "/d";
+  ASSERT_EQ(run(mkdir_cmd(deep, true)), errc::ok);  // 64 levels below the root
+  ASSERT_EQ(run(mkdir_cmd("/x/y", true)), errc::ok);
+  EXPECT_EQ(run(rename_cmd("/a", "/x/y/a")), errc::too_large);
+  EXPECT_TRUE(sm.lookup(deep).ok());
+  EXPECT_EQ(run(rename_cmd("/a", "/b")), errc::ok) << "same depth is fine";
+}
+
 TEST_F(state_machine_story, recursive_delete_removes_the_subtree) {
   run(mkdir_cmd("/a/b/c", true));
   run(create_cmd("/a/b/c/f", 5));

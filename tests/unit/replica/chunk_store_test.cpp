@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "actors/replica/chunk_store.hpp"
 #include "runtime/checksum.hpp"
@@ -90,6 +92,38 @@ TEST_P(chunk_store_test, reopening_indexes_what_is_on_disk) {
   ASSERT_TRUE(again.open().ok());
   EXPECT_EQ(again.stats().chunks, 1u);
   EXPECT_EQ(again.stats().bytes_used, 200u);
+}
+
+TEST_P(chunk_store_test, concurrent_stores_of_one_chunk_all_succeed_and_leave_one_copy) {
+  auto data = testing::pattern(256 * 1024, 9);
+  auto checksum = chunk_checksum(data.data(), data.size());
+  std::vector<std::thread> writers;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i)
+    writers.emplace_back([&] { ok += store->put(id_of('7'), data, checksum, 1).ok() ? 1 : 0; });
+  for (auto& w : writers)
+    w.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(store->stats().chunks, 1u);
+  byte_buffer back;
+  ASSERT_TRUE(store->get(id_of('7'), back).ok());
+  EXPECT_EQ(back, data);
+  EXPECT_EQ(fs->list_files(dir.path() + "/chunks/77").size(), 1u) << "no temp file left behind";
+}
+
+TEST_P(chunk_store_test, temp_files_of_interrupted_writes_are_removed_at_open) {
+  auto stale = dir.path() + "/chunks/ab/" + std::string(32, 'a') + ".chunk.tmp.Xy12Zq";
+  ASSERT_TRUE(fs->write_file(stale, {'x'}).ok());
+  chunk_store again{*fs, dir.path() + "/chunks"};
+  ASSERT_TRUE(again.open().ok());
+  EXPECT_TRUE(fs->list_files(dir.path() + "/chunks/ab").empty());
+  EXPECT_EQ(again.stats().chunks, 0u);
+}
+
+TEST_P(chunk_store_test, oversize_chunks_are_refused) {
+  byte_buffer huge(max_chunk_bytes + 1);
+  EXPECT_EQ(store->put(id_of('8'), huge, chunk_checksum(huge.data(), huge.size()), 1).code,
+            errc::too_large);
 }
 
 INSTANTIATE_TEST_SUITE_P(
