@@ -1,0 +1,176 @@
+// The Raft consensus algorithm as a pure state machine: no CAF, no clock,
+// no I/O, no threads. Time enters only through tick(), randomness through a
+// seed. Inputs are ticks, peer messages and proposals; take_ready() returns
+// everything the caller must do, in this order:
+//   1. persist `hard_state` (when changed) and `entries` (an entry whose
+//      index is already in the stable log replaces it and everything after),
+//   2. only then send `messages`,
+//   3. apply `committed` to the state machine, in order.
+// Implements leader election with pre-vote and check-quorum, log
+// replication with batching, pipelining and term-skipping back-off, and
+// the Figure-8 rule (a leader commits only entries of its own term by
+// counting, and appends a no-op when elected).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace dfs::raft {
+
+using peer_id = std::string;
+
+enum class role { follower, pre_candidate, candidate, leader };
+
+const char* to_string(role r);
+
+struct entry {
+  uint64_t term = 0;
+  uint64_t index = 0;
+  std::string data;  // empty: a leader's no-op
+};
+
+enum class msg_kind : uint8_t {
+  pre_vote,
+  pre_vote_reply,
+  vote,
+  vote_reply,
+  append,
+  append_reply,
+};
+
+const char* to_string(msg_kind k);
+
+struct message {
+  msg_kind kind = msg_kind::append;
+  peer_id from;
+  peer_id to;
+  uint64_t term = 0;      // sender's term (pre_vote: the term it would stand in)
+  uint64_t log_term = 0;  // (pre_)vote: last log term; append: term at `index`
+  uint64_t index = 0;     // (pre_)vote: last log index; append: index before `entries`;
+                          // append_reply: highest index now matching, or the rejected index
+  uint64_t commit = 0;    // append: the leader's commit index
+  std::vector<entry> entries;
+  bool reject = false;
+  uint64_t hint = 0;       // rejected append: the follower's best guess of a match
+  uint64_t hint_term = 0;  // rejected append: the follower's term at `hint`
+};
+
+struct hard_state {
+  uint64_t term = 0;
+  peer_id vote;  // empty: none this term
+  uint64_t commit = 0;
+  friend bool operator==(const hard_state& a, const hard_state& b) {
+    return a.term == b.term && a.vote == b.vote && a.commit == b.commit;
+  }
+};
+
+struct config {
+  peer_id id;
+  std::vector<peer_id> voters;  // every member, this node included
+  int election_ticks = 10;      // timeout drawn from [election_ticks, 2 * election_ticks)
+  int heartbeat_ticks = 1;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  size_t max_entries_per_append = 64;
+  size_t max_inflight_appends = 4;  // pipelined appends per follower
+};
+
+struct ready {
+  bool hard_state_changed = false;
+  raft::hard_state hard_state;
+  std::vector<entry> entries;     // to persist (see the header comment)
+  std::vector<message> messages;  // to send after persisting
+  std::vector<entry> committed;   // to apply, in order
+  bool empty() const {
+    return !hard_state_changed && entries.empty() && messages.empty() && committed.empty();
+  }
+};
+
+// Thrown for a proposal to a node that is not the leader.
+struct not_leader {
+  peer_id leader;  // empty when unknown
+};
+
+class core {
+public:
+  // Restarts from persisted state: `log` holds entries 1..n in order;
+  // entries up to `applied` are already in the state machine.
+  core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, uint64_t seed);
+
+  void tick();
+  void step(const message& m);
+
+  // Appends a command to the log. Returns its index, or 0 when this node
+  // is not the leader (leader() names the one it knows, if any).
+  uint64_t propose(std::string data);
+
+  ready take_ready();
+
+  role current_role() const { return role_; }
+  uint64_t term() const { return term_; }
+  const peer_id& id() const { return cfg_.id; }
+  const peer_id& leader() const { return leader_; }
+  uint64_t commit_index() const { return commit_; }
+  uint64_t last_index() const { return log_.size(); }
+  uint64_t term_at(uint64_t index) const;
+  const std::vector<entry>& log() const { return log_; }
+
+  // The structural invariants of one node; empty string when they hold.
+  std::string check_invariants() const;
+
+private:
+  struct progress {
+    uint64_t match = 0;
+    uint64_t next = 1;
+    bool probing = true;             // one append at a time until a match is known
+    bool paused = false;             // probing and waiting for an answer
+    std::vector<uint64_t> inflight;  // last index of each pipelined append
+    bool recent_active = false;      // heard from since the last quorum check
+  };
+
+  void become_follower(uint64_t term, const peer_id& leader);
+  void become_pre_candidate();
+  void become_candidate();
+  void become_leader();
+  void campaign(bool pre);
+  void reset(uint64_t term);
+  void reset_election_timeout();
+
+  void handle_vote_request(const message& m);
+  void handle_vote_reply(const message& m);
+  void handle_append(const message& m);
+  void handle_append_reply(const message& m);
+
+  void send(message m);
+  void send_append(const peer_id& to, bool heartbeat);
+  void broadcast_append(bool heartbeat);
+  bool maybe_commit();
+  void append_entries(uint64_t after, const std::vector<entry>& entries);
+  bool log_up_to_date(uint64_t last_term, uint64_t last_index) const;
+  size_t quorum() const { return cfg_.voters.size() / 2 + 1; }
+  bool in_lease() const;
+
+  config cfg_;
+  std::mt19937_64 rng_;
+  role role_ = role::follower;
+  uint64_t term_ = 0;
+  peer_id vote_;
+  peer_id leader_;
+  std::vector<entry> log_;  // log_[i] has index i + 1
+  uint64_t commit_ = 0;
+  uint64_t applied_ = 0;    // handed out in `committed` so far
+  uint64_t stable_ = 0;     // entries handed out for persisting so far
+  uint64_t unstable_from_;  // lowest index changed since the last take_ready
+  std::map<peer_id, bool> votes_;
+  std::map<peer_id, progress> progress_;
+  int election_elapsed_ = 0;
+  int heartbeat_elapsed_ = 0;
+  int election_timeout_ = 0;  // randomized
+  hard_state last_hard_state_;
+  std::vector<message> outbox_;
+};
+
+}  // namespace dfs::raft
