@@ -1,0 +1,89 @@
+#include "actors/raft/log_store.hpp"
+
+#include "runtime/checksum.hpp"
+
+namespace dfs::raft {
+
+namespace {
+
+// Covers index, term and data, so a row moved, altered or torn is detected.
+int64_t entry_checksum(const entry& e) {
+  std::string buf;
+  buf.append(reinterpret_cast<const char*>(&e.index), sizeof(e.index));
+  buf.append(reinterpret_cast<const char*>(&e.term), sizeof(e.term));
+  buf += e.data;
+  return static_cast<int64_t>(chunk_checksum(buf.data(), buf.size()));
+}
+
+}  // namespace
+
+log_store::log_store(const std::string& db_path) : db_(db_path) {
+  db_.exec("CREATE TABLE IF NOT EXISTS raft_entries (idx INTEGER PRIMARY KEY, term INTEGER NOT "
+           "NULL, data BLOB NOT NULL, checksum INTEGER NOT NULL)");
+  db_.exec("CREATE TABLE IF NOT EXISTS raft_state (key TEXT PRIMARY KEY, value BLOB NOT NULL)");
+}
+
+void log_store::save(bool hard_state_changed, const hard_state& hs,
+                     const std::vector<entry>& entries) {
+  if (!hard_state_changed && entries.empty())
+    return;
+  sqlite::transaction tx{db_};
+  if (hard_state_changed) {
+    auto put = db_.prepare("INSERT OR REPLACE INTO raft_state (key, value) VALUES (?1, ?2)");
+    put.bind(1, std::string{"term"}).bind(2, static_cast<int64_t>(hs.term)).run();
+    put.bind(1, std::string{"vote"}).bind_blob(2, hs.vote).run();
+    put.bind(1, std::string{"commit"}).bind(2, static_cast<int64_t>(hs.commit)).run();
+  }
+  if (!entries.empty()) {
+    db_.prepare("DELETE FROM raft_entries WHERE idx >= ?1")
+      .bind(1, static_cast<int64_t>(entries.front().index))
+      .run();
+    auto insert =
+      db_.prepare("INSERT INTO raft_entries (idx, term, data, checksum) VALUES (?1, ?2, ?3, ?4)");
+    for (auto& e : entries)
+      insert.bind(1, static_cast<int64_t>(e.index))
+        .bind(2, static_cast<int64_t>(e.term))
+        .bind_blob(3, e.data)
+        .bind(4, entry_checksum(e))
+        .run();
+  }
+  tx.commit();
+}
+
+std::string log_store::load(hard_state& hs, std::vector<entry>& log) {
+  auto check = db_.quick_check();
+  if (check != "ok")
+    return "raft database failed its integrity check: " + check;
+  hs = hard_state{};
+  auto state = db_.prepare("SELECT key, value FROM raft_state");
+  while (state.step()) {
+    auto key = state.column_text(0);
+    if (key == "term")
+      hs.term = static_cast<uint64_t>(state.column_int(1));
+    else if (key == "vote")
+      hs.vote = state.column_blob(1);
+    else if (key == "commit")
+      hs.commit = static_cast<uint64_t>(state.column_int(1));
+  }
+  log.clear();
+  auto rows = db_.prepare("SELECT idx, term, data, checksum FROM raft_entries ORDER BY idx");
+  while (rows.step()) {
+    entry e{static_cast<uint64_t>(rows.column_int(1)), static_cast<uint64_t>(rows.column_int(0)),
+            rows.column_blob(2)};
+    if (e.index != log.size() + 1)
+      return "raft log has a gap before index " + std::to_string(e.index);
+    if (entry_checksum(e) != rows.column_int(3))
+      return "raft log entry " + std::to_string(e.index) + " is corrupt";
+    if (!log.empty() && e.term < log.back().term)
+      return "raft log terms decrease at index " + std::to_string(e.index);
+    if (e.term > hs.term)
+      return "raft log entry " + std::to_string(e.index) + " is from a term after the stored term";
+    log.push_back(std::move(e));
+  }
+  if (hs.commit > log.size())
+    return "raft commit index " + std::to_string(hs.commit) + " is beyond the log's " +
+           std::to_string(log.size()) + " entries";
+  return {};
+}
+
+}  // namespace dfs::raft
