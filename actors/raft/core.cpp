@@ -72,6 +72,8 @@ void core::reset(uint64_t term) {
   reset_election_timeout();
   votes_.clear();
   progress_.clear();
+  pending_reads_.clear();
+  waiting_reads_.clear();
 }
 
 void core::become_follower(uint64_t term, const peer_id& leader) {
@@ -284,6 +286,7 @@ void core::handle_append(const message& m) {
   message reply;
   reply.kind = msg_kind::append_reply;
   reply.to = m.from;
+  reply.read_seq = m.read_seq;
   if (m.index < commit_) {
     reply.index = commit_;  // already committed here: nothing to check
     send(std::move(reply));
@@ -323,6 +326,8 @@ void core::handle_append_reply(const message& m) {
     return;
   auto& pr = it->second;
   pr.recent_active = true;
+  if (m.read_seq > 0)
+    confirm_reads(m.from, m.read_seq);
   if (m.reject) {
     if (m.index <= pr.match)
       return;  // stale: that index is known to match
@@ -371,6 +376,7 @@ void core::send_append(const peer_id& to, bool heartbeat) {
   m.index = pr.next - 1;
   m.log_term = term_at(m.index);
   m.commit = commit_;
+  m.read_seq = read_seq_;
   bool send_entries = !pr.probing || !pr.paused;
   if (send_entries && pr.inflight.size() < cfg_.max_inflight_appends) {
     auto end = std::min<uint64_t>(last_index(), m.index + cfg_.max_entries_per_append);
@@ -416,6 +422,9 @@ bool core::maybe_commit() {
   auto candidate = matches[quorum() - 1];
   if (candidate > commit_ && term_at(candidate) == term_) {
     commit_ = candidate;
+    for (auto& r : waiting_reads_)
+      read_index(r.request);
+    waiting_reads_.clear();
     broadcast_append(false);
     return true;
   }
@@ -442,6 +451,39 @@ void core::send(message m) {
   outbox_.push_back(std::move(m));
 }
 
+bool core::read_index(uint64_t request) {
+  if (role_ != role::leader)
+    return false;
+  if (!committed_in_term()) {
+    // The commit index is not known to be current before the leader has
+    // committed an entry of its own term (its no-op): wait for that.
+    waiting_reads_.push_back({request, 0, 0, {}});
+    return true;
+  }
+  if (quorum() == 1) {
+    ready_reads_.push_back({request, commit_});
+    return true;
+  }
+  pending_reads_.push_back({request, commit_, ++read_seq_, {cfg_.id}});
+  broadcast_append(true);
+  return true;
+}
+
+void core::confirm_reads(const peer_id& from, uint64_t seq) {
+  // An echo of round `seq` confirms every read registered up to it.
+  auto it = pending_reads_.begin();
+  for (; it != pending_reads_.end() && it->seq <= seq; ++it)
+    if (std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end())
+      it->acks.push_back(from);
+  // Reads become safe in order.
+  auto done = pending_reads_.begin();
+  while (done != pending_reads_.end() && done->acks.size() >= quorum()) {
+    ready_reads_.push_back({done->request, done->index});
+    ++done;
+  }
+  pending_reads_.erase(pending_reads_.begin(), done);
+}
+
 ready core::take_ready() {
   ready out;
   hard_state hs{term_, vote_, commit_};
@@ -459,6 +501,8 @@ ready core::take_ready() {
   for (auto i = applied_ + 1; i <= commit_; ++i)
     out.committed.push_back(log_[i - 1]);
   applied_ = commit_;
+  out.reads = std::move(ready_reads_);
+  ready_reads_.clear();
   return out;
 }
 

@@ -56,6 +56,7 @@ struct message {
   bool reject = false;
   uint64_t hint = 0;       // rejected append: the follower's best guess of a match
   uint64_t hint_term = 0;  // rejected append: the follower's term at `hint`
+  uint64_t read_seq = 0;   // append: highest ReadIndex round it confirms; echoed in the reply
 };
 
 struct hard_state {
@@ -78,14 +79,23 @@ struct config {
   size_t max_inflight_appends = 4;  // pipelined appends per follower
 };
 
+// A linearizable read that became safe: serve it once the state machine
+// has applied `index`.
+struct read_state {
+  uint64_t request = 0;  // the caller's id for the read
+  uint64_t index = 0;
+};
+
 struct ready {
   bool hard_state_changed = false;
   raft::hard_state hard_state;
   std::vector<entry> entries;     // to persist (see the header comment)
   std::vector<message> messages;  // to send after persisting
   std::vector<entry> committed;   // to apply, in order
+  std::vector<read_state> reads;  // reads now safe to serve (after applying `index`)
   bool empty() const {
-    return !hard_state_changed && entries.empty() && messages.empty() && committed.empty();
+    return !hard_state_changed && entries.empty() && messages.empty() && committed.empty() &&
+           reads.empty();
   }
 };
 
@@ -106,6 +116,13 @@ public:
   // Appends a command to the log. Returns its index, or 0 when this node
   // is not the leader (leader() names the one it knows, if any).
   uint64_t propose(std::string data);
+
+  // ReadIndex: asks to serve read `request` linearizably without a log
+  // write. The leader records its commit index and confirms with a quorum
+  // heartbeat that it still leads; the read then appears in ready::reads.
+  // Returns false when this node is not the leader (reads dropped on a
+  // step-down never appear; the caller's deadline covers them).
+  bool read_index(uint64_t request);
 
   ready take_ready();
 
@@ -171,6 +188,19 @@ private:
   int election_timeout_ = 0;  // randomized
   hard_state last_hard_state_;
   std::vector<message> outbox_;
+
+  struct pending_read {
+    uint64_t request;
+    uint64_t index;
+    uint64_t seq;
+    std::vector<peer_id> acks;
+  };
+  void confirm_reads(const peer_id& from, uint64_t seq);
+  bool committed_in_term() const { return term_at(commit_) == term_; }
+  std::vector<pending_read> pending_reads_;  // waiting for a quorum heartbeat
+  std::vector<pending_read> waiting_reads_;  // waiting for this term's first commit
+  uint64_t read_seq_ = 0;
+  std::vector<read_state> ready_reads_;
 };
 
 }  // namespace dfs::raft

@@ -18,8 +18,9 @@ int64_t entry_checksum(const entry& e) {
 }  // namespace
 
 log_store::log_store(const std::string& db_path) : db_(db_path) {
-  db_.exec("CREATE TABLE IF NOT EXISTS raft_entries (idx INTEGER PRIMARY KEY, term INTEGER NOT "
-           "NULL, data BLOB NOT NULL, checksum INTEGER NOT NULL)");
+  db_.exec(
+    "CREATE TABLE IF NOT EXISTS raft_entries (idx INTEGER PRIMARY KEY, term INTEGER NOT "
+    "NULL, data BLOB NOT NULL, checksum INTEGER NOT NULL)");
   db_.exec("CREATE TABLE IF NOT EXISTS raft_state (key TEXT PRIMARY KEY, value BLOB NOT NULL)");
 }
 

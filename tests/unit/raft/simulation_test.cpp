@@ -82,6 +82,15 @@ public:
     return 0;
   }
 
+  // Asks node `id` for a ReadIndex read; false if it is not the leader.
+  bool read(const std::string& id, uint64_t request) {
+    auto ok = nodes_[id].c->read_index(request);
+    drain(id);
+    return ok;
+  }
+
+  const std::vector<read_state>& reads(const std::string& id) { return nodes_[id].reads; }
+
   // Cuts every link to and from `id`.
   void isolate(const std::string& id) {
     for (auto& other : ids_)
@@ -114,6 +123,7 @@ private:
     hard_state hs;                     // durable
     std::vector<entry> log;            // durable
     std::vector<std::string> applied;  // the node's state machine
+    std::vector<read_state> reads;     // ReadIndex results handed out
     uint64_t restart_seed = 0;
     uint64_t down_until = 0;
   };
@@ -148,6 +158,8 @@ private:
       for (int i = 0; i < copies; ++i)
         net_.emplace_back(now_ + 1 + rng_() % static_cast<uint64_t>(faults_.max_delay), m);
     }
+    for (auto& r : rd.reads)
+      n.reads.push_back(r);
     for (auto& e : rd.committed) {
       auto it = committed_.find(e.index);
       if (it == committed_.end())
@@ -356,6 +368,43 @@ TEST(raft_core, a_rejoining_node_does_not_disrupt_a_healthy_leader) {
   EXPECT_EQ(sim.node(leader)->current_role(), role::leader);
   EXPECT_GT(sim.propose("after"), 0u);
   ASSERT_TRUE(run(sim, 11, 100, [&] { return everyone_applied(sim, "after"); }));
+}
+
+std::string leader_of(simulation& sim) {
+  for (auto& id : sim.ids())
+    if (sim.node(id) && sim.node(id)->current_role() == role::leader)
+      return id;
+  return {};
+}
+
+TEST(raft_read_index, a_read_is_served_at_or_after_every_acknowledged_write) {
+  simulation sim{3, 21, {}};
+  ASSERT_TRUE(run(sim, 21, 300, [&] { return sim.propose("w") > 0; }));
+  auto leader = leader_of(sim);
+  ASSERT_TRUE(run(sim, 21, 100, [&] { return everyone_applied(sim, "w"); }));
+  auto written_at = sim.node(leader)->commit_index();
+  ASSERT_TRUE(sim.read(leader, 42));
+  ASSERT_TRUE(run(sim, 21, 50, [&] { return !sim.reads(leader).empty(); }));
+  EXPECT_EQ(sim.reads(leader)[0].request, 42u);
+  EXPECT_GE(sim.reads(leader)[0].index, written_at);
+  EXPECT_FALSE(sim.read(leader == "n1" ? "n2" : "n1", 43)) << "followers do not serve reads";
+}
+
+TEST(raft_read_index, a_deposed_leader_in_the_minority_never_confirms_a_read) {
+  simulation sim{3, 23, {}};
+  ASSERT_TRUE(run(sim, 23, 300, [&] { return sim.propose("w") > 0; }));
+  ASSERT_TRUE(run(sim, 23, 100, [&] { return everyone_applied(sim, "w"); }));
+  auto old_leader = leader_of(sim);
+  sim.isolate(old_leader);
+  ASSERT_TRUE(sim.read(old_leader, 7));  // it still believes it leads
+  // The majority elects a new leader and writes on.
+  ASSERT_TRUE(run(sim, 23, 400, [&] {
+    auto l = leader_of(sim);
+    return !l.empty() && l != old_leader && sim.propose("after") > 0;
+  }));
+  for (int i = 0; i < 300; ++i)
+    ASSERT_EQ(sim.step(), "");
+  EXPECT_TRUE(sim.reads(old_leader).empty()) << "a stale read would miss 'after'";
 }
 
 struct profile_case {
