@@ -32,6 +32,8 @@ const char* to_string(msg_kind k) {
       return "append";
     case msg_kind::append_reply:
       return "append_reply";
+    case msg_kind::timeout_now:
+      return "timeout_now";
   }
   return "?";
 }
@@ -74,6 +76,8 @@ void core::reset(uint64_t term) {
   progress_.clear();
   pending_reads_.clear();
   waiting_reads_.clear();
+  transferee_.clear();
+  transfer_elapsed_ = 0;
 }
 
 void core::become_follower(uint64_t term, const peer_id& leader) {
@@ -113,7 +117,7 @@ void core::become_leader() {
     broadcast_append(false);
 }
 
-void core::campaign(bool pre) {
+void core::campaign(bool pre, bool force) {
   if (pre)
     become_pre_candidate();
   else
@@ -136,6 +140,7 @@ void core::campaign(bool pre) {
       m.term = campaign_term;
       m.log_term = term_at(last_index());
       m.index = last_index();
+      m.force = force;
       send(std::move(m));
     }
 }
@@ -155,6 +160,10 @@ void core::tick() {
         campaign(cfg_.pre_vote);
     }
     return;
+  }
+  if (!transferee_.empty() && ++transfer_elapsed_ >= cfg_.election_ticks) {
+    transferee_.clear();  // the transferee did not take over in time: keep leading
+    transfer_elapsed_ = 0;
   }
   if (++election_elapsed_ >= cfg_.election_ticks) {
     election_elapsed_ = 0;
@@ -180,7 +189,7 @@ void core::tick() {
 void core::step(const message& m) {
   if (m.term > term_) {
     bool vote_request = m.kind == msg_kind::pre_vote || m.kind == msg_kind::vote;
-    if (vote_request && in_lease())
+    if (vote_request && in_lease() && !m.force)
       return;
     bool keep_term =
       m.kind == msg_kind::pre_vote || (m.kind == msg_kind::pre_vote_reply && !m.reject);
@@ -226,6 +235,12 @@ void core::step(const message& m) {
     case msg_kind::append_reply:
       if (role_ == role::leader)
         handle_append_reply(m);
+      break;
+    case msg_kind::timeout_now:
+      // Only the current leader may hand over; skip pre-vote (the leader
+      // agreed) and override the others' leases.
+      if (role_ == role::follower && m.from == leader_)
+        campaign(false, true);
       break;
   }
 }
@@ -356,6 +371,8 @@ void core::handle_append_reply(const message& m) {
     pr.inflight.clear();
   }
   pr.paused = false;
+  if (m.from == transferee_ && pr.match == last_index())
+    send_timeout_now(m.from);
   if (advanced && maybe_commit())
     return;  // maybe_commit broadcast already
   while (pr.next <= last_index() && pr.inflight.size() < cfg_.max_inflight_appends) {
@@ -432,7 +449,7 @@ bool core::maybe_commit() {
 }
 
 uint64_t core::propose(std::string data) {
-  if (role_ != role::leader)
+  if (role_ != role::leader || !transferee_.empty())
     return 0;
   auto index = last_index() + 1;
   append_entries(last_index(), {entry{term_, index, std::move(data)}});
@@ -449,6 +466,28 @@ void core::send(message m) {
   if (m.kind == msg_kind::pre_vote_reply && m.reject)
     m.term = term_;
   outbox_.push_back(std::move(m));
+}
+
+bool core::transfer_leadership(const peer_id& to) {
+  if (role_ != role::leader ||
+      std::find(cfg_.voters.begin(), cfg_.voters.end(), to) == cfg_.voters.end())
+    return false;
+  if (to == cfg_.id)
+    return true;  // already leading
+  transferee_ = to;
+  transfer_elapsed_ = 0;
+  if (progress_[to].match == last_index())
+    send_timeout_now(to);
+  else
+    send_append(to, true);
+  return true;
+}
+
+void core::send_timeout_now(const peer_id& to) {
+  message m;
+  m.kind = msg_kind::timeout_now;
+  m.to = to;
+  send(std::move(m));
 }
 
 bool core::read_index(uint64_t request) {

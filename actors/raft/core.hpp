@@ -39,6 +39,7 @@ enum class msg_kind : uint8_t {
   vote_reply,
   append,
   append_reply,
+  timeout_now,  // leadership transfer: campaign at once
 };
 
 const char* to_string(msg_kind k);
@@ -57,6 +58,7 @@ struct message {
   uint64_t hint = 0;       // rejected append: the follower's best guess of a match
   uint64_t hint_term = 0;  // rejected append: the follower's term at `hint`
   uint64_t read_seq = 0;   // append: highest ReadIndex round it confirms; echoed in the reply
+  bool force = false;      // vote: a leadership transfer, not to be refused for a lease
 };
 
 struct hard_state {
@@ -124,6 +126,13 @@ public:
   // step-down never appear; the caller's deadline covers them).
   bool read_index(uint64_t request);
 
+  // Leadership transfer: the leader brings `to` up to date, then tells it to
+  // campaign at once. Proposals are refused while the transfer runs; it is
+  // abandoned after an election timeout. Returns false if this node is not
+  // the leader or `to` is not a voter.
+  bool transfer_leadership(const peer_id& to);
+  const peer_id& transferee() const { return transferee_; }
+
   ready take_ready();
 
   role current_role() const { return role_; }
@@ -152,7 +161,8 @@ private:
   void become_pre_candidate();
   void become_candidate();
   void become_leader();
-  void campaign(bool pre);
+  void campaign(bool pre, bool force = false);
+  void send_timeout_now(const peer_id& to);
   void reset(uint64_t term);
   void reset_election_timeout();
 
@@ -200,6 +210,8 @@ private:
   std::vector<pending_read> pending_reads_;  // waiting for a quorum heartbeat
   std::vector<pending_read> waiting_reads_;  // waiting for this term's first commit
   uint64_t read_seq_ = 0;
+  peer_id transferee_;        // leadership transfer in progress to this peer
+  int transfer_elapsed_ = 0;  // ticks since it began
   std::vector<read_state> ready_reads_;
 };
 

@@ -407,6 +407,25 @@ TEST(raft_read_index, a_deposed_leader_in_the_minority_never_confirms_a_read) {
   EXPECT_TRUE(sim.reads(old_leader).empty()) << "a stale read would miss 'after'";
 }
 
+TEST(raft_transfer, leadership_moves_to_the_chosen_node_without_losing_writes) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    simulation sim{3, seed, fault_profile{0, 0, 2, 0, 0}};
+    ASSERT_TRUE(run(sim, seed, 300, [&] { return sim.propose("before") > 0; }));
+    auto old_leader = leader_of(sim);
+    auto target = old_leader == "n3" ? std::string{"n1"} : std::string{"n3"};
+    auto old_term = sim.node(old_leader)->term();
+    ASSERT_TRUE(sim.node(old_leader)->transfer_leadership(target));
+    EXPECT_EQ(sim.propose("during"), 0u) << "proposals wait while leadership moves";
+    ASSERT_TRUE(run(sim, seed, 100, [&] { return leader_of(sim) == target; }))
+      << "seed " << seed << ": " << target << " did not take over";
+    EXPECT_EQ(sim.node(target)->term(), old_term + 1);
+    ASSERT_TRUE(run(sim, seed, 100, [&] { return sim.propose("after") > 0; }));
+    ASSERT_TRUE(run(sim, seed, 100, [&] {
+      return everyone_applied(sim, "before") && everyone_applied(sim, "after");
+    }));
+  }
+}
+
 struct profile_case {
   const char* name;
   size_t nodes;
@@ -427,6 +446,9 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
       ASSERT_EQ(why, "") << param.name << " seed " << seed << " step " << i;
       if (i % 7 == 0)
         sim.propose("v" + std::to_string(seed) + "." + std::to_string(proposed++));
+      if (i % 97 == 0)
+        if (auto leader = leader_of(sim); !leader.empty())
+          sim.node(leader)->transfer_leadership(sim.ids()[(seed + i) % sim.ids().size()]);
     }
     // Heal everything: the group must elect a leader and commit again.
     sim.heal();
