@@ -33,7 +33,7 @@ caf::result<file_info> apply_command(meta_pointer self, const request_context& c
   auto index = st.machine->applied_index() + 1;
   auto out = st.machine->apply(index, cmd);
   try {
-    st.store->persist(index, st.machine->next_inode(), out.mutations);
+    st.store->persist(index, *st.machine, out);
   } catch (const std::exception& ex) {
     // Memory ran ahead of the disk: go back to what the disk holds.
     st.log->error("trace={} index={} persist failed: {}", ctx.trace_id, index, ex.what());

@@ -36,7 +36,8 @@ state_machine::state_machine() {
 }
 
 std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t applied_index,
-                                   uint64_t next_inode) {
+                                   uint64_t next_inode, int64_t log_time_ms,
+                                   std::vector<proto::SessionRecord> sessions) {
   inodes_.clear();
   children_.clear();
   next_inode_ = root_inode + 1;
@@ -58,6 +59,8 @@ std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t ap
     next_inode_ = next_inode;
   }
   applied_index_ = applied_index;
+  log_time_ms_ = log_time_ms;
+  sessions_.restore(std::move(sessions));
   return check_invariants();
 }
 
@@ -68,6 +71,42 @@ apply_outcome state_machine::apply(uint64_t index, const proto::MetaCommand& cmd
     return out;
   }
   applied_index_ = index;
+  log_time_ms_ = std::max(log_time_ms_, cmd.mtime_ms());
+  std::vector<session_mutation> expired;
+  sessions_.expire(log_time_ms_, expired);
+  bool in_session = !cmd.client_id().empty() && cmd.sequence() > 0;
+  apply_outcome out;
+  proto::SessionRecord prior;
+  auto verdict = in_session ? sessions_.check(cmd.client_id(), cmd.sequence(), prior)
+                            : client_sessions::verdict::fresh;
+  if (verdict == client_sessions::verdict::duplicate) {
+    out.code = static_cast<errc>(prior.code());
+    out.message = prior.message();
+    out.path = prior.path();
+    out.entry = prior.entry();
+    out.duplicate = true;
+  } else if (verdict == client_sessions::verdict::too_old) {
+    out = fail(errc::invalid_argument, "request " + std::to_string(cmd.sequence()) +
+                                         " is too old to tell whether it was applied");
+  } else {
+    out = dispatch(cmd);
+    if (in_session) {
+      proto::SessionRecord rec;
+      rec.set_client_id(cmd.client_id());
+      rec.set_sequence(cmd.sequence());
+      rec.set_log_time_ms(log_time_ms_);
+      rec.set_code(static_cast<uint32_t>(out.code));
+      rec.set_message(out.message);
+      rec.set_path(out.path);
+      *rec.mutable_entry() = out.entry;
+      sessions_.record(std::move(rec), out.session_mutations);
+    }
+  }
+  out.session_mutations.insert(out.session_mutations.begin(), expired.begin(), expired.end());
+  return out;
+}
+
+apply_outcome state_machine::dispatch(const proto::MetaCommand& cmd) {
   switch (cmd.op_case()) {
     case proto::MetaCommand::kMkdir:
       return do_mkdir(cmd.mkdir(), cmd.mtime_ms());

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/meta/sessions.hpp"
 #include "messages/errc.hpp"
 #include "messages/meta.pb.h"
 
@@ -34,10 +35,12 @@ struct inode_mutation {
 struct apply_outcome {
   errc code = errc::ok;
   std::string message;
-  bool skipped = false;  // index already applied; nothing changed
-  std::string path;      // canonical path of the entry the command produced
-  proto::Inode entry;    // that entry (after the command); empty for deletes
+  bool skipped = false;    // index already applied; nothing changed
+  bool duplicate = false;  // a retried request: the first outcome, applied once
+  std::string path;        // canonical path of the entry the command produced
+  proto::Inode entry;      // that entry (after the command); empty for deletes
   std::vector<inode_mutation> mutations;
+  std::vector<session_mutation> session_mutations;
   bool ok() const { return code == errc::ok; }
 };
 
@@ -57,7 +60,8 @@ public:
   // the index they reflect and the next inode id to hand out (0: one past
   // the highest id present). Returns an empty string, or what is wrong.
   std::string restore(std::vector<proto::Inode> inodes, uint64_t applied_index,
-                      uint64_t next_inode = 0);
+                      uint64_t next_inode = 0, int64_t log_time_ms = 0,
+                      std::vector<proto::SessionRecord> sessions = {});
 
   apply_outcome apply(uint64_t index, const proto::MetaCommand& cmd);
 
@@ -72,6 +76,9 @@ public:
   // The id the next created inode gets; persisted so that a restored
   // replica allocates exactly as one that never restarted.
   uint64_t next_inode() const { return next_inode_; }
+  // The largest command time stamp applied: the clock sessions expire by.
+  int64_t log_time() const { return log_time_ms_; }
+  size_t session_clients() const { return sessions_.clients(); }
   size_t inode_count() const { return inodes_.size(); }
 
   // Every structural invariant; returns an empty string when all hold.
@@ -80,6 +87,7 @@ public:
 private:
   using child_key = std::pair<uint64_t, std::string>;
 
+  apply_outcome dispatch(const proto::MetaCommand& cmd);
   apply_outcome do_mkdir(const proto::Mkdir& op, int64_t mtime_ms);
   apply_outcome do_create(const proto::CreateFile& op, int64_t mtime_ms);
   apply_outcome do_delete(const proto::Delete& op, int64_t mtime_ms);
@@ -102,6 +110,8 @@ private:
   std::map<child_key, uint64_t> children_;  // (parent, name) -> inode id
   uint64_t next_inode_ = root_inode + 1;
   uint64_t applied_index_ = 0;
+  int64_t log_time_ms_ = 0;
+  client_sessions sessions_;
 };
 
 }  // namespace dfs

@@ -5,6 +5,9 @@ namespace dfs {
 meta_store::meta_store(const std::string& db_path) : db_(db_path) {
   db_.exec("CREATE TABLE IF NOT EXISTS inodes (id INTEGER PRIMARY KEY, record BLOB NOT NULL)");
   db_.exec("CREATE TABLE IF NOT EXISTS meta_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+  db_.exec(
+    "CREATE TABLE IF NOT EXISTS sessions (client_id TEXT NOT NULL, sequence INTEGER NOT "
+    "NULL, record BLOB NOT NULL, PRIMARY KEY (client_id, sequence))");
 }
 
 std::string meta_store::load(state_machine& sm) {
@@ -20,7 +23,16 @@ std::string meta_store::load(state_machine& sm) {
       return "metadata record " + std::to_string(rows.column_int(0)) + " is corrupt";
     inodes.push_back(std::move(inode));
   }
+  std::vector<proto::SessionRecord> sessions;
+  auto session_rows = db_.prepare("SELECT record FROM sessions");
+  while (session_rows.step()) {
+    proto::SessionRecord rec;
+    if (!rec.ParseFromString(session_rows.column_blob(0)))
+      return "a client session record is corrupt";
+    sessions.push_back(std::move(rec));
+  }
   uint64_t applied = 0, next_inode = 0;
+  int64_t log_time = 0;
   auto st = db_.prepare("SELECT key, value FROM meta_state");
   while (st.step()) {
     auto key = st.column_text(0);
@@ -28,27 +40,41 @@ std::string meta_store::load(state_machine& sm) {
       applied = static_cast<uint64_t>(st.column_int(1));
     else if (key == "next_inode")
       next_inode = static_cast<uint64_t>(st.column_int(1));
+    else if (key == "log_time")
+      log_time = st.column_int(1);
   }
-  auto why = sm.restore(std::move(inodes), applied, next_inode);
+  auto why = sm.restore(std::move(inodes), applied, next_inode, log_time, std::move(sessions));
   return why.empty() ? why : "metadata database is inconsistent: " + why;
 }
 
-void meta_store::persist(uint64_t index, uint64_t next_inode,
-                         const std::vector<inode_mutation>& mutations) {
+void meta_store::persist(uint64_t index, const state_machine& sm, const apply_outcome& out) {
   sqlite::transaction tx{db_};
   auto upsert = db_.prepare("INSERT OR REPLACE INTO inodes (id, record) VALUES (?1, ?2)");
   auto erase = db_.prepare("DELETE FROM inodes WHERE id = ?1");
-  for (auto& m : mutations) {
+  for (auto& m : out.mutations) {
     auto id = static_cast<int64_t>(m.inode.id());
-    if (m.erased) {
+    if (m.erased)
       erase.bind(1, id).run();
-    } else {
+    else
       upsert.bind(1, id).bind_blob(2, m.inode.SerializeAsString()).run();
-    }
+  }
+  auto put_session = db_.prepare(
+    "INSERT OR REPLACE INTO sessions (client_id, sequence, record) VALUES (?1, ?2, ?3)");
+  auto drop_session = db_.prepare("DELETE FROM sessions WHERE client_id = ?1 AND sequence = ?2");
+  for (auto& m : out.session_mutations) {
+    auto seq = static_cast<int64_t>(m.record.sequence());
+    if (m.erased)
+      drop_session.bind(1, m.record.client_id()).bind(2, seq).run();
+    else
+      put_session.bind(1, m.record.client_id())
+        .bind(2, seq)
+        .bind_blob(3, m.record.SerializeAsString())
+        .run();
   }
   auto set_state = db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
   set_state.bind(1, std::string{"applied_index"}).bind(2, static_cast<int64_t>(index)).run();
-  set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(next_inode)).run();
+  set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(sm.next_inode())).run();
+  set_state.bind(1, std::string{"log_time"}).bind(2, sm.log_time()).run();
   tx.commit();
 }
 

@@ -24,9 +24,10 @@ public:
   // damaged database is reported, never repaired silently.
   std::string load(state_machine& sm);
 
-  // Persists one applied command: its mutations, its index and the state
-  // machine's next inode id, in one transaction. Throws sqlite::sqlite_error.
-  void persist(uint64_t index, uint64_t next_inode, const std::vector<inode_mutation>& mutations);
+  // Persists one applied command: its inode and session mutations, its
+  // index, and the state machine's next inode id and log time, in one
+  // transaction. Throws sqlite::sqlite_error.
+  void persist(uint64_t index, const state_machine& sm, const apply_outcome& out);
 
 private:
   sqlite::database db_;

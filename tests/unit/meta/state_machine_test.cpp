@@ -157,6 +157,57 @@ TEST_F(state_machine_story, failed_commands_still_advance_the_index) {
   EXPECT_EQ(sm.applied_index(), 1u);
 }
 
+// --- client sessions: exactly-once retries ----------------------------------
+
+proto::MetaCommand in_session(proto::MetaCommand cmd, const std::string& client, uint64_t seq,
+                              int64_t time_ms = 1000) {
+  cmd.set_client_id(client);
+  cmd.set_sequence(seq);
+  cmd.set_mtime_ms(time_ms);
+  return cmd;
+}
+
+TEST_F(state_machine_story, a_retried_request_is_answered_with_its_first_outcome) {
+  auto create = in_session(create_cmd("/f", 10), "c1", 1);
+  ASSERT_EQ(run(create), errc::ok);
+  auto again = sm.apply(++index, create);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.code, errc::ok);
+  EXPECT_TRUE(again.mutations.empty());
+  EXPECT_EQ(sm.lookup("/f").inode->version(), 1u) << "applied once, not overwritten";
+  auto mkdir = in_session(mkdir_cmd("/d"), "c1", 2);
+  ASSERT_EQ(run(mkdir), errc::ok);
+  EXPECT_EQ(run(mkdir), errc::ok) << "not already_exists: it is the same request";
+  auto rm = in_session(delete_cmd("/d"), "c1", 3);
+  ASSERT_EQ(run(rm), errc::ok);
+  EXPECT_EQ(run(rm), errc::ok) << "not not_found: it is the same request";
+  auto failed = in_session(delete_cmd("/nope"), "c1", 4);
+  EXPECT_EQ(run(failed), errc::not_found);
+  EXPECT_EQ(run(failed), errc::not_found) << "a failure is remembered too";
+  // Another client's request with the same sequence is its own.
+  EXPECT_EQ(run(in_session(mkdir_cmd("/d"), "c2", 2)), errc::ok);
+}
+
+TEST_F(state_machine_story, a_request_older_than_the_remembered_window_is_refused) {
+  for (uint64_t seq = 10; seq < 10 + client_sessions::remembered_per_client; ++seq)
+    ASSERT_EQ(run(in_session(mkdir_cmd("/d" + std::to_string(seq)), "c1", seq)), errc::ok);
+  EXPECT_EQ(run(in_session(mkdir_cmd("/old"), "c1", 3)), errc::invalid_argument);
+  EXPECT_EQ(sm.lookup("/old").code, errc::not_found);
+  EXPECT_EQ(run(in_session(mkdir_cmd("/new"), "c1", 100)), errc::ok);
+}
+
+TEST_F(state_machine_story, silent_clients_expire_by_log_time) {
+  ASSERT_EQ(run(in_session(mkdir_cmd("/a"), "c1", 1, 1000)), errc::ok);
+  ASSERT_EQ(run(in_session(mkdir_cmd("/b"), "c2", 1, 1000 + client_sessions::ttl_ms / 2)),
+            errc::ok);
+  EXPECT_EQ(sm.session_clients(), 2u);
+  ASSERT_EQ(run(in_session(mkdir_cmd("/c"), "c2", 2, 2000 + client_sessions::ttl_ms)), errc::ok);
+  EXPECT_EQ(sm.session_clients(), 1u) << "c1 was silent for longer than the ttl";
+  EXPECT_EQ(run(in_session(mkdir_cmd("/a"), "c1", 1, 3000 + client_sessions::ttl_ms)),
+            errc::already_exists)
+    << "after expiry a retry is a new request";
+}
+
 // --- randomized: the state machine against a plain model -------------------
 
 struct model_entry {
@@ -329,6 +380,7 @@ TEST(state_machine_random, matches_the_model_and_survives_restore) {
     state_machine sm;
     model m;
     std::map<uint64_t, proto::Inode> persisted;  // what a store would hold
+    uint64_t log_index = 0;                      // retries take log indexes too
     for (uint64_t index = 1; index <= 400; ++index) {
       proto::MetaCommand cmd;
       errc expected = errc::ok;
@@ -359,11 +411,21 @@ TEST(state_machine_random, matches_the_model_and_survives_restore) {
           expected = m.rename(path, dst);
         }
       }
-      auto out = sm.apply(index, cmd);
+      cmd.set_client_id("c" + std::to_string(seed % 3));
+      cmd.set_sequence(index);
+      auto out = sm.apply(++log_index, cmd);
       ASSERT_EQ(out.code, expected)
         << "index " << index << ": " << cmd.ShortDebugString() << " -> " << out.message;
       ASSERT_EQ(sm.check_invariants(), "") << "index " << index;
       ASSERT_TRUE(same(dump(sm), m.entries())) << "index " << index;
+      if (rng() % 10 == 0) {
+        // A retry of the same request: the first outcome again, no change.
+        auto retry = sm.apply(++log_index, cmd);
+        ASSERT_TRUE(retry.duplicate) << "index " << index;
+        ASSERT_EQ(retry.code, expected) << "index " << index;
+        ASSERT_TRUE(retry.mutations.empty());
+        ASSERT_TRUE(same(dump(sm), m.entries())) << "index " << index;
+      }
       for (auto& mut : out.mutations) {
         if (mut.erased)
           persisted.erase(mut.inode.id());
@@ -375,9 +437,9 @@ TEST(state_machine_random, matches_the_model_and_survives_restore) {
         std::vector<proto::Inode> inodes;
         for (auto& [id, inode] : persisted)
           inodes.push_back(inode);
-        ASSERT_EQ(restored.restore(inodes, index, sm.next_inode()), "");
+        ASSERT_EQ(restored.restore(inodes, log_index, sm.next_inode()), "");
         ASSERT_TRUE(same(dump(restored), m.entries())) << "restore at index " << index;
-        ASSERT_EQ(restored.applied_index(), index);
+        ASSERT_EQ(restored.applied_index(), log_index);
         ASSERT_EQ(restored.next_inode(), sm.next_inode());
       }
     }

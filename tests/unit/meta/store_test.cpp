@@ -19,7 +19,7 @@ proto::MetaCommand mkdir_cmd(const std::string& path) {
 void apply(state_machine& sm, meta_store& store, const proto::MetaCommand& cmd) {
   auto index = sm.applied_index() + 1;
   auto out = sm.apply(index, cmd);
-  store.persist(index, sm.next_inode(), out.mutations);
+  store.persist(index, sm, out);
 }
 
 TEST(meta_store, a_reopened_store_restores_the_exact_state) {
@@ -44,6 +44,27 @@ TEST(meta_store, a_reopened_store_restores_the_exact_state) {
   EXPECT_EQ(sm.next_inode(), next_inode) << "a deleted highest inode id is not reused";
   EXPECT_TRUE(sm.lookup("/a/b/c").ok());
   EXPECT_EQ(sm.lookup("/x").code, errc::not_found);
+}
+
+TEST(meta_store, client_sessions_survive_a_restart) {
+  testing::temp_dir dir;
+  auto db = dir.path() + "/meta.db";
+  auto cmd = mkdir_cmd("/s");
+  cmd.set_client_id("c1");
+  cmd.set_sequence(7);
+  cmd.set_mtime_ms(5000);
+  {
+    meta_store store{db};
+    state_machine sm;
+    apply(sm, store, cmd);
+  }
+  meta_store store{db};
+  state_machine sm;
+  ASSERT_EQ(store.load(sm), "");
+  EXPECT_EQ(sm.log_time(), 5000);
+  auto again = sm.apply(sm.applied_index() + 1, cmd);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.code, errc::ok);
 }
 
 TEST(meta_store, a_record_that_does_not_decode_is_reported) {
