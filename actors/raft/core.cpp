@@ -38,6 +38,18 @@ const char* to_string(msg_kind k) {
   return "?";
 }
 
+std::string conf_change::encode() const {
+  return std::string(1, static_cast<char>(kind)) + id;
+}
+
+bool conf_change::decode(const std::string& data, conf_change& out) {
+  if (data.size() < 2 || data[0] < 1 || data[0] > 3)
+    return false;
+  out.kind = static_cast<op>(data[0]);
+  out.id = data.substr(1);
+  return true;
+}
+
 core::core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, uint64_t seed)
   : cfg_(std::move(cfg)),
     rng_(seed),
@@ -50,6 +62,56 @@ core::core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, 
     unstable_from_(log_.size() + 1),
     last_hard_state_(hs) {
   reset_election_timeout();
+  rebuild_membership();
+}
+
+bool core::is_voter(const peer_id& p) const {
+  return std::find(voters_.begin(), voters_.end(), p) != voters_.end();
+}
+
+bool core::is_member(const peer_id& p) const {
+  return is_voter(p) || std::find(learners_.begin(), learners_.end(), p) != learners_.end();
+}
+
+void core::rebuild_membership() {
+  voters_ = cfg_.voters;
+  learners_ = cfg_.learners;
+  last_conf_index_ = 0;
+  for (auto& e : log_) {
+    conf_change cc;
+    if (e.type != entry_type::config || !conf_change::decode(e.data, cc))
+      continue;
+    last_conf_index_ = e.index;
+    auto drop = [&](std::vector<peer_id>& xs) {
+      xs.erase(std::remove(xs.begin(), xs.end(), cc.id), xs.end());
+    };
+    switch (cc.kind) {
+      case conf_change::op::add_learner:
+        if (!is_member(cc.id))
+          learners_.push_back(cc.id);
+        break;
+      case conf_change::op::promote:
+        drop(learners_);
+        if (!is_voter(cc.id))
+          voters_.push_back(cc.id);
+        break;
+      case conf_change::op::remove:
+        drop(learners_);
+        drop(voters_);
+        break;
+    }
+  }
+  if (role_ != role::leader)
+    return;
+  for (auto it = progress_.begin(); it != progress_.end();)
+    it = is_member(it->first) || it->first == cfg_.id ? std::next(it) : progress_.erase(it);
+  for (auto* group : {&voters_, &learners_})
+    for (auto& peer : *group)
+      if (!progress_.count(peer)) {
+        auto& pr = progress_[peer];
+        pr.next = last_index() + 1;
+        pr.recent_active = true;  // give a new member a full period before counting it
+      }
 }
 
 uint64_t core::term_at(uint64_t index) const {
@@ -103,12 +165,14 @@ void core::become_leader() {
   reset(term_);
   role_ = role::leader;
   leader_ = cfg_.id;
-  for (auto& peer : cfg_.voters) {
-    auto& pr = progress_[peer];
-    pr.next = last_index() + 1;
-    pr.match = peer == cfg_.id ? last_index() : 0;
-    pr.recent_active = peer == cfg_.id;
-  }
+  for (auto* group : {&voters_, &learners_})
+    for (auto& peer : *group) {
+      auto& pr = progress_[peer];
+      pr.next = last_index() + 1;
+      pr.match = peer == cfg_.id ? last_index() : 0;
+      pr.recent_active = peer == cfg_.id;
+    }
+  progress_[cfg_.id].match = last_index();
   // A no-op of the new term: only entries of its own term commit by
   // counting (Figure 8), and this one carries the earlier ones along.
   append_entries(last_index(), {entry{term_, last_index() + 1, {}}});
@@ -132,7 +196,7 @@ void core::campaign(bool pre, bool force) {
       become_leader();
     return;
   }
-  for (auto& peer : cfg_.voters)
+  for (auto& peer : voters_)
     if (peer != cfg_.id) {
       message m;
       m.kind = kind;
@@ -156,7 +220,7 @@ void core::tick() {
   if (role_ != role::leader) {
     if (++election_elapsed_ >= election_timeout_) {
       election_elapsed_ = 0;
-      if (std::find(cfg_.voters.begin(), cfg_.voters.end(), cfg_.id) != cfg_.voters.end())
+      if (is_voter(cfg_.id))  // learners and removed nodes never campaign
         campaign(cfg_.pre_vote);
     }
     return;
@@ -170,7 +234,7 @@ void core::tick() {
     if (cfg_.check_quorum) {
       size_t active = 0;
       for (auto& [peer, pr] : progress_) {
-        if (pr.recent_active || peer == cfg_.id)
+        if (is_voter(peer) && (pr.recent_active || peer == cfg_.id))
           ++active;
         pr.recent_active = false;
       }
@@ -274,6 +338,8 @@ void core::handle_vote_reply(const message& m) {
   bool pre = m.kind == msg_kind::pre_vote_reply;
   if ((pre && role_ != role::pre_candidate) || (!pre && role_ != role::candidate))
     return;
+  if (!is_voter(m.from))
+    return;  // only voters' votes count
   votes_.emplace(m.from, !m.reject);
   size_t granted = 0, rejected = 0;
   for (auto& [peer, yes] : votes_)
@@ -291,10 +357,15 @@ void core::handle_vote_reply(const message& m) {
 void core::append_entries(uint64_t after, const std::vector<entry>& entries) {
   if (entries.empty())
     return;
+  auto is_config = [](const entry& e) { return e.type == entry_type::config; };
+  bool membership_changes =
+    last_conf_index_ > after || std::any_of(entries.begin(), entries.end(), is_config);
   if (after < log_.size())
     log_.resize(after);
   log_.insert(log_.end(), entries.begin(), entries.end());
   unstable_from_ = std::min(unstable_from_, after + 1);
+  if (membership_changes)
+    rebuild_membership();
 }
 
 void core::handle_append(const message& m) {
@@ -416,7 +487,7 @@ void core::send_append(const peer_id& to, bool heartbeat) {
 }
 
 void core::broadcast_append(bool heartbeat) {
-  for (auto& peer : cfg_.voters)
+  for (auto& [peer, unused] : progress_)
     if (peer != cfg_.id) {
       if (heartbeat) {
         // A heartbeat also retransmits: pipelined appends may have been lost.
@@ -434,7 +505,10 @@ void core::broadcast_append(bool heartbeat) {
 bool core::maybe_commit() {
   std::vector<uint64_t> matches;
   for (auto& [peer, pr] : progress_)
-    matches.push_back(peer == cfg_.id ? last_index() : pr.match);
+    if (is_voter(peer))
+      matches.push_back(peer == cfg_.id ? last_index() : pr.match);
+  if (matches.size() < quorum())
+    return false;
   std::sort(matches.begin(), matches.end(), std::greater<>());
   auto candidate = matches[quorum() - 1];
   if (candidate > commit_ && term_at(candidate) == term_) {
@@ -443,6 +517,9 @@ bool core::maybe_commit() {
       read_index(r.request);
     waiting_reads_.clear();
     broadcast_append(false);
+    // A leader removed from the group leads until that change commits.
+    if (!is_voter(cfg_.id) && commit_ >= last_conf_index_)
+      become_follower(term_, {});
     return true;
   }
   return false;
@@ -468,9 +545,34 @@ void core::send(message m) {
   outbox_.push_back(std::move(m));
 }
 
+uint64_t core::propose_conf_change(const conf_change& change) {
+  if (role_ != role::leader || !transferee_.empty() || !committed_in_term() ||
+      last_conf_index_ > commit_)
+    return 0;
+  switch (change.kind) {
+    case conf_change::op::add_learner:
+      if (change.id.empty() || is_member(change.id))
+        return 0;
+      break;
+    case conf_change::op::promote:
+      if (is_voter(change.id) || !is_member(change.id))
+        return 0;
+      break;
+    case conf_change::op::remove:
+      if (!is_member(change.id) || (is_voter(change.id) && voters_.size() == 1))
+        return 0;
+      break;
+  }
+  auto index = last_index() + 1;
+  append_entries(last_index(), {entry{term_, index, change.encode(), entry_type::config}});
+  progress_[cfg_.id].match = index;
+  if (!maybe_commit())
+    broadcast_append(false);
+  return index;
+}
+
 bool core::transfer_leadership(const peer_id& to) {
-  if (role_ != role::leader ||
-      std::find(cfg_.voters.begin(), cfg_.voters.end(), to) == cfg_.voters.end())
+  if (role_ != role::leader || !is_voter(to))
     return false;
   if (to == cfg_.id)
     return true;  // already leading
@@ -512,7 +614,7 @@ void core::confirm_reads(const peer_id& from, uint64_t seq) {
   // An echo of round `seq` confirms every read registered up to it.
   auto it = pending_reads_.begin();
   for (; it != pending_reads_.end() && it->seq <= seq; ++it)
-    if (std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end())
+    if (is_voter(from) && std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end())
       it->acks.push_back(from);
   // Reads become safe in order.
   auto done = pending_reads_.begin();

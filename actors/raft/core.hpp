@@ -26,10 +26,25 @@ enum class role { follower, pre_candidate, candidate, leader };
 
 const char* to_string(role r);
 
+enum class entry_type : uint8_t { normal = 0, config = 1 };
+
 struct entry {
   uint64_t term = 0;
   uint64_t index = 0;
-  std::string data;  // empty: a leader's no-op
+  std::string data;  // normal: a command (empty: a leader's no-op); config: a conf_change
+  entry_type type = entry_type::normal;
+};
+
+// One membership change at a time (the dissertation's single-server
+// changes): a new server joins as a learner (replicated to, not counted),
+// is promoted to voter once caught up, and any member can be removed. A
+// change takes effect on every node as soon as its entry is in the log.
+struct conf_change {
+  enum class op : uint8_t { add_learner = 1, promote = 2, remove = 3 };
+  op kind = op::add_learner;
+  peer_id id;
+  std::string encode() const;
+  static bool decode(const std::string& data, conf_change& out);
 };
 
 enum class msg_kind : uint8_t {
@@ -72,8 +87,9 @@ struct hard_state {
 
 struct config {
   peer_id id;
-  std::vector<peer_id> voters;  // every member, this node included
-  int election_ticks = 10;      // timeout drawn from [election_ticks, 2 * election_ticks)
+  std::vector<peer_id> voters;    // the bootstrap members; config entries change them
+  std::vector<peer_id> learners;  // bootstrap learners (usually none)
+  int election_ticks = 10;        // timeout drawn from [election_ticks, 2 * election_ticks)
   int heartbeat_ticks = 1;
   bool pre_vote = true;
   bool check_quorum = true;
@@ -126,6 +142,14 @@ public:
   // step-down never appear; the caller's deadline covers them).
   bool read_index(uint64_t request);
 
+  // Proposes a membership change. Returns its index, or 0 when refused: not
+  // the leader, a transfer or another change still pending, nothing
+  // committed in this term yet, or a change that makes no sense (adding a
+  // member, promoting a non-learner, removing the last voter).
+  uint64_t propose_conf_change(const conf_change& change);
+  const std::vector<peer_id>& voters() const { return voters_; }
+  const std::vector<peer_id>& learners() const { return learners_; }
+
   // Leadership transfer: the leader brings `to` up to date, then tells it to
   // campaign at once. Proposals are refused while the transfer runs; it is
   // abandoned after an election timeout. Returns false if this node is not
@@ -177,7 +201,12 @@ private:
   bool maybe_commit();
   void append_entries(uint64_t after, const std::vector<entry>& entries);
   bool log_up_to_date(uint64_t last_term, uint64_t last_index) const;
-  size_t quorum() const { return cfg_.voters.size() / 2 + 1; }
+  size_t quorum() const { return voters_.size() / 2 + 1; }
+  bool is_voter(const peer_id& p) const;
+  bool is_member(const peer_id& p) const;
+  // Recomputes voters and learners from the bootstrap config and the log's
+  // config entries, and the leader's progress table from them.
+  void rebuild_membership();
   bool in_lease() const;
 
   config cfg_;
@@ -210,8 +239,11 @@ private:
   std::vector<pending_read> pending_reads_;  // waiting for a quorum heartbeat
   std::vector<pending_read> waiting_reads_;  // waiting for this term's first commit
   uint64_t read_seq_ = 0;
-  peer_id transferee_;        // leadership transfer in progress to this peer
-  int transfer_elapsed_ = 0;  // ticks since it began
+  std::vector<peer_id> voters_;  // current membership (from the log)
+  std::vector<peer_id> learners_;
+  uint64_t last_conf_index_ = 0;  // index of the newest config entry in the log
+  peer_id transferee_;            // leadership transfer in progress to this peer
+  int transfer_elapsed_ = 0;      // ticks since it began
   std::vector<read_state> ready_reads_;
 };
 

@@ -11,6 +11,7 @@ int64_t entry_checksum(const entry& e) {
   std::string buf;
   buf.append(reinterpret_cast<const char*>(&e.index), sizeof(e.index));
   buf.append(reinterpret_cast<const char*>(&e.term), sizeof(e.term));
+  buf += static_cast<char>(e.type);
   buf += e.data;
   return static_cast<int64_t>(chunk_checksum(buf.data(), buf.size()));
 }
@@ -20,7 +21,7 @@ int64_t entry_checksum(const entry& e) {
 log_store::log_store(const std::string& db_path) : db_(db_path) {
   db_.exec(
     "CREATE TABLE IF NOT EXISTS raft_entries (idx INTEGER PRIMARY KEY, term INTEGER NOT "
-    "NULL, data BLOB NOT NULL, checksum INTEGER NOT NULL)");
+    "NULL, type INTEGER NOT NULL, data BLOB NOT NULL, checksum INTEGER NOT NULL)");
   db_.exec("CREATE TABLE IF NOT EXISTS raft_state (key TEXT PRIMARY KEY, value BLOB NOT NULL)");
 }
 
@@ -39,13 +40,15 @@ void log_store::save(bool hard_state_changed, const hard_state& hs,
     db_.prepare("DELETE FROM raft_entries WHERE idx >= ?1")
       .bind(1, static_cast<int64_t>(entries.front().index))
       .run();
-    auto insert =
-      db_.prepare("INSERT INTO raft_entries (idx, term, data, checksum) VALUES (?1, ?2, ?3, ?4)");
+    auto insert = db_.prepare(
+      "INSERT INTO raft_entries (idx, term, type, data, checksum) VALUES (?1, ?2, ?3, "
+      "?4, ?5)");
     for (auto& e : entries)
       insert.bind(1, static_cast<int64_t>(e.index))
         .bind(2, static_cast<int64_t>(e.term))
-        .bind_blob(3, e.data)
-        .bind(4, entry_checksum(e))
+        .bind(3, static_cast<int64_t>(e.type))
+        .bind_blob(4, e.data)
+        .bind(5, entry_checksum(e))
         .run();
   }
   tx.commit();
@@ -67,13 +70,16 @@ std::string log_store::load(hard_state& hs, std::vector<entry>& log) {
       hs.commit = static_cast<uint64_t>(state.column_int(1));
   }
   log.clear();
-  auto rows = db_.prepare("SELECT idx, term, data, checksum FROM raft_entries ORDER BY idx");
+  auto rows = db_.prepare("SELECT idx, term, type, data, checksum FROM raft_entries ORDER BY idx");
   while (rows.step()) {
+    auto type = rows.column_int(2);
+    if (type != 0 && type != 1)
+      return "raft log entry " + std::to_string(rows.column_int(0)) + " has an unknown type";
     entry e{static_cast<uint64_t>(rows.column_int(1)), static_cast<uint64_t>(rows.column_int(0)),
-            rows.column_blob(2)};
+            rows.column_blob(3), static_cast<entry_type>(type)};
     if (e.index != log.size() + 1)
       return "raft log has a gap before index " + std::to_string(e.index);
-    if (entry_checksum(e) != rows.column_int(3))
+    if (entry_checksum(e) != rows.column_int(4))
       return "raft log entry " + std::to_string(e.index) + " is corrupt";
     if (!log.empty() && e.term < log.back().term)
       return "raft log terms decrease at index " + std::to_string(e.index);

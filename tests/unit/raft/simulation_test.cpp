@@ -27,9 +27,13 @@ struct fault_profile {
 
 class simulation {
 public:
-  simulation(size_t nodes, uint64_t seed, fault_profile faults) : rng_(seed), faults_(faults) {
+  // `voters` of the `nodes` form the bootstrap group (0: all); the others
+  // start as outsiders that membership changes can add.
+  simulation(size_t nodes, uint64_t seed, fault_profile faults, size_t voters = 0)
+    : rng_(seed), faults_(faults) {
     for (size_t i = 0; i < nodes; ++i)
       ids_.push_back("n" + std::to_string(i + 1));
+    bootstrap_.assign(ids_.begin(), ids_.begin() + static_cast<long>(voters ? voters : nodes));
     for (auto& id : ids_) {
       auto& n = nodes_[id];
       n.restart_seed = rng_();
@@ -132,7 +136,7 @@ private:
     auto& n = nodes_[id];
     config cfg;
     cfg.id = id;
-    cfg.voters = ids_;
+    cfg.voters = bootstrap_;
     n.applied.clear();  // the state machine is rebuilt from the log
     n.c = std::make_unique<core>(cfg, n.hs, n.log, 0, n.restart_seed++);
   }
@@ -247,6 +251,7 @@ private:
   std::mt19937_64 rng_;
   fault_profile faults_;
   std::vector<std::string> ids_;
+  std::vector<std::string> bootstrap_;
   std::map<std::string, node_state> nodes_;
   std::vector<std::pair<uint64_t, message>> net_;
   std::set<std::pair<std::string, std::string>> cut_;
@@ -270,8 +275,13 @@ bool run(simulation& sim, uint64_t seed, int max_steps, Done done) {
   return false;
 }
 
+// Every current voter (as the leader sees the group) applied `value`.
 bool everyone_applied(simulation& sim, const std::string& value) {
-  for (auto& id : sim.ids()) {
+  std::vector<std::string> members = sim.ids();
+  for (auto& id : sim.ids())
+    if (sim.node(id) && sim.node(id)->current_role() == role::leader)
+      members = sim.node(id)->voters();
+  for (auto& id : members) {
     auto got = sim.applied(id);
     if (std::find(got.begin(), got.end(), value) == got.end())
       return false;
@@ -426,10 +436,49 @@ TEST(raft_transfer, leadership_moves_to_the_chosen_node_without_losing_writes) {
   }
 }
 
+TEST(raft_membership, a_server_joins_as_learner_is_promoted_and_the_leader_is_removed) {
+  simulation sim{4, 31, fault_profile{0, 0, 2, 0, 0}, 3};  // n4 starts outside
+  ASSERT_TRUE(run(sim, 31, 300, [&] { return sim.propose("one") > 0; }));
+  ASSERT_TRUE(run(sim, 31, 100, [&] { return everyone_applied(sim, "one"); }));
+  auto leader = leader_of(sim);
+  auto* l = sim.node(leader);
+  EXPECT_EQ(l->propose_conf_change({conf_change::op::promote, "n4"}), 0u) << "not a learner yet";
+  ASSERT_GT(l->propose_conf_change({conf_change::op::add_learner, "n4"}), 0u);
+  EXPECT_EQ(l->propose_conf_change({conf_change::op::add_learner, "n5"}), 0u)
+    << "one change at a time";
+  ASSERT_TRUE(run(sim, 31, 200,
+                  [&] {
+                    auto got = sim.applied("n4");
+                    return std::find(got.begin(), got.end(), "one") != got.end();
+                  }))
+    << "the learner catches up";
+  EXPECT_EQ(sim.node("n4")->voters().size(), 3u);
+  ASSERT_TRUE(run(sim, 31, 100, [&] {
+    return sim.node(leader)->propose_conf_change({conf_change::op::promote, "n4"}) > 0;
+  }));
+  ASSERT_TRUE(run(sim, 31, 100, [&] { return sim.propose("two") > 0; }));
+  ASSERT_TRUE(run(sim, 31, 200, [&] { return everyone_applied(sim, "two"); }));
+  EXPECT_EQ(sim.node("n4")->voters().size(), 4u);
+  // Remove the leader itself: it leads until the change commits, then a
+  // new leader among the other three takes over.
+  ASSERT_TRUE(run(sim, 31, 100, [&] {
+    return sim.node(leader)->propose_conf_change({conf_change::op::remove, leader}) > 0;
+  }));
+  ASSERT_TRUE(run(sim, 31, 400,
+                  [&] {
+                    auto now = leader_of(sim);
+                    return !now.empty() && now != leader && sim.propose("three") > 0;
+                  }))
+    << "a new leader after the old one removed itself";
+  ASSERT_TRUE(run(sim, 31, 200, [&] { return everyone_applied(sim, "three"); }));
+  EXPECT_EQ(sim.node(leader_of(sim))->voters().size(), 3u);
+}
+
 struct profile_case {
   const char* name;
   size_t nodes;
   fault_profile faults;
+  size_t voters = 0;  // bootstrap voters (0: all); the rest join and leave by churn
 };
 
 class raft_simulation : public ::testing::TestWithParam<profile_case> {};
@@ -437,7 +486,7 @@ class raft_simulation : public ::testing::TestWithParam<profile_case> {};
 TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
   auto param = GetParam();
   int seeds = 60;
-  size_t committed_total = 0;
+  size_t committed_total = 0, changes = 0;
   for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
     simulation sim{param.nodes, seed * 7919, param.faults};
     int proposed = 0;
@@ -449,6 +498,25 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
       if (i % 97 == 0)
         if (auto leader = leader_of(sim); !leader.empty())
           sim.node(leader)->transfer_leadership(sim.ids()[(seed + i) % sim.ids().size()]);
+      if (param.voters && i % 61 == 0)
+        if (auto leader = leader_of(sim); !leader.empty()) {
+          // Membership churn: add, promote or remove a random server,
+          // keeping at least three voters so the group can heal.
+          auto* l = sim.node(leader);
+          auto& who = sim.ids()[(seed * 31 + i) % sim.ids().size()];
+          auto learners = l->learners();
+          bool learner = std::find(learners.begin(), learners.end(), who) != learners.end();
+          auto voters = l->voters();
+          bool voter = std::find(voters.begin(), voters.end(), who) != voters.end();
+          uint64_t index = 0;
+          if (learner)
+            index = l->propose_conf_change({conf_change::op::promote, who});
+          else if (!voter)
+            index = l->propose_conf_change({conf_change::op::add_learner, who});
+          else if (voters.size() > 3)
+            index = l->propose_conf_change({conf_change::op::remove, who});
+          changes += index > 0 ? 1 : 0;
+        }
     }
     // Heal everything: the group must elect a leader and commit again.
     sim.heal();
@@ -461,6 +529,8 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
   }
   // The run must have exercised something: plenty of commits across seeds.
   EXPECT_GT(committed_total, static_cast<size_t>(seeds) * 10) << param.name;
+  if (param.voters)
+    EXPECT_GT(changes, static_cast<size_t>(seeds) * 3) << param.name << ": membership changes";
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -469,7 +539,8 @@ INSTANTIATE_TEST_SUITE_P(
                     profile_case{"lossy_reordering3", 3, {0.1, 0.05, 5, 0, 0}},
                     profile_case{"partitions3", 3, {0.02, 0.02, 3, 0, 0.01}},
                     profile_case{"crashes3", 3, {0.02, 0.02, 3, 0.01, 0}},
-                    profile_case{"everything5", 5, {0.05, 0.05, 6, 0.01, 0.01}}),
+                    profile_case{"everything5", 5, {0.05, 0.05, 6, 0.01, 0.01}},
+                    profile_case{"membership_churn5", 5, {0.05, 0.05, 4, 0.01, 0.01}, 3}),
   [](const ::testing::TestParamInfo<profile_case>& info) { return info.param.name; });
 
 void PrintTo(const profile_case& c, std::ostream* os) {
