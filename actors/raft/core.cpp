@@ -38,18 +38,6 @@ const char* to_string(msg_kind k) {
   return "?";
 }
 
-std::string conf_change::encode() const {
-  return std::string(1, static_cast<char>(kind)) + id;
-}
-
-bool conf_change::decode(const std::string& data, conf_change& out) {
-  if (data.size() < 2 || data[0] < 1 || data[0] > 3)
-    return false;
-  out.kind = static_cast<op>(data[0]);
-  out.id = data.substr(1);
-  return true;
-}
-
 core::core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, uint64_t seed)
   : cfg_(std::move(cfg)),
     rng_(seed),
@@ -63,55 +51,6 @@ core::core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, 
     last_hard_state_(hs) {
   reset_election_timeout();
   rebuild_membership();
-}
-
-bool core::is_voter(const peer_id& p) const {
-  return std::find(voters_.begin(), voters_.end(), p) != voters_.end();
-}
-
-bool core::is_member(const peer_id& p) const {
-  return is_voter(p) || std::find(learners_.begin(), learners_.end(), p) != learners_.end();
-}
-
-void core::rebuild_membership() {
-  voters_ = cfg_.voters;
-  learners_ = cfg_.learners;
-  last_conf_index_ = 0;
-  for (auto& e : log_) {
-    conf_change cc;
-    if (e.type != entry_type::config || !conf_change::decode(e.data, cc))
-      continue;
-    last_conf_index_ = e.index;
-    auto drop = [&](std::vector<peer_id>& xs) {
-      xs.erase(std::remove(xs.begin(), xs.end(), cc.id), xs.end());
-    };
-    switch (cc.kind) {
-      case conf_change::op::add_learner:
-        if (!is_member(cc.id))
-          learners_.push_back(cc.id);
-        break;
-      case conf_change::op::promote:
-        drop(learners_);
-        if (!is_voter(cc.id))
-          voters_.push_back(cc.id);
-        break;
-      case conf_change::op::remove:
-        drop(learners_);
-        drop(voters_);
-        break;
-    }
-  }
-  if (role_ != role::leader)
-    return;
-  for (auto it = progress_.begin(); it != progress_.end();)
-    it = is_member(it->first) || it->first == cfg_.id ? std::next(it) : progress_.erase(it);
-  for (auto* group : {&voters_, &learners_})
-    for (auto& peer : *group)
-      if (!progress_.count(peer)) {
-        auto& pr = progress_[peer];
-        pr.next = last_index() + 1;
-        pr.recent_active = true;  // give a new member a full period before counting it
-      }
 }
 
 uint64_t core::term_at(uint64_t index) const {
@@ -543,86 +482,6 @@ void core::send(message m) {
   if (m.kind == msg_kind::pre_vote_reply && m.reject)
     m.term = term_;
   outbox_.push_back(std::move(m));
-}
-
-uint64_t core::propose_conf_change(const conf_change& change) {
-  if (role_ != role::leader || !transferee_.empty() || !committed_in_term() ||
-      last_conf_index_ > commit_)
-    return 0;
-  switch (change.kind) {
-    case conf_change::op::add_learner:
-      if (change.id.empty() || is_member(change.id))
-        return 0;
-      break;
-    case conf_change::op::promote:
-      if (is_voter(change.id) || !is_member(change.id))
-        return 0;
-      break;
-    case conf_change::op::remove:
-      if (!is_member(change.id) || (is_voter(change.id) && voters_.size() == 1))
-        return 0;
-      break;
-  }
-  auto index = last_index() + 1;
-  append_entries(last_index(), {entry{term_, index, change.encode(), entry_type::config}});
-  progress_[cfg_.id].match = index;
-  if (!maybe_commit())
-    broadcast_append(false);
-  return index;
-}
-
-bool core::transfer_leadership(const peer_id& to) {
-  if (role_ != role::leader || !is_voter(to))
-    return false;
-  if (to == cfg_.id)
-    return true;  // already leading
-  transferee_ = to;
-  transfer_elapsed_ = 0;
-  if (progress_[to].match == last_index())
-    send_timeout_now(to);
-  else
-    send_append(to, true);
-  return true;
-}
-
-void core::send_timeout_now(const peer_id& to) {
-  message m;
-  m.kind = msg_kind::timeout_now;
-  m.to = to;
-  send(std::move(m));
-}
-
-bool core::read_index(uint64_t request) {
-  if (role_ != role::leader)
-    return false;
-  if (!committed_in_term()) {
-    // The commit index is not known to be current before the leader has
-    // committed an entry of its own term (its no-op): wait for that.
-    waiting_reads_.push_back({request, 0, 0, {}});
-    return true;
-  }
-  if (quorum() == 1) {
-    ready_reads_.push_back({request, commit_});
-    return true;
-  }
-  pending_reads_.push_back({request, commit_, ++read_seq_, {cfg_.id}});
-  broadcast_append(true);
-  return true;
-}
-
-void core::confirm_reads(const peer_id& from, uint64_t seq) {
-  // An echo of round `seq` confirms every read registered up to it.
-  auto it = pending_reads_.begin();
-  for (; it != pending_reads_.end() && it->seq <= seq; ++it)
-    if (is_voter(from) && std::find(it->acks.begin(), it->acks.end(), from) == it->acks.end())
-      it->acks.push_back(from);
-  // Reads become safe in order.
-  auto done = pending_reads_.begin();
-  while (done != pending_reads_.end() && done->acks.size() >= quorum()) {
-    ready_reads_.push_back({done->request, done->index});
-    ++done;
-  }
-  pending_reads_.erase(pending_reads_.begin(), done);
 }
 
 ready core::take_ready() {

@@ -1,0 +1,95 @@
+// Membership changes of the Raft core (see conf_change in core.hpp).
+#include <algorithm>
+
+#include "actors/raft/core.hpp"
+
+namespace dfs::raft {
+
+std::string conf_change::encode() const {
+  return std::string(1, static_cast<char>(kind)) + id;
+}
+
+bool conf_change::decode(const std::string& data, conf_change& out) {
+  if (data.size() < 2 || data[0] < 1 || data[0] > 3)
+    return false;
+  out.kind = static_cast<op>(data[0]);
+  out.id = data.substr(1);
+  return true;
+}
+
+bool core::is_voter(const peer_id& p) const {
+  return std::find(voters_.begin(), voters_.end(), p) != voters_.end();
+}
+
+bool core::is_member(const peer_id& p) const {
+  return is_voter(p) || std::find(learners_.begin(), learners_.end(), p) != learners_.end();
+}
+
+void core::rebuild_membership() {
+  voters_ = cfg_.voters;
+  learners_ = cfg_.learners;
+  last_conf_index_ = 0;
+  for (auto& e : log_) {
+    conf_change cc;
+    if (e.type != entry_type::config || !conf_change::decode(e.data, cc))
+      continue;
+    last_conf_index_ = e.index;
+    auto drop = [&](std::vector<peer_id>& xs) {
+      xs.erase(std::remove(xs.begin(), xs.end(), cc.id), xs.end());
+    };
+    switch (cc.kind) {
+      case conf_change::op::add_learner:
+        if (!is_member(cc.id))
+          learners_.push_back(cc.id);
+        break;
+      case conf_change::op::promote:
+        drop(learners_);
+        if (!is_voter(cc.id))
+          voters_.push_back(cc.id);
+        break;
+      case conf_change::op::remove:
+        drop(learners_);
+        drop(voters_);
+        break;
+    }
+  }
+  if (role_ != role::leader)
+    return;
+  for (auto it = progress_.begin(); it != progress_.end();)
+    it = is_member(it->first) || it->first == cfg_.id ? std::next(it) : progress_.erase(it);
+  for (auto* group : {&voters_, &learners_})
+    for (auto& peer : *group)
+      if (!progress_.count(peer)) {
+        auto& pr = progress_[peer];
+        pr.next = last_index() + 1;
+        pr.recent_active = true;  // give a new member a full period before counting it
+      }
+}
+
+uint64_t core::propose_conf_change(const conf_change& change) {
+  if (role_ != role::leader || !transferee_.empty() || !committed_in_term() ||
+      last_conf_index_ > commit_)
+    return 0;
+  switch (change.kind) {
+    case conf_change::op::add_learner:
+      if (change.id.empty() || is_member(change.id))
+        return 0;
+      break;
+    case conf_change::op::promote:
+      if (is_voter(change.id) || !is_member(change.id))
+        return 0;
+      break;
+    case conf_change::op::remove:
+      if (!is_member(change.id) || (is_voter(change.id) && voters_.size() == 1))
+        return 0;
+      break;
+  }
+  auto index = last_index() + 1;
+  append_entries(last_index(), {entry{term_, index, change.encode(), entry_type::config}});
+  progress_[cfg_.id].match = index;
+  if (!maybe_commit())
+    broadcast_append(false);
+  return index;
+}
+
+}  // namespace dfs::raft
