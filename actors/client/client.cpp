@@ -11,6 +11,7 @@
 
 #include "actors/client/blocking_call.hpp"
 #include "runtime/deadline.hpp"
+#include "runtime/net.hpp"
 #include "runtime/system.hpp"
 
 namespace dfs {
@@ -80,6 +81,10 @@ caf::error client::connect_gateway() {
 }
 
 caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
+  // remote_actor has no connect timeout: probe first, within our deadline.
+  if (auto why = probe_tcp(endpoint.host, endpoint.port, opts_.timeout); !why.empty())
+    return make_error(errc::unavailable,
+                      "cannot reach a dfs node at " + endpoint.to_string() + ": " + why);
   auto agent = sys_->middleman().remote_actor<node_agent_actor>(endpoint.host, endpoint.port);
   if (!agent)
     return make_error(errc::unavailable, "cannot reach a dfs node at " + endpoint.to_string() +
