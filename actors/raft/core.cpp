@@ -34,29 +34,38 @@ const char* to_string(msg_kind k) {
       return "append_reply";
     case msg_kind::timeout_now:
       return "timeout_now";
+    case msg_kind::install_snapshot:
+      return "install_snapshot";
   }
   return "?";
 }
 
 core::core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, uint64_t seed)
+  : core(std::move(cfg), std::move(hs), snapshot{}, std::move(log), applied, seed) {}
+
+core::core(config cfg, hard_state hs, snapshot snap, std::vector<entry> log, uint64_t applied,
+           uint64_t seed)
   : cfg_(std::move(cfg)),
     rng_(seed),
     term_(hs.term),
     vote_(hs.vote),
+    snap_(std::move(snap)),
     log_(std::move(log)),
-    commit_(std::min<uint64_t>(hs.commit, 0 + log_.size())),
-    applied_(std::min(applied, commit_)),
-    stable_(log_.size()),
-    unstable_from_(log_.size() + 1),
     last_hard_state_(hs) {
+  commit_ = std::clamp(hs.commit, snap_.index, last_index());
+  applied_ = std::clamp(applied, snap_.index, commit_);
+  stable_ = last_index();
+  unstable_from_ = last_index() + 1;
   reset_election_timeout();
   rebuild_membership();
 }
 
 uint64_t core::term_at(uint64_t index) const {
-  if (index == 0 || index > log_.size())
-    return 0;
-  return log_[index - 1].term;
+  if (index == snap_.index)
+    return snap_.term;
+  if (index < snap_.index || index > last_index())
+    return 0;  // compacted away, or beyond the log
+  return at(index).term;
 }
 
 void core::reset_election_timeout() {
@@ -196,10 +205,11 @@ void core::step(const message& m) {
       return;
     bool keep_term =
       m.kind == msg_kind::pre_vote || (m.kind == msg_kind::pre_vote_reply && !m.reject);
+    bool from_leader = m.kind == msg_kind::append || m.kind == msg_kind::install_snapshot;
     if (!keep_term)
-      become_follower(m.term, m.kind == msg_kind::append ? m.from : peer_id{});
+      become_follower(m.term, from_leader ? m.from : peer_id{});
   } else if (m.term < term_) {
-    if (m.kind == msg_kind::append) {
+    if (m.kind == msg_kind::append || m.kind == msg_kind::install_snapshot) {
       // A stale leader: tell it the current term so it steps down.
       message reply;
       reply.kind = msg_kind::append_reply;
@@ -238,6 +248,14 @@ void core::step(const message& m) {
     case msg_kind::append_reply:
       if (role_ == role::leader)
         handle_append_reply(m);
+      break;
+    case msg_kind::install_snapshot:
+      if (role_ != role::leader) {
+        if (role_ != role::follower || leader_ != m.from)
+          become_follower(term_, m.from);
+        election_elapsed_ = 0;
+        handle_snapshot(m);
+      }
       break;
     case msg_kind::timeout_now:
       // Only the current leader may hand over; skip pre-vote (the leader
@@ -299,8 +317,8 @@ void core::append_entries(uint64_t after, const std::vector<entry>& entries) {
   auto is_config = [](const entry& e) { return e.type == entry_type::config; };
   bool membership_changes =
     last_conf_index_ > after || std::any_of(entries.begin(), entries.end(), is_config);
-  if (after < log_.size())
-    log_.resize(after);
+  if (after < last_index())
+    log_.resize(after - snap_.index);
   log_.insert(log_.end(), entries.begin(), entries.end());
   unstable_from_ = std::min(unstable_from_, after + 1);
   if (membership_changes)
@@ -397,6 +415,22 @@ void core::send_append(const peer_id& to, bool heartbeat) {
   auto& pr = progress_[to];
   if (pr.probing && pr.paused && !heartbeat)
     return;
+  if (pr.next <= snap_.index) {
+    // What it lacks is compacted away: send the snapshot instead.
+    message m;
+    m.kind = msg_kind::install_snapshot;
+    m.to = to;
+    m.index = snap_.index;
+    m.log_term = snap_.term;
+    m.snapshot_data = snap_.data;
+    m.snapshot_voters = snap_.voters;
+    m.snapshot_learners = snap_.learners;
+    pr.probing = true;
+    pr.paused = true;
+    pr.inflight.clear();
+    send(std::move(m));
+    return;
+  }
   message m;
   m.kind = msg_kind::append;
   m.to = to;
@@ -408,7 +442,7 @@ void core::send_append(const peer_id& to, bool heartbeat) {
   if (send_entries && pr.inflight.size() < cfg_.max_inflight_appends) {
     auto end = std::min<uint64_t>(last_index(), m.index + cfg_.max_entries_per_append);
     for (auto i = pr.next; i <= end; ++i)
-      m.entries.push_back(log_[i - 1]);
+      m.entries.push_back(at(i));
   }
   // Never tell a follower to commit past what it is known to hold.
   m.commit = std::min(commit_, std::max(pr.match, m.index + m.entries.size()));
@@ -486,6 +520,11 @@ void core::send(message m) {
 
 ready core::take_ready() {
   ready out;
+  if (snapshot_pending_) {
+    out.has_snapshot = true;
+    out.snapshot = snap_;
+    snapshot_pending_ = false;
+  }
   hard_state hs{term_, vote_, commit_};
   if (!(hs == last_hard_state_)) {
     out.hard_state_changed = true;
@@ -493,13 +532,14 @@ ready core::take_ready() {
     last_hard_state_ = hs;
   }
   if (unstable_from_ <= last_index())
-    out.entries.assign(log_.begin() + static_cast<long>(unstable_from_ - 1), log_.end());
+    out.entries.assign(log_.begin() + static_cast<long>(unstable_from_ - first_index()),
+                       log_.end());
   unstable_from_ = last_index() + 1;
   stable_ = last_index();
   out.messages = std::move(outbox_);
   outbox_.clear();
   for (auto i = applied_ + 1; i <= commit_; ++i)
-    out.committed.push_back(log_[i - 1]);
+    out.committed.push_back(at(i));
   applied_ = commit_;
   out.reads = std::move(ready_reads_);
   ready_reads_.clear();
@@ -508,14 +548,17 @@ ready core::take_ready() {
 
 std::string core::check_invariants() const {
   for (size_t i = 0; i < log_.size(); ++i) {
-    if (log_[i].index != i + 1)
+    if (log_[i].index != snap_.index + i + 1)
       return "log entry at position " + std::to_string(i) + " has index " +
              std::to_string(log_[i].index);
-    if (i > 0 && log_[i].term < log_[i - 1].term)
-      return "log terms decrease at index " + std::to_string(i + 1);
+    auto before = i > 0 ? log_[i - 1].term : snap_.term;
+    if (log_[i].term < before)
+      return "log terms decrease at index " + std::to_string(log_[i].index);
     if (log_[i].term > term_)
-      return "log entry " + std::to_string(i + 1) + " is from a future term";
+      return "log entry " + std::to_string(log_[i].index) + " is from a future term";
   }
+  if (commit_ < snap_.index)
+    return "commit index below the snapshot";
   if (commit_ > last_index())
     return "commit index beyond the log";
   if (applied_ > commit_)

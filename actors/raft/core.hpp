@@ -54,7 +54,8 @@ enum class msg_kind : uint8_t {
   vote_reply,
   append,
   append_reply,
-  timeout_now,  // leadership transfer: campaign at once
+  timeout_now,       // leadership transfer: campaign at once
+  install_snapshot,  // the leader's snapshot, for a follower behind its log
 };
 
 const char* to_string(msg_kind k);
@@ -74,6 +75,19 @@ struct message {
   uint64_t hint_term = 0;  // rejected append: the follower's term at `hint`
   uint64_t read_seq = 0;   // append: highest ReadIndex round it confirms; echoed in the reply
   bool force = false;      // vote: a leadership transfer, not to be refused for a lease
+  // install_snapshot: `index` and `log_term` name the last covered entry.
+  std::string snapshot_data;
+  std::vector<peer_id> snapshot_voters;
+  std::vector<peer_id> snapshot_learners;
+};
+
+// The state machine as of `index`, replacing the log up to there.
+struct snapshot {
+  uint64_t index = 0;  // 0: no snapshot
+  uint64_t term = 0;
+  std::string data;             // the state machine, serialized by the application
+  std::vector<peer_id> voters;  // membership as of `index`
+  std::vector<peer_id> learners;
 };
 
 struct hard_state {
@@ -105,6 +119,10 @@ struct read_state {
 };
 
 struct ready {
+  // A snapshot from the leader: before anything else, restore the state
+  // machine from it and persist it in place of the whole stored log.
+  bool has_snapshot = false;
+  raft::snapshot snapshot;
   bool hard_state_changed = false;
   raft::hard_state hard_state;
   std::vector<entry> entries;     // to persist (see the header comment)
@@ -112,8 +130,8 @@ struct ready {
   std::vector<entry> committed;   // to apply, in order
   std::vector<read_state> reads;  // reads now safe to serve (after applying `index`)
   bool empty() const {
-    return !hard_state_changed && entries.empty() && messages.empty() && committed.empty() &&
-           reads.empty();
+    return !has_snapshot && !hard_state_changed && entries.empty() && messages.empty() &&
+           committed.empty() && reads.empty();
   }
 };
 
@@ -127,6 +145,16 @@ public:
   // Restarts from persisted state: `log` holds entries 1..n in order;
   // entries up to `applied` are already in the state machine.
   core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, uint64_t seed);
+  // Restarts from a snapshot and the entries after it.
+  core(config cfg, hard_state hs, snapshot snap, std::vector<entry> log, uint64_t applied,
+       uint64_t seed);
+
+  // Log compaction: the application has saved the state machine as of
+  // `index` (at most the last index handed out in `committed`) as `data`;
+  // entries up to there are dropped and the snapshot is kept to send to
+  // followers that fall behind it. Returns false for an index it cannot use.
+  bool compact(uint64_t index, std::string data);
+  const raft::snapshot& latest_snapshot() const { return snap_; }
 
   void tick();
   void step(const message& m);
@@ -164,9 +192,10 @@ public:
   const peer_id& id() const { return cfg_.id; }
   const peer_id& leader() const { return leader_; }
   uint64_t commit_index() const { return commit_; }
-  uint64_t last_index() const { return log_.size(); }
+  uint64_t last_index() const { return snap_.index + log_.size(); }
+  uint64_t first_index() const { return snap_.index + 1; }
   uint64_t term_at(uint64_t index) const;
-  const std::vector<entry>& log() const { return log_; }
+  const std::vector<entry>& log() const { return log_; }  // entries after the snapshot
 
   // The structural invariants of one node; empty string when they hold.
   std::string check_invariants() const;
@@ -194,6 +223,8 @@ private:
   void handle_vote_reply(const message& m);
   void handle_append(const message& m);
   void handle_append_reply(const message& m);
+  void handle_snapshot(const message& m);
+  const entry& at(uint64_t index) const { return log_[index - snap_.index - 1]; }
 
   void send(message m);
   void send_append(const peer_id& to, bool heartbeat);
@@ -207,6 +238,10 @@ private:
   // Recomputes voters and learners from the bootstrap config and the log's
   // config entries, and the leader's progress table from them.
   void rebuild_membership();
+  // Membership after the snapshot and the log entries up to `upto`;
+  // returns the index of the last config entry applied (0: none).
+  uint64_t membership_at(uint64_t upto, std::vector<peer_id>& voters,
+                         std::vector<peer_id>& learners) const;
   bool in_lease() const;
 
   config cfg_;
@@ -215,7 +250,9 @@ private:
   uint64_t term_ = 0;
   peer_id vote_;
   peer_id leader_;
-  std::vector<entry> log_;  // log_[i] has index i + 1
+  raft::snapshot snap_;            // the latest snapshot (index 0: none)
+  std::vector<entry> log_;         // entries snap_.index + 1 ... last_index()
+  bool snapshot_pending_ = false;  // installed from the leader, not yet in a ready
   uint64_t commit_ = 0;
   uint64_t applied_ = 0;    // handed out in `committed` so far
   uint64_t stable_ = 0;     // entries handed out for persisting so far

@@ -25,34 +25,45 @@ bool core::is_member(const peer_id& p) const {
   return is_voter(p) || std::find(learners_.begin(), learners_.end(), p) != learners_.end();
 }
 
-void core::rebuild_membership() {
-  voters_ = cfg_.voters;
-  learners_ = cfg_.learners;
-  last_conf_index_ = 0;
+uint64_t core::membership_at(uint64_t upto, std::vector<peer_id>& voters,
+                             std::vector<peer_id>& learners) const {
+  voters = snap_.index > 0 ? snap_.voters : cfg_.voters;
+  learners = snap_.index > 0 ? snap_.learners : cfg_.learners;
+  uint64_t last_conf = 0;
+  auto has = [](const std::vector<peer_id>& xs, const peer_id& p) {
+    return std::find(xs.begin(), xs.end(), p) != xs.end();
+  };
   for (auto& e : log_) {
     conf_change cc;
+    if (e.index > upto)
+      break;
     if (e.type != entry_type::config || !conf_change::decode(e.data, cc))
       continue;
-    last_conf_index_ = e.index;
+    last_conf = e.index;
     auto drop = [&](std::vector<peer_id>& xs) {
       xs.erase(std::remove(xs.begin(), xs.end(), cc.id), xs.end());
     };
     switch (cc.kind) {
       case conf_change::op::add_learner:
-        if (!is_member(cc.id))
-          learners_.push_back(cc.id);
+        if (!has(voters, cc.id) && !has(learners, cc.id))
+          learners.push_back(cc.id);
         break;
       case conf_change::op::promote:
-        drop(learners_);
-        if (!is_voter(cc.id))
-          voters_.push_back(cc.id);
+        drop(learners);
+        if (!has(voters, cc.id))
+          voters.push_back(cc.id);
         break;
       case conf_change::op::remove:
-        drop(learners_);
-        drop(voters_);
+        drop(learners);
+        drop(voters);
         break;
     }
   }
+  return last_conf;
+}
+
+void core::rebuild_membership() {
+  last_conf_index_ = membership_at(last_index(), voters_, learners_);
   if (role_ != role::leader)
     return;
   for (auto it = progress_.begin(); it != progress_.end();)

@@ -70,8 +70,22 @@ public:
         return why;
     }
     inject_faults();
+    if (compact_every_ && now_ % compact_every_ == 0)
+      for (auto& id : ids_) {
+        auto& n = nodes_[id];
+        auto applied = n.applied.size();
+        if (n.c && applied > n.snap.index + 20 && n.c->compact(applied, encode(n.applied))) {
+          n.snap = n.c->latest_snapshot();
+          n.log.erase(n.log.begin(),
+                      n.log.begin() + static_cast<long>(applied - n.log.front().index + 1));
+        }
+      }
     return check();
   }
+
+  // Every `ticks`, each node snapshots its state machine and compacts its log.
+  void compact_every(uint64_t ticks) { compact_every_ = ticks; }
+  size_t snapshots_installed() const { return snapshots_installed_; }
 
   // Proposes on whichever node believes it leads; returns the index or 0.
   uint64_t propose(const std::string& value) {
@@ -130,15 +144,35 @@ private:
     std::vector<read_state> reads;     // ReadIndex results handed out
     uint64_t restart_seed = 0;
     uint64_t down_until = 0;
+    snapshot snap;  // durable
   };
+
+  static std::string encode(const std::vector<std::string>& values) {
+    std::string out;
+    for (auto& v : values)
+      out += v + "\n";
+    return out;
+  }
+
+  static std::vector<std::string> decode(const std::string& data) {
+    std::vector<std::string> out;
+    size_t pos = 0;
+    while (pos < data.size()) {
+      auto end = data.find('\n', pos);
+      out.push_back(data.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    return out;
+  }
 
   void start(const std::string& id) {
     auto& n = nodes_[id];
     config cfg;
     cfg.id = id;
     cfg.voters = bootstrap_;
-    n.applied.clear();  // the state machine is rebuilt from the log
-    n.c = std::make_unique<core>(cfg, n.hs, n.log, 0, n.restart_seed++);
+    // The state machine restarts from the snapshot; the log replays the rest.
+    n.applied = decode(n.snap.data);
+    n.c = std::make_unique<core>(cfg, n.hs, n.snap, n.log, n.snap.index, n.restart_seed++);
   }
 
   bool cut(const std::string& a, const std::string& b) const { return cut_.count({a, b}) > 0; }
@@ -148,10 +182,22 @@ private:
   std::string drain(const std::string& id) {
     auto& n = nodes_[id];
     auto rd = n.c->take_ready();
+    if (rd.has_snapshot) {
+      n.snap = rd.snapshot;
+      n.log.clear();
+      n.applied = decode(n.snap.data);
+      for (size_t i = 0; i < n.applied.size(); ++i) {
+        auto it = committed_.find(i + 1);
+        if (it != committed_.end() && it->second.second != n.applied[i])
+          return "state machine safety: " + id + " installed a snapshot that differs at index " +
+                 std::to_string(i + 1);
+      }
+      ++snapshots_installed_;
+    }
     if (rd.hard_state_changed)
       n.hs = rd.hard_state;
     if (!rd.entries.empty()) {
-      n.log.resize(rd.entries.front().index - 1);
+      n.log.resize(rd.entries.front().index - 1 - n.snap.index);
       n.log.insert(n.log.end(), rd.entries.begin(), rd.entries.end());
     }
     for (auto& m : rd.messages) {
@@ -224,24 +270,28 @@ private:
                  std::to_string(n.c->term());
         if (fresh)
           for (auto& [index, te] : committed_)
-            if (n.c->term_at(index) != te.first)
+            if (index > n.c->latest_snapshot().index && n.c->term_at(index) != te.first)
               return "leader completeness: new leader " + id + " of term " +
                      std::to_string(n.c->term()) + " lacks committed index " +
                      std::to_string(index);
       }
     }
-    // Log matching: same index and term means the same prefix.
+    // Log matching: same index and term means the same prefix (over the
+    // entries both still hold after their snapshots).
     for (size_t a = 0; a < ids_.size(); ++a)
       for (size_t b = a + 1; b < ids_.size(); ++b) {
-        auto& la = nodes_[ids_[a]].log;
-        auto& lb = nodes_[ids_[b]].log;
-        auto common = std::min(la.size(), lb.size());
-        for (size_t i = common; i-- > 0;)
-          if (la[i].term == lb[i].term) {
-            for (size_t j = 0; j <= i; ++j)
-              if (la[j].term != lb[j].term || la[j].data != lb[j].data)
+        auto& na = nodes_[ids_[a]];
+        auto& nb = nodes_[ids_[b]];
+        auto first = std::max(na.snap.index, nb.snap.index) + 1;
+        auto last = std::min(na.snap.index + na.log.size(), nb.snap.index + nb.log.size());
+        auto ea = [&](uint64_t i) -> const entry& { return na.log[i - na.snap.index - 1]; };
+        auto eb = [&](uint64_t i) -> const entry& { return nb.log[i - nb.snap.index - 1]; };
+        for (auto i = last; i >= first && i > 0; --i)
+          if (ea(i).term == eb(i).term) {
+            for (auto j = first; j <= i; ++j)
+              if (ea(j).term != eb(j).term || ea(j).data != eb(j).data)
                 return "log matching: " + ids_[a] + " and " + ids_[b] + " agree at index " +
-                       std::to_string(i + 1) + " but differ at " + std::to_string(j + 1);
+                       std::to_string(i) + " but differ at " + std::to_string(j);
             break;
           }
       }
@@ -256,6 +306,8 @@ private:
   std::vector<std::pair<uint64_t, message>> net_;
   std::set<std::pair<std::string, std::string>> cut_;
   uint64_t now_ = 0;
+  uint64_t compact_every_ = 0;
+  size_t snapshots_installed_ = 0;
   std::map<uint64_t, std::pair<uint64_t, std::string>> committed_;  // index -> (term, data)
   std::map<uint64_t, std::string> leaders_;                         // term -> leader
 };
@@ -478,7 +530,8 @@ struct profile_case {
   const char* name;
   size_t nodes;
   fault_profile faults;
-  size_t voters = 0;  // bootstrap voters (0: all); the rest join and leave by churn
+  size_t voters = 0;           // bootstrap voters (0: all); the rest join and leave by churn
+  uint64_t compact_every = 0;  // ticks between log compactions (0: never)
 };
 
 class raft_simulation : public ::testing::TestWithParam<profile_case> {};
@@ -486,9 +539,10 @@ class raft_simulation : public ::testing::TestWithParam<profile_case> {};
 TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
   auto param = GetParam();
   int seeds = 60;
-  size_t committed_total = 0, changes = 0;
+  size_t committed_total = 0, changes = 0, snapshots = 0;
   for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
-    simulation sim{param.nodes, seed * 7919, param.faults};
+    simulation sim{param.nodes, seed * 7919, param.faults, param.voters};
+    sim.compact_every(param.compact_every);
     int proposed = 0;
     for (int i = 0; i < 1500; ++i) {
       auto why = sim.step();
@@ -526,7 +580,10 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
     ASSERT_TRUE(run(sim, seed, 600, [&] { return everyone_applied(sim, last); }))
       << param.name << " seed " << seed << ": no progress after healing";
     committed_total += sim.committed_count();
+    snapshots += sim.snapshots_installed();
   }
+  if (param.compact_every)
+    EXPECT_GT(snapshots, 0u) << param.name << ": no follower ever needed a snapshot";
   // The run must have exercised something: plenty of commits across seeds.
   EXPECT_GT(committed_total, static_cast<size_t>(seeds) * 10) << param.name;
   if (param.voters)
@@ -540,7 +597,9 @@ INSTANTIATE_TEST_SUITE_P(
                     profile_case{"partitions3", 3, {0.02, 0.02, 3, 0, 0.01}},
                     profile_case{"crashes3", 3, {0.02, 0.02, 3, 0.01, 0}},
                     profile_case{"everything5", 5, {0.05, 0.05, 6, 0.01, 0.01}},
-                    profile_case{"membership_churn5", 5, {0.05, 0.05, 4, 0.01, 0.01}, 3}),
+                    profile_case{"membership_churn5", 5, {0.05, 0.05, 4, 0.01, 0.01}, 3},
+                    profile_case{"compaction_crashes3", 3, {0.02, 0.02, 3, 0.02, 0.01}, 0, 25},
+                    profile_case{"compaction_churn5", 5, {0.05, 0.05, 4, 0.01, 0.01}, 3, 25}),
   [](const ::testing::TestParamInfo<profile_case>& info) { return info.param.name; });
 
 void PrintTo(const profile_case& c, std::ostream* os) {

@@ -1,0 +1,44 @@
+// Log compaction and snapshot installation of the Raft core: the
+// application saves its state machine as of an applied index, the log
+// before it is dropped, and a follower that needs dropped entries receives
+// the snapshot instead.
+#include "actors/raft/core.hpp"
+
+namespace dfs::raft {
+
+bool core::compact(uint64_t index, std::string data) {
+  if (index <= snap_.index || index > applied_)
+    return false;
+  snapshot next{index, term_at(index), std::move(data), {}, {}};
+  membership_at(index, next.voters, next.learners);
+  log_.erase(log_.begin(), log_.begin() + static_cast<long>(index - snap_.index));
+  snap_ = std::move(next);
+  rebuild_membership();
+  return true;
+}
+
+void core::handle_snapshot(const message& m) {
+  message reply;
+  reply.kind = msg_kind::append_reply;
+  reply.to = m.from;
+  if (m.index <= commit_) {
+    reply.index = commit_;  // nothing new in it
+  } else if (term_at(m.index) == m.log_term) {
+    commit_ = m.index;  // the log already holds it: just move the commit index
+    reply.index = m.index;
+  } else {
+    // Replace the state machine and the whole log with the snapshot.
+    snap_ = snapshot{m.index, m.log_term, m.snapshot_data, m.snapshot_voters, m.snapshot_learners};
+    log_.clear();
+    commit_ = m.index;
+    applied_ = m.index;
+    stable_ = m.index;
+    unstable_from_ = m.index + 1;
+    snapshot_pending_ = true;
+    rebuild_membership();
+    reply.index = m.index;
+  }
+  send(std::move(reply));
+}
+
+}  // namespace dfs::raft
