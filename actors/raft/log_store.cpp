@@ -1,5 +1,7 @@
 #include "actors/raft/log_store.hpp"
 
+#include <algorithm>
+
 #include "runtime/checksum.hpp"
 
 namespace dfs::raft {
@@ -16,6 +18,34 @@ int64_t entry_checksum(const entry& e) {
   return static_cast<int64_t>(chunk_checksum(buf.data(), buf.size()));
 }
 
+std::string join(const std::vector<peer_id>& ids) {
+  std::string out;
+  for (auto& id : ids)
+    out += id + "\n";
+  return out;
+}
+
+std::vector<peer_id> split(const std::string& text) {
+  std::vector<peer_id> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string::npos)
+      end = text.size();
+    out.push_back(text.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+int64_t snapshot_checksum(const snapshot& s) {
+  std::string buf;
+  buf.append(reinterpret_cast<const char*>(&s.index), sizeof(s.index));
+  buf.append(reinterpret_cast<const char*>(&s.term), sizeof(s.term));
+  buf += join(s.voters) + "|" + join(s.learners) + "|" + s.data;
+  return static_cast<int64_t>(chunk_checksum(buf.data(), buf.size()));
+}
+
 }  // namespace
 
 log_store::log_store(const std::string& db_path) : db_(db_path) {
@@ -23,6 +53,32 @@ log_store::log_store(const std::string& db_path) : db_(db_path) {
     "CREATE TABLE IF NOT EXISTS raft_entries (idx INTEGER PRIMARY KEY, term INTEGER NOT "
     "NULL, type INTEGER NOT NULL, data BLOB NOT NULL, checksum INTEGER NOT NULL)");
   db_.exec("CREATE TABLE IF NOT EXISTS raft_state (key TEXT PRIMARY KEY, value BLOB NOT NULL)");
+  db_.exec(
+    "CREATE TABLE IF NOT EXISTS raft_snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), idx "
+    "INTEGER NOT NULL, term INTEGER NOT NULL, voters TEXT NOT NULL, learners TEXT NOT NULL, "
+    "data BLOB NOT NULL, checksum INTEGER NOT NULL)");
+}
+
+void log_store::save_snapshot(const snapshot& snap, bool replace_log) {
+  sqlite::transaction tx{db_};
+  db_
+    .prepare(
+      "INSERT OR REPLACE INTO raft_snapshot (id, idx, term, voters, learners, data, "
+      "checksum) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)")
+    .bind(1, static_cast<int64_t>(snap.index))
+    .bind(2, static_cast<int64_t>(snap.term))
+    .bind(3, join(snap.voters))
+    .bind(4, join(snap.learners))
+    .bind_blob(5, snap.data)
+    .bind(6, snapshot_checksum(snap))
+    .run();
+  if (replace_log)
+    db_.exec("DELETE FROM raft_entries");
+  else
+    db_.prepare("DELETE FROM raft_entries WHERE idx <= ?1")
+      .bind(1, static_cast<int64_t>(snap.index))
+      .run();
+  tx.commit();
 }
 
 void log_store::save(bool hard_state_changed, const hard_state& hs,
@@ -54,7 +110,7 @@ void log_store::save(bool hard_state_changed, const hard_state& hs,
   tx.commit();
 }
 
-std::string log_store::load(hard_state& hs, std::vector<entry>& log) {
+std::string log_store::load(hard_state& hs, snapshot& snap, std::vector<entry>& log) {
   auto check = db_.quick_check();
   if (check != "ok")
     return "raft database failed its integrity check: " + check;
@@ -69,6 +125,18 @@ std::string log_store::load(hard_state& hs, std::vector<entry>& log) {
     else if (key == "commit")
       hs.commit = static_cast<uint64_t>(state.column_int(1));
   }
+  snap = snapshot{};
+  auto snap_row =
+    db_.prepare("SELECT idx, term, voters, learners, data, checksum FROM raft_snapshot");
+  if (snap_row.step()) {
+    snap.index = static_cast<uint64_t>(snap_row.column_int(0));
+    snap.term = static_cast<uint64_t>(snap_row.column_int(1));
+    snap.voters = split(snap_row.column_text(2));
+    snap.learners = split(snap_row.column_text(3));
+    snap.data = snap_row.column_blob(4);
+    if (snapshot_checksum(snap) != snap_row.column_int(5))
+      return "raft snapshot is corrupt";
+  }
   log.clear();
   auto rows = db_.prepare("SELECT idx, term, type, data, checksum FROM raft_entries ORDER BY idx");
   while (rows.step()) {
@@ -77,19 +145,22 @@ std::string log_store::load(hard_state& hs, std::vector<entry>& log) {
       return "raft log entry " + std::to_string(rows.column_int(0)) + " has an unknown type";
     entry e{static_cast<uint64_t>(rows.column_int(1)), static_cast<uint64_t>(rows.column_int(0)),
             rows.column_blob(3), static_cast<entry_type>(type)};
-    if (e.index != log.size() + 1)
+    if (e.index != snap.index + log.size() + 1)
       return "raft log has a gap before index " + std::to_string(e.index);
     if (entry_checksum(e) != rows.column_int(4))
       return "raft log entry " + std::to_string(e.index) + " is corrupt";
-    if (!log.empty() && e.term < log.back().term)
+    if (e.term < (log.empty() ? snap.term : log.back().term))
       return "raft log terms decrease at index " + std::to_string(e.index);
     if (e.term > hs.term)
       return "raft log entry " + std::to_string(e.index) + " is from a term after the stored term";
     log.push_back(std::move(e));
   }
-  if (hs.commit > log.size())
-    return "raft commit index " + std::to_string(hs.commit) + " is beyond the log's " +
-           std::to_string(log.size()) + " entries";
+  if (hs.commit > snap.index + log.size())
+    return "raft commit index " + std::to_string(hs.commit) + " is beyond the log's last index " +
+           std::to_string(snap.index + log.size());
+  // A snapshot only ever holds committed entries; a crash between saving
+  // it and the hard state leaves the stored commit index behind it.
+  hs.commit = std::max(hs.commit, snap.index);
   return {};
 }
 

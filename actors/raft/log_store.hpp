@@ -23,8 +23,14 @@ public:
   // is already stored replaces it and everything after it.
   void save(bool hard_state_changed, const hard_state& hs, const std::vector<entry>& entries);
 
-  // Reads everything back. Returns an empty string, or what is damaged.
-  std::string load(hard_state& hs, std::vector<entry>& log);
+  // Persists a snapshot: after the application compacted (`replace_log`
+  // false: entries up to its index are dropped) or after one arrived from
+  // the leader (`replace_log` true: the whole stored log goes).
+  void save_snapshot(const snapshot& snap, bool replace_log);
+
+  // Reads everything back: the hard state, the snapshot (index 0 if none)
+  // and the entries after it. Returns an empty string, or what is damaged.
+  std::string load(hard_state& hs, snapshot& snap, std::vector<entry>& log);
 
 private:
   sqlite::database db_;
