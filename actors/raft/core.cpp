@@ -463,12 +463,14 @@ void core::broadcast_append(bool heartbeat) {
   for (auto& [peer, unused] : progress_)
     if (peer != cfg_.id) {
       if (heartbeat) {
-        // A heartbeat also retransmits: pipelined appends may have been lost.
+        // A heartbeat also retransmits pipelined appends, but only when the
+        // follower made no progress for a whole heartbeat: they were lost.
         auto& pr = progress_[peer];
-        if (!pr.probing && !pr.inflight.empty()) {
+        if (!pr.probing && !pr.inflight.empty() && pr.match == pr.match_at_heartbeat) {
           pr.next = pr.match + 1;
           pr.inflight.clear();
         }
+        pr.match_at_heartbeat = pr.match;
         pr.paused = false;
       }
       send_append(peer, heartbeat);

@@ -204,10 +204,11 @@ private:
   struct progress {
     uint64_t match = 0;
     uint64_t next = 1;
-    bool probing = true;             // one append at a time until a match is known
-    bool paused = false;             // probing and waiting for an answer
-    std::vector<uint64_t> inflight;  // last index of each pipelined append
-    bool recent_active = false;      // heard from since the last quorum check
+    bool probing = true;              // one append at a time until a match is known
+    bool paused = false;              // probing and waiting for an answer
+    std::vector<uint64_t> inflight;   // last index of each pipelined append
+    bool recent_active = false;       // heard from since the last quorum check
+    uint64_t match_at_heartbeat = 0;  // `match` when the last heartbeat went out
   };
 
   void become_follower(uint64_t term, const peer_id& leader);
