@@ -13,6 +13,8 @@ failed=0
 
 cleanup() {
   (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
+  (cd "$work" && "$dfsctl" cluster down --dir "$work/full" >/dev/null 2>&1)
+  umount "$work/full" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -145,6 +147,27 @@ printf 'node_id = "x"\nreplicaton = 2\n' >bad.toml
 expect_exit 2 "unknown config key" "$bin/dfsd" --config bad.toml
 grep -q "replicaton" "$work/err" && ok "the message names the key" || bad "message: $(cat "$work/err")"
 expect_exit 2 "bad value on the command line" "$bin/dfsd" --chunk-size 12bananas
+
+echo "[$(( $(date +%s) - start ))s] == a full disk: a clear error, nothing lost"
+full="$work/full"
+mkdir -p "$full"
+if mount -t tmpfs -o size=24m tmpfs "$full" 2>/dev/null; then
+  fport=$((port + 10))
+  check "cluster up on a 24 MiB disk" ctl cluster up --dir "$full" --base-port "$fport"
+  head -c $((10 * 1048576)) /dev/urandom >ten
+  head -c $((30 * 1048576)) /dev/urandom >thirty
+  check "put 10 MiB" ctl --cluster "127.0.0.1:$fport" put ten /ten
+  expect_exit 6 "put 30 MiB onto the full disk" ctl --cluster "127.0.0.1:$fport" put thirty /thirty
+  grep -q "no_space" "$work/err" && ok "the error says no_space" || bad "error: $(cat "$work/err")"
+  expect_exit 3 "the failed put is not visible" ctl --cluster "127.0.0.1:$fport" stat /thirty
+  check "get 10 MiB back" ctl --cluster "127.0.0.1:$fport" get /ten ten.back
+  cmp -s ten ten.back && ok "earlier data intact on a full disk" || bad "earlier data changed"
+  check "the node still answers" ctl --cluster "127.0.0.1:$fport" ls /
+  ctl cluster down --dir "$full" >/dev/null 2>&1
+  umount "$full"
+else
+  echo "skip full-disk test: cannot mount a tmpfs here (needs root)"
+fi
 
 echo "[$(( $(date +%s) - start ))s] == a node killed mid-put loses nothing committed and shows nothing partial"
 pid=$(node_pid)
