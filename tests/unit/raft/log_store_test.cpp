@@ -13,6 +13,26 @@ std::vector<entry> entries(uint64_t first, uint64_t last, uint64_t term) {
   return out;
 }
 
+// Everything a fresh process would read back from `db`.
+struct loaded {
+  std::string why;  // empty: it loaded
+  hard_state hs;
+  snapshot snap;
+  std::vector<entry> log;
+};
+
+loaded load(const std::string& db) {
+  log_store store{db};
+  loaded out;
+  out.why = store.load(out.hs, out.snap, out.log);
+  return out;
+}
+
+void tamper(const std::string& db, const std::string& sql) {
+  sqlite::database raw{db};
+  raw.exec(sql);
+}
+
 TEST(raft_log_store, saved_state_loads_back_exactly) {
   testing::temp_dir dir;
   auto db = dir.path() + "/raft.db";
@@ -21,64 +41,32 @@ TEST(raft_log_store, saved_state_loads_back_exactly) {
     store.save(true, hard_state{2, "n2", 0}, entries(1, 5, 1));
     store.save(true, hard_state{3, "n3", 4}, entries(4, 6, 3));  // replaces 4 and 5
   }
-  log_store store{db};
-  hard_state hs;
-  snapshot snap;
-  std::vector<entry> log;
-  ASSERT_EQ(store.load(hs, snap, log), "");
-  EXPECT_EQ(hs, (hard_state{3, "n3", 4}));
-  ASSERT_EQ(log.size(), 6u);
-  EXPECT_EQ(log[2].term, 1u);
-  EXPECT_EQ(log[3].term, 3u);
-  EXPECT_EQ(log[5].data, "cmd6");
+  auto back = load(db);
+  ASSERT_EQ(back.why, "");
+  EXPECT_EQ(back.hs, (hard_state{3, "n3", 4}));
+  ASSERT_EQ(back.log.size(), 6u);
+  EXPECT_EQ(back.log[2].term, 1u);
+  EXPECT_EQ(back.log[3].term, 3u);
+  EXPECT_EQ(back.log[5].data, "cmd6");
 }
 
 TEST(raft_log_store, a_damaged_entry_is_reported_not_dropped) {
   testing::temp_dir dir;
   auto db = dir.path() + "/raft.db";
-  {
-    log_store store{db};
-    store.save(true, hard_state{1, "n1", 2}, entries(1, 3, 1));
-  }
-  {
-    sqlite::database raw{db};
-    raw.exec("UPDATE raft_entries SET data = x'00' WHERE idx = 2");
-  }
-  log_store store{db};
-  hard_state hs;
-  snapshot snap;
-  std::vector<entry> log;
-  auto why = store.load(hs, snap, log);
+  log_store{db}.save(true, hard_state{1, "n1", 2}, entries(1, 3, 1));
+  tamper(db, "UPDATE raft_entries SET data = x'00' WHERE idx = 2");
+  auto why = load(db).why;
   EXPECT_NE(why.find("entry 2 is corrupt"), std::string::npos) << why;
 }
 
 TEST(raft_log_store, a_missing_entry_or_an_impossible_commit_is_reported) {
   testing::temp_dir dir;
   auto db = dir.path() + "/raft.db";
-  {
-    log_store store{db};
-    store.save(true, hard_state{1, "n1", 3}, entries(1, 3, 1));
-  }
-  {
-    sqlite::database raw{db};
-    raw.exec("DELETE FROM raft_entries WHERE idx = 2");
-  }
-  {
-    log_store store{db};
-    hard_state hs;
-    snapshot snap;
-    std::vector<entry> log;
-    EXPECT_NE(store.load(hs, snap, log).find("gap"), std::string::npos);
-  }
-  {
-    sqlite::database raw{db};
-    raw.exec("DELETE FROM raft_entries WHERE idx = 3");
-  }
-  log_store store{db};
-  hard_state hs;
-  snapshot snap;
-  std::vector<entry> log;
-  EXPECT_NE(store.load(hs, snap, log).find("commit index"), std::string::npos);
+  log_store{db}.save(true, hard_state{1, "n1", 3}, entries(1, 3, 1));
+  tamper(db, "DELETE FROM raft_entries WHERE idx = 2");
+  EXPECT_NE(load(db).why.find("gap"), std::string::npos);
+  tamper(db, "DELETE FROM raft_entries WHERE idx = 3");
+  EXPECT_NE(load(db).why.find("commit index"), std::string::npos);
 }
 
 TEST(raft_log_store, a_snapshot_replaces_the_log_prefix_or_the_whole_log) {
@@ -89,33 +77,24 @@ TEST(raft_log_store, a_snapshot_replaces_the_log_prefix_or_the_whole_log) {
     store.save(true, hard_state{2, "n1", 6}, entries(1, 8, 2));
     store.save_snapshot(snapshot{5, 2, "state@5", {"n1", "n2", "n3"}, {"n4"}}, false);
   }
-  {
-    log_store store{db};
-    hard_state hs;
-    snapshot snap;
-    std::vector<entry> log;
-    ASSERT_EQ(store.load(hs, snap, log), "");
-    EXPECT_EQ(snap.index, 5u);
-    EXPECT_EQ(snap.data, "state@5");
-    EXPECT_EQ(snap.voters, (std::vector<peer_id>{"n1", "n2", "n3"}));
-    EXPECT_EQ(snap.learners, (std::vector<peer_id>{"n4"}));
-    ASSERT_EQ(log.size(), 3u);
-    EXPECT_EQ(log.front().index, 6u);
-    store.save_snapshot(snapshot{20, 3, "state@20", {"n1"}, {}}, true);
-    store.save(true, hard_state{3, "n1", 20}, {});
-  }
-  log_store store{db};
-  hard_state hs;
-  snapshot snap;
-  std::vector<entry> log;
-  ASSERT_EQ(store.load(hs, snap, log), "");
-  EXPECT_EQ(snap.index, 20u);
-  EXPECT_TRUE(log.empty());
-  {
-    sqlite::database raw{db};
-    raw.exec("UPDATE raft_snapshot SET data = x'00'");
-  }
-  EXPECT_EQ(store.load(hs, snap, log), "raft snapshot is corrupt");
+  auto back = load(db);
+  ASSERT_EQ(back.why, "");
+  EXPECT_EQ(back.snap.index, 5u);
+  EXPECT_EQ(back.snap.data, "state@5");
+  EXPECT_EQ(back.snap.voters, (std::vector<peer_id>{"n1", "n2", "n3"}));
+  EXPECT_EQ(back.snap.learners, (std::vector<peer_id>{"n4"}));
+  ASSERT_EQ(back.log.size(), 3u);
+  EXPECT_EQ(back.log.front().index, 6u);
+  // A snapshot from the leader replaces everything; a crash before the
+  // hard state follows leaves commit behind it, which load corrects.
+  log_store{db}.save_snapshot(snapshot{20, 3, "state@20", {"n1"}, {}}, true);
+  back = load(db);
+  ASSERT_EQ(back.why, "");
+  EXPECT_EQ(back.snap.index, 20u);
+  EXPECT_EQ(back.hs.commit, 20u);
+  EXPECT_TRUE(back.log.empty());
+  tamper(db, "UPDATE raft_snapshot SET data = x'00'");
+  EXPECT_EQ(load(db).why, "raft snapshot is corrupt");
 }
 
 }  // namespace
