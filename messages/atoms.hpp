@@ -29,6 +29,11 @@ using read_atom = caf::atom_constant<caf::atom("read")>;
 using store_atom = caf::atom_constant<caf::atom("store")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 
+// raft
+using raft_atom = caf::atom_constant<caf::atom("raft")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
+
 // node agent
 using handles_atom = caf::atom_constant<caf::atom("handles")>;
 

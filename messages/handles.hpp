@@ -9,6 +9,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/atoms.hpp"
+#include "messages/raft_messages.hpp"
 #include "messages/types.hpp"
 
 namespace dfs {
@@ -24,6 +25,20 @@ using meta_actor = caf::typed_actor<
   caf::replies_to<stat_atom, request_context, std::string>::with<file_info>,
   // list(ctx, path) -> children of a directory, or the file itself
   caf::replies_to<list_atom, request_context, std::string>::with<std::vector<file_info>>>;
+
+// The metadata service's worker: the meta interface plus applying a
+// command at a given log index (idempotent by index), for Raft.
+using meta_worker_actor =
+  meta_actor::extend<caf::replies_to<apply_atom, uint64_t, std::string>::with<file_info>>;
+
+// A Raft participant: replicates metadata commands to its peers and
+// applies them, in log order, through its metadata worker. Offers the meta
+// interface (propose on the leader; linearizable stat/list by ReadIndex).
+using raft_actor =
+  meta_actor::extend<caf::reacts_to<raft_atom, raft_msg>,
+                     // peers: ids and handles of the other participants
+                     caf::reacts_to<peers_atom, std::vector<std::string>, std::vector<caf::actor>>,
+                     caf::reacts_to<tick_atom>, caf::replies_to<status_atom>::with<raft_status>>;
 
 // Replica manager: durable, checksummed, immutable chunks on local disk.
 using replica_actor = caf::typed_actor<

@@ -20,18 +20,23 @@ struct meta_state {
   static inline const char* name = "meta_service";
 };
 
-using meta_pointer = meta_actor::stateful_pointer<meta_state>;
+using meta_pointer = meta_worker_actor::stateful_pointer<meta_state>;
 
+// Applies `encoded` at log index `index` (0: the next index of a node
+// without Raft) and persists it before answering.
 caf::result<file_info> apply_command(meta_pointer self, const request_context& ctx,
-                                     const std::string& encoded) {
+                                     const std::string& encoded, uint64_t index) {
   auto& st = self->state;
   if (past_deadline(ctx))
     return make_error(errc::timeout, "deadline passed before the command was applied");
   proto::MetaCommand cmd;
   if (!cmd.ParseFromString(encoded))
     return make_error(errc::invalid_argument, "malformed metadata command");
-  auto index = st.machine->applied_index() + 1;
+  if (index == 0)
+    index = st.machine->applied_index() + 1;
   auto out = st.machine->apply(index, cmd);
+  if (out.skipped)
+    return file_info{};  // applied before (a replay after restart)
   try {
     st.store->persist(index, *st.machine, out);
   } catch (const std::exception& ex) {
@@ -54,8 +59,9 @@ caf::result<file_info> apply_command(meta_pointer self, const request_context& c
   return to_file_info(out.path, out.entry, true);
 }
 
-meta_actor::behavior_type meta_service(meta_pointer self, std::shared_ptr<state_machine> machine,
-                                       std::shared_ptr<meta_store> store) {
+meta_worker_actor::behavior_type meta_service(meta_pointer self,
+                                              std::shared_ptr<state_machine> machine,
+                                              std::shared_ptr<meta_store> store) {
   self->state.machine = std::move(machine);
   self->state.store = std::move(store);
   self->state.log = logger_for("meta");
@@ -63,7 +69,10 @@ meta_actor::behavior_type meta_service(meta_pointer self, std::shared_ptr<state_
                         self->state.machine->applied_index(), self->state.machine->inode_count());
   return {
     [=](propose_atom, const request_context& ctx, const std::string& encoded) {
-      return apply_command(self, ctx, encoded);
+      return apply_command(self, ctx, encoded, 0);
+    },
+    [=](apply_atom, uint64_t index, const std::string& encoded) {
+      return apply_command(self, request_context{}, encoded, index);
     },
     [=](stat_atom, const request_context& ctx, const std::string& path) -> caf::result<file_info> {
       if (past_deadline(ctx))
@@ -97,12 +106,12 @@ meta_actor::behavior_type meta_service(meta_pointer self, std::shared_ptr<state_
 // worker's own thread is then never kept waiting at shutdown by a remote
 // reference to it.
 struct facade_state {
-  meta_actor worker;
+  meta_worker_actor worker;
   static inline const char* name = "meta_facade";
 };
 
 meta_actor::behavior_type meta_facade(meta_actor::stateful_pointer<facade_state> self,
-                                      meta_actor worker) {
+                                      meta_worker_actor worker) {
   self->state.worker = std::move(worker);
   self->link_to(self->state.worker);  // the worker lives and dies with the facade
   return {
@@ -120,7 +129,8 @@ meta_actor::behavior_type meta_facade(meta_actor::stateful_pointer<facade_state>
 
 }  // namespace
 
-caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::string& db_path) {
+caf::expected<meta_worker_actor> spawn_meta_worker(caf::actor_system& sys,
+                                                   const std::string& db_path) {
   auto machine = std::make_shared<state_machine>();
   std::shared_ptr<meta_store> store;
   try {
@@ -131,8 +141,14 @@ caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::
   auto why = store->load(*machine);
   if (!why.empty())
     return make_error(errc::corrupt, db_path + ": " + why);
-  auto worker = sys.spawn<caf::detached>(meta_service, std::move(machine), std::move(store));
-  return sys.spawn(meta_facade, std::move(worker));
+  return sys.spawn<caf::detached>(meta_service, std::move(machine), std::move(store));
+}
+
+caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::string& db_path) {
+  auto worker = spawn_meta_worker(sys, db_path);
+  if (!worker)
+    return worker.error();
+  return sys.spawn(meta_facade, std::move(*worker));
 }
 
 }  // namespace dfs

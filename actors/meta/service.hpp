@@ -19,4 +19,9 @@ namespace dfs {
 // thread, then spawns the service. A damaged database is an error here.
 caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::string& db_path);
 
+// The detached worker alone (for a Raft participant, which applies
+// commands by log index). Never hand its handle to another node.
+caf::expected<meta_worker_actor> spawn_meta_worker(caf::actor_system& sys,
+                                                   const std::string& db_path);
+
 }  // namespace dfs

@@ -1,0 +1,69 @@
+// Wire types of Raft between meta nodes, and the participant's status.
+// They mirror dfs::raft::message and entry (actors/raft/core.hpp), which
+// stay free of CAF; actors/raft/wire.hpp converts between the two.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+namespace dfs {
+
+struct raft_entry_msg {
+  uint64_t term = 0;
+  uint64_t index = 0;
+  std::string data;
+  uint8_t type = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_entry_msg& x) {
+  return f(caf::meta::type_name("raft_entry_msg"), x.term, x.index, x.data, x.type);
+}
+
+struct raft_msg {
+  uint8_t kind = 0;
+  std::string from;
+  std::string to;
+  uint64_t term = 0;
+  uint64_t log_term = 0;
+  uint64_t index = 0;
+  uint64_t commit = 0;
+  std::vector<raft_entry_msg> entries;
+  bool reject = false;
+  uint64_t hint = 0;
+  uint64_t hint_term = 0;
+  uint64_t read_seq = 0;
+  bool force = false;
+  std::string snapshot_data;
+  std::vector<std::string> snapshot_voters;
+  std::vector<std::string> snapshot_learners;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_msg& x) {
+  return f(caf::meta::type_name("raft_msg"), x.kind, x.from, x.to, x.term, x.log_term, x.index,
+           x.commit, x.entries, x.reject, x.hint, x.hint_term, x.read_seq, x.force, x.snapshot_data,
+           x.snapshot_voters, x.snapshot_learners);
+}
+
+// What `dfsctl raft status` shows of one participant.
+struct raft_status {
+  std::string id;
+  std::string role;
+  std::string leader;  // empty: unknown
+  uint64_t term = 0;
+  uint64_t commit_index = 0;
+  uint64_t applied_index = 0;
+  uint64_t last_index = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_status& x) {
+  return f(caf::meta::type_name("raft_status"), x.id, x.role, x.leader, x.term, x.commit_index,
+           x.applied_index, x.last_index);
+}
+
+}  // namespace dfs

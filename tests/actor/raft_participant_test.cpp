@@ -1,0 +1,183 @@
+// Three Raft participants in one process, each with its own log and
+// metadata database: election, replication to every state machine,
+// redirects from followers, failover when the leader stops, and a restart
+// of the whole group from disk.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include <caf/send.hpp>
+
+#include "actors/client/blocking_call.hpp"
+#include "actors/meta/service.hpp"
+#include "actors/raft/participant.hpp"
+#include "messages/errc.hpp"
+#include "messages/meta.pb.h"
+#include "runtime/deadline.hpp"
+#include "runtime/system.hpp"
+#include "tests/support.hpp"
+
+namespace dfs {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string mkdir_command(const std::string& path) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(1);
+  cmd.mutable_mkdir()->set_path(path);
+  cmd.mutable_mkdir()->set_parents(true);
+  return cmd.SerializeAsString();
+}
+
+class raft_group {
+public:
+  explicit raft_group(const std::string& dir) : dir_(dir) {}
+
+  ~raft_group() {
+    for (auto& [id, node] : nodes_)
+      caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+    nodes_.clear();
+    workers_.clear();
+    self_.reset();
+  }
+
+  void start(const std::string& id) {
+    auto worker = spawn_meta_worker(sys_, dir_ + "/" + id + "-meta.db");
+    ASSERT_TRUE(worker) << describe(worker.error());
+    participant_config cfg;
+    cfg.id = id;
+    cfg.voters = ids_;
+    cfg.db_path = dir_ + "/" + id + "-raft.db";
+    cfg.seed = std::hash<std::string>{}(id) + restarts_++;
+    auto node = spawn_raft_participant(sys_, cfg, *worker);
+    ASSERT_TRUE(node) << describe(node.error());
+    nodes_[id] = *node;
+    workers_[id] = *worker;
+    wire();
+  }
+
+  void stop(const std::string& id) {
+    caf::anon_send_exit(nodes_.at(id), caf::exit_reason::user_shutdown);
+    nodes_.erase(id);
+    workers_.erase(id);
+  }
+
+  // Tells every participant where the others are.
+  void wire() {
+    for (auto& [id, node] : nodes_) {
+      std::vector<std::string> ids;
+      std::vector<caf::actor> handles;
+      for (auto& [other, handle] : nodes_)
+        if (other != id) {
+          ids.push_back(other);
+          handles.push_back(caf::actor_cast<caf::actor>(handle));
+        }
+      caf::anon_send(node, peers_atom::value, ids, handles);
+    }
+  }
+
+  // The one node that reports itself leader, waiting up to `wait`.
+  std::string leader(std::chrono::milliseconds wait = 10s) {
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      std::vector<std::string> leaders;
+      for (auto& [id, node] : nodes_) {
+        auto st = blocking_call<raft_status>(*self_, node, 1s, status_atom::value);
+        if (st && st->role == "leader")
+          leaders.push_back(id);
+      }
+      if (leaders.size() == 1)
+        return leaders[0];
+      std::this_thread::sleep_for(20ms);
+    }
+    return {};
+  }
+
+  caf::expected<file_info> propose(const std::string& id, const std::string& cmd) {
+    return blocking_call<file_info>(*self_, nodes_.at(id), 5s, propose_atom::value,
+                                    context_with_timeout(5s), cmd);
+  }
+
+  caf::expected<file_info> stat(const std::string& id, const std::string& path) {
+    return blocking_call<file_info>(*self_, nodes_.at(id), 5s, stat_atom::value,
+                                    context_with_timeout(5s), path);
+  }
+
+  // Waits until node `id`'s own state machine holds `path`.
+  bool applied_on(const std::string& id, const std::string& path) {
+    for (int i = 0; i < 250; ++i) {
+      auto found = blocking_call<file_info>(*self_, workers_.at(id), 1s, stat_atom::value,
+                                            context_with_timeout(1s), path);
+      if (found)
+        return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  const std::vector<std::string>& ids() const { return ids_; }
+
+private:
+  std::string dir_;
+  system_config cfg_{2};
+  caf::actor_system sys_{cfg_};
+  std::unique_ptr<caf::scoped_actor> self_ = std::make_unique<caf::scoped_actor>(sys_);
+  std::vector<std::string> ids_{"n1", "n2", "n3"};
+  std::map<std::string, raft_actor> nodes_;
+  std::map<std::string, meta_worker_actor> workers_;
+  uint64_t restarts_ = 0;
+};
+
+TEST(raft_participant, replicates_commands_to_every_state_machine) {
+  testing::temp_dir dir;
+  raft_group group{dir.path()};
+  for (auto& id : group.ids())
+    group.start(id);
+  auto leader = group.leader();
+  ASSERT_FALSE(leader.empty()) << "no leader within 10 s";
+  auto made = group.propose(leader, mkdir_command("/a"));
+  ASSERT_TRUE(made) << describe(made.error());
+  EXPECT_EQ(made->path, "/a");
+  for (auto& id : group.ids())
+    EXPECT_TRUE(group.applied_on(id, "/a")) << id;
+  auto follower = leader == "n1" ? std::string{"n2"} : std::string{"n1"};
+  auto redirected = group.propose(follower, mkdir_command("/b"));
+  ASSERT_FALSE(redirected);
+  EXPECT_EQ(to_errc(redirected.error()), errc::unavailable);
+  EXPECT_NE(describe(redirected.error()).find("leader is " + leader), std::string::npos)
+    << describe(redirected.error());
+  auto read = group.stat(leader, "/a");
+  ASSERT_TRUE(read) << describe(read.error());
+}
+
+TEST(raft_participant, a_new_leader_takes_over_and_a_restarted_group_keeps_everything) {
+  testing::temp_dir dir;
+  {
+    raft_group group{dir.path()};
+    for (auto& id : group.ids())
+      group.start(id);
+    auto first = group.leader();
+    ASSERT_FALSE(first.empty());
+    ASSERT_TRUE(group.propose(first, mkdir_command("/before")));
+    group.stop(first);
+    auto second = group.leader();
+    ASSERT_FALSE(second.empty()) << "no new leader after the old one stopped";
+    EXPECT_NE(second, first);
+    auto after = group.propose(second, mkdir_command("/after"));
+    ASSERT_TRUE(after) << describe(after.error());
+    ASSERT_TRUE(group.stat(second, "/before")) << "a committed command survives failover";
+  }
+  raft_group group{dir.path()};
+  for (auto& id : group.ids())
+    group.start(id);
+  auto leader = group.leader();
+  ASSERT_FALSE(leader.empty());
+  for (auto path : {"/before", "/after"}) {
+    auto found = group.stat(leader, path);
+    EXPECT_TRUE(found) << path << ": " << (found ? "" : describe(found.error()));
+  }
+}
+
+}  // namespace
+}  // namespace dfs
