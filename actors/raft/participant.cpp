@@ -130,10 +130,10 @@ template <class T, class Atom>
 caf::result<T> linearizable_read(participant_pointer self, Atom atom, const request_context& ctx,
                                  const std::string& path) {
   auto& st = self->state;
-  auto rp = self->make_response_promise<T>();
   auto request = ++st.next_read;
   if (!st.core->read_index(request))
     return not_leader(self);
+  auto rp = self->make_response_promise<T>();
   waiting_read w;
   w.serve = [=]() mutable {
     self->request(self->state.worker, apply_timeout, atom, ctx, path)
