@@ -4,6 +4,8 @@
 // of the whole group from disk.
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <random>
 #include <thread>
 
 #include <caf/send.hpp>
@@ -15,6 +17,7 @@
 #include "messages/meta.pb.h"
 #include "runtime/deadline.hpp"
 #include "runtime/system.hpp"
+#include "tests/lincheck/checker.hpp"
 #include "tests/support.hpp"
 
 namespace dfs {
@@ -117,6 +120,8 @@ public:
   }
 
   const std::vector<std::string>& ids() const { return ids_; }
+  caf::actor_system& sys() { return sys_; }
+  std::map<std::string, raft_actor> handles() const { return nodes_; }
 
 private:
   std::string dir_;
@@ -177,6 +182,108 @@ TEST(raft_participant, a_new_leader_takes_over_and_a_restarted_group_keeps_every
     auto found = group.stat(leader, path);
     EXPECT_TRUE(found) << path << ": " << (found ? "" : describe(found.error()));
   }
+}
+
+std::string remove_command(const std::string& path) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(1);
+  cmd.mutable_delete_()->set_path(path);
+  return cmd.SerializeAsString();
+}
+
+// Concurrent clients create, stat and remove a few paths while the leader
+// is stopped in the middle; every completed answer, and every timed-out
+// request as "maybe applied", must fit one linearizable order.
+TEST(raft_participant, client_histories_stay_linearizable_across_a_failover) {
+  testing::temp_dir dir;
+  raft_group group{dir.path()};
+  for (auto& id : group.ids())
+    group.start(id);
+  auto first = group.leader();
+  ASSERT_FALSE(first.empty());
+  auto handles = group.handles();
+  auto t0 = std::chrono::steady_clock::now();
+  auto now_us = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                 t0)
+      .count();
+  };
+  std::mutex mtx;
+  std::vector<lincheck::operation> history;
+  auto client = [&](uint64_t seed) {
+    caf::scoped_actor self{group.sys()};
+    std::mt19937_64 rng{seed};
+    std::string leader;
+    for (int i = 0; i < 40; ++i) {
+      if (leader.empty())
+        for (auto& [id, h] : handles) {
+          auto st = blocking_call<raft_status>(self, h, 200ms, status_atom::value);
+          if (st && st->role == "leader")
+            leader = id;
+        }
+      if (leader.empty()) {
+        std::this_thread::sleep_for(20ms);
+        continue;
+      }
+      lincheck::operation op;
+      op.key = "/k" + std::to_string(rng() % 3);
+      auto ctx = context_with_timeout(2s);
+      op.invoked = now_us();
+      caf::error err;
+      switch (rng() % 3) {
+        case 0: {
+          op.kind = lincheck::op_kind::put;
+          op.value = "dir";
+          auto r = blocking_call<file_info>(self, handles.at(leader), 2s, propose_atom::value, ctx,
+                                            mkdir_command(op.key));
+          err = r ? caf::error{} : r.error();
+          break;
+        }
+        case 1: {
+          op.kind = lincheck::op_kind::get;
+          auto r =
+            blocking_call<file_info>(self, handles.at(leader), 2s, stat_atom::value, ctx, op.key);
+          err = r ? caf::error{} : r.error();
+          if (r)
+            op.read = std::string{"dir"};
+          else if (to_errc(r.error()) == errc::not_found)
+            err = caf::error{};  // an answer: absent
+          break;
+        }
+        default: {
+          op.kind = lincheck::op_kind::remove;
+          auto r = blocking_call<file_info>(self, handles.at(leader), 2s, propose_atom::value, ctx,
+                                            remove_command(op.key));
+          op.status = r ? "ok" : "not_found";
+          err = r || to_errc(r.error()) == errc::not_found ? caf::error{} : r.error();
+          break;
+        }
+      }
+      auto code = to_errc(err);
+      if (code == errc::unavailable && describe(err).find("not the leader") != std::string::npos) {
+        leader.clear();  // refused outright: it did not happen
+        continue;
+      }
+      if (err) {
+        leader.clear();
+        op.returned = std::numeric_limits<int64_t>::max();  // outcome unknown
+      } else {
+        op.returned = now_us();
+      }
+      std::lock_guard<std::mutex> guard{mtx};
+      history.push_back(op);
+    }
+  };
+  std::vector<std::thread> clients;
+  for (uint64_t c = 1; c <= 3; ++c)
+    clients.emplace_back(client, c);
+  std::this_thread::sleep_for(150ms);
+  group.stop(first);  // the leader goes away mid-run
+  for (auto& c : clients)
+    c.join();
+  ASSERT_GT(history.size(), 60u);
+  auto v = lincheck::check(history);
+  EXPECT_TRUE(v.linearizable) << "history of " << v.key << " has no linearizable order";
 }
 
 }  // namespace
