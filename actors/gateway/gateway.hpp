@@ -17,7 +17,6 @@
 namespace dfs {
 
 struct gateway_config {
-  node_id self;
   uint64_t chunk_size = 4ull << 20;  // bytes; every chunk but a file's last has this size
   uint32_t default_replication = 1;
   std::chrono::milliseconds request_timeout{30000};  // cap on any internal request

@@ -36,7 +36,6 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
   }
   if (cfg.has_role("gateway")) {
     gateway_config gw;
-    gw.self = handles.id;
     gw.chunk_size = cfg.chunk_size;
     gw.default_replication = cfg.replication;
     gw.request_timeout = cfg.request_timeout;

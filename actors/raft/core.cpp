@@ -54,7 +54,6 @@ core::core(config cfg, hard_state hs, snapshot snap, std::vector<entry> log, uin
     last_hard_state_(hs) {
   commit_ = std::clamp(hs.commit, snap_.index, last_index());
   applied_ = std::clamp(applied, snap_.index, commit_);
-  stable_ = last_index();
   unstable_from_ = last_index() + 1;
   reset_election_timeout();
   rebuild_membership();
@@ -537,7 +536,6 @@ ready core::take_ready() {
     out.entries.assign(log_.begin() + static_cast<long>(unstable_from_ - first_index()),
                        log_.end());
   unstable_from_ = last_index() + 1;
-  stable_ = last_index();
   out.messages = std::move(outbox_);
   outbox_.clear();
   for (auto i = applied_ + 1; i <= commit_; ++i)

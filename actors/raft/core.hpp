@@ -256,7 +256,6 @@ private:
   bool snapshot_pending_ = false;  // installed from the leader, not yet in a ready
   uint64_t commit_ = 0;
   uint64_t applied_ = 0;    // handed out in `committed` so far
-  uint64_t stable_ = 0;     // entries handed out for persisting so far
   uint64_t unstable_from_;  // lowest index changed since the last take_ready
   std::map<peer_id, bool> votes_;
   std::map<peer_id, progress> progress_;

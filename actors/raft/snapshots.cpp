@@ -32,7 +32,6 @@ void core::handle_snapshot(const message& m) {
     log_.clear();
     commit_ = m.index;
     applied_ = m.index;
-    stable_ = m.index;
     unstable_from_ = m.index + 1;
     snapshot_pending_ = true;
     rebuild_membership();

@@ -27,7 +27,6 @@ std::string chunk_store::file_of(const std::string& id) const {
 disk_status chunk_store::open() {
   std::lock_guard<std::mutex> guard{mtx_};
   index_.clear();
-  lengths_.clear();
   bytes_used_ = 0;
   for (char a : std::string{hex_digits})
     for (char b : std::string{hex_digits}) {
@@ -54,8 +53,7 @@ disk_status chunk_store::open() {
         if (raw.size() < prefix_bytes + header_len ||
             !header.ParseFromArray(raw.data() + prefix_bytes, static_cast<int>(header_len)))
           continue;
-        index_[id] = header.checksum();
-        lengths_[id] = header.length();
+        index_[id] = stored_chunk{header.checksum(), header.length()};
         bytes_used_ += header.length();
       }
     }
@@ -76,7 +74,7 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
     written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
     auto it = index_.find(id.value);
     if (it != index_.end())
-      return it->second == checksum
+      return it->second.checksum == checksum
                ? disk_status{}
                : disk_status{errc::already_exists,
                              "chunk " + id.value + " exists with other content"};
@@ -86,10 +84,8 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
   {
     std::lock_guard<std::mutex> guard{mtx_};
     writing_.erase(id.value);
-    if (st.ok() && index_.emplace(id.value, checksum).second) {
-      lengths_[id.value] = data.size();
+    if (st.ok() && index_.emplace(id.value, stored_chunk{checksum, data.size()}).second)
       bytes_used_ += data.size();
-    }
   }
   written_.notify_all();
   return st;
@@ -155,9 +151,9 @@ disk_status chunk_store::remove(const chunk_id& id) {
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
   auto st = fs_.remove_file(file_of(id.value));
   std::lock_guard<std::mutex> guard{mtx_};
-  if (index_.erase(id.value)) {
-    bytes_used_ -= lengths_[id.value];
-    lengths_.erase(id.value);
+  if (auto it = index_.find(id.value); it != index_.end()) {
+    bytes_used_ -= it->second.length;
+    index_.erase(it);
   }
   return st;
 }

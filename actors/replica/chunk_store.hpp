@@ -50,11 +50,14 @@ private:
   disk& fs_;
   std::string dir_;
   std::mutex mtx_;
-  std::condition_variable written_;                  // signalled when a write ends
-  std::unordered_set<std::string> writing_;          // ids being written now
-  std::unordered_map<std::string, uint64_t> index_;  // id -> checksum of stored chunks
-  uint64_t bytes_used_ = 0;                          // data bytes of indexed chunks
-  std::unordered_map<std::string, uint64_t> lengths_;
+  std::condition_variable written_;          // signalled when a write ends
+  std::unordered_set<std::string> writing_;  // ids being written now
+  struct stored_chunk {
+    uint64_t checksum;
+    uint64_t length;  // bytes of data
+  };
+  std::unordered_map<std::string, stored_chunk> index_;  // the chunks on disk
+  uint64_t bytes_used_ = 0;                              // data bytes of indexed chunks
 };
 
 }  // namespace dfs

@@ -60,6 +60,11 @@ public:
     wire();
   }
 
+  void start_all() {
+    for (auto& id : ids_)
+      start(id);
+  }
+
   void stop(const std::string& id) {
     caf::anon_send_exit(nodes_.at(id), caf::exit_reason::user_shutdown);
     nodes_.erase(id);
@@ -137,8 +142,7 @@ private:
 TEST(raft_participant, replicates_commands_to_every_state_machine) {
   testing::temp_dir dir;
   raft_group group{dir.path()};
-  for (auto& id : group.ids())
-    group.start(id);
+  group.start_all();
   auto leader = group.leader();
   ASSERT_FALSE(leader.empty()) << "no leader within 10 s";
   auto made = group.propose(leader, mkdir_command("/a"));
@@ -160,8 +164,7 @@ TEST(raft_participant, a_new_leader_takes_over_and_a_restarted_group_keeps_every
   testing::temp_dir dir;
   {
     raft_group group{dir.path()};
-    for (auto& id : group.ids())
-      group.start(id);
+    group.start_all();
     auto first = group.leader();
     ASSERT_FALSE(first.empty());
     ASSERT_TRUE(group.propose(first, mkdir_command("/before")));
@@ -174,8 +177,7 @@ TEST(raft_participant, a_new_leader_takes_over_and_a_restarted_group_keeps_every
     ASSERT_TRUE(group.stat(second, "/before")) << "a committed command survives failover";
   }
   raft_group group{dir.path()};
-  for (auto& id : group.ids())
-    group.start(id);
+  group.start_all();
   auto leader = group.leader();
   ASSERT_FALSE(leader.empty());
   for (auto path : {"/before", "/after"}) {
@@ -197,8 +199,7 @@ std::string remove_command(const std::string& path) {
 TEST(raft_participant, client_histories_stay_linearizable_across_a_failover) {
   testing::temp_dir dir;
   raft_group group{dir.path()};
-  for (auto& id : group.ids())
-    group.start(id);
+  group.start_all();
   auto first = group.leader();
   ASSERT_FALSE(first.empty());
   auto handles = group.handles();
