@@ -33,6 +33,8 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using raft_atom = caf::atom_constant<caf::atom("raft")>;
 using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 
 // node agent
 using handles_atom = caf::atom_constant<caf::atom("handles")>;

@@ -33,12 +33,15 @@ using meta_worker_actor =
 
 // A Raft participant: replicates metadata commands to its peers and
 // applies them, in log order, through its metadata worker. Offers the meta
-// interface (propose on the leader; linearizable stat/list by ReadIndex).
+// interface on every member: the leader serves it (proposals; linearizable
+// stat/list by ReadIndex), a follower forwards to the leader it knows.
 using raft_actor =
   meta_actor::extend<caf::reacts_to<raft_atom, raft_msg>,
                      // peers: ids and handles of the other participants
                      caf::reacts_to<peers_atom, std::vector<std::string>, std::vector<caf::actor>>,
-                     caf::reacts_to<tick_atom>, caf::replies_to<status_atom>::with<raft_status>>;
+                     caf::reacts_to<tick_atom>, caf::replies_to<status_atom>::with<raft_status>,
+                     // transfer(node): the leader hands leadership to a voter once it is up to date
+                     caf::replies_to<transfer_atom, std::string>::with<ok_atom>>;
 
 // Replica manager: durable, checksummed, immutable chunks on local disk.
 using replica_actor = caf::typed_actor<
@@ -77,11 +80,12 @@ struct node_handles {
   gateway_actor gateway;
   meta_actor meta;
   replica_actor replica;
+  raft_actor raft;  // the node's Raft participant (meta nodes)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_handles& x) {
-  return f(caf::meta::type_name("node_handles"), x.id, x.gateway, x.meta, x.replica);
+  return f(caf::meta::type_name("node_handles"), x.id, x.gateway, x.meta, x.replica, x.raft);
 }
 
 // Node agent: the one actor published on a node's port.

@@ -58,12 +58,15 @@ struct raft_status {
   uint64_t commit_index = 0;
   uint64_t applied_index = 0;
   uint64_t last_index = 0;
+  std::vector<std::string> voters;
+  std::vector<std::string> learners;
+  int64_t last_contact_ms = -1;  // since the last message from the leader; 0 on the leader
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_status& x) {
   return f(caf::meta::type_name("raft_status"), x.id, x.role, x.leader, x.term, x.commit_index,
-           x.applied_index, x.last_index);
+           x.applied_index, x.last_index, x.voters, x.learners, x.last_contact_ms);
 }
 
 }  // namespace dfs

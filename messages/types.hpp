@@ -61,12 +61,13 @@ struct request_context {
   std::string client_id;
   uint64_t sequence = 0;
   std::string identity;
+  uint32_t hops = 0;  // times forwarded between nodes (a follower to its leader)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, request_context& x) {
   return f(caf::meta::type_name("request_context"), x.trace_id, x.deadline_ms, x.client_id,
-           x.sequence, x.identity);
+           x.sequence, x.identity, x.hops);
 }
 
 // One chunk of a file: where it is and how to verify it.

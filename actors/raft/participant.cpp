@@ -5,49 +5,206 @@
 #include <memory>
 #include <random>
 
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/raft/core.hpp"
 #include "actors/raft/log_store.hpp"
+#include "actors/raft/metrics.hpp"
 #include "actors/raft/wire.hpp"
 #include "messages/errc.hpp"
+#include "runtime/deadline.hpp"
 #include "runtime/logging.hpp"
+
+namespace dfs::raft_io {
+
+// One batch of the core's output to make durable, in one transaction.
+struct persist_job {
+  bool has_snapshot = false;
+  raft::snapshot snapshot;
+  bool hard_state_changed = false;
+  raft::hard_state hard_state;
+  std::vector<raft::entry> entries;
+};
+
+// Passed between the participant and its log writer inside one process.
+using persist_job_ptr = std::shared_ptr<const persist_job>;
+
+}  // namespace dfs::raft_io
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dfs::raft_io::persist_job_ptr)
 
 namespace dfs {
 
 namespace {
 
+using raft_io::persist_job;
+using raft_io::persist_job_ptr;
+using steady = std::chrono::steady_clock;
+
 constexpr std::chrono::seconds apply_timeout{30};
+// A batch the disk has not made durable in this long stops the node: it
+// cannot vote or acknowledge anything meanwhile, and a supervisor restart
+// is the honest answer.
+constexpr std::chrono::seconds persist_timeout{60};
+
+template <class T>
+using promise_t = caf::typed_response_promise<T>;
 
 struct pending_proposal {
-  caf::typed_response_promise<file_info> promise;
-  uint64_t term;
+  request_context ctx;
+  std::string cmd;
+  uint64_t term = 0;
+  promise_t<file_info> promise;
+  steady::time_point start;
 };
 
 struct waiting_read {
-  uint64_t index = 0;  // serve once applied up to here
+  request_context ctx;
+  uint64_t index = 0;  // 0 until ReadIndex confirmed it; then serve once applied up to here
   std::function<void()> serve;
+  std::function<void()> retry;  // dispatch again (the leader stepped down before confirming)
+  std::function<void(caf::error)> fail;
+};
+
+// A request that found no leader to serve or forward it to.
+struct parked_request {
+  request_context ctx;
+  std::function<void()> retry;
   std::function<void(caf::error)> fail;
 };
 
 struct participant_state {
   participant_config cfg;
   std::shared_ptr<raft::core> core;
-  std::shared_ptr<raft::log_store> store;
+  caf::actor writer;  // the log writer (detached)
   meta_worker_actor worker;
-  std::map<std::string, caf::actor> peers;
+  std::map<std::string, raft_actor> peers;
   std::map<uint64_t, pending_proposal> proposals;  // by log index
   std::map<uint64_t, waiting_read> reads;          // by read request id
+  std::vector<parked_request> parked;
   uint64_t next_read = 0;
   uint64_t applied = 0;                      // acknowledged by the worker
   std::map<uint64_t, uint64_t> entry_terms;  // index -> term of entries sent to apply
+  bool persisting = false;                   // a batch is at the log writer
+  std::string last_leader;
+  steady::time_point last_contact;
+  std::unique_ptr<raft_metrics> metrics;
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "raft_participant";
 };
 
 using participant_pointer = raft_actor::stateful_pointer<participant_state>;
+
+caf::error not_leader(participant_pointer self) {
+  auto& leader = self->state.core->leader();
+  return make_error(errc::unavailable, "not the leader; the leader is " +
+                                         (leader.empty() ? std::string{"unknown"} : leader));
+}
+
+caf::error deadline_error(const char* what) {
+  return make_error(errc::timeout, std::string{"deadline passed "} + what);
+}
+
+// An error after which the request may succeed at another (or a new) leader.
+bool retryable(const caf::error& err) {
+  return to_errc(err) == errc::unavailable || err == caf::sec::request_timeout;
+}
+
+void park(participant_pointer self, const request_context& ctx, std::function<void()> retry,
+          std::function<void(caf::error)> fail) {
+  self->state.parked.push_back(parked_request{ctx, std::move(retry), std::move(fail)});
+}
+
+void flush(participant_pointer self);
+
+// --- dispatch: serve here, forward to the leader, or wait for one --------
+
+template <class T, class Atom>
+void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
+              const std::string& arg, promise_t<T> rp);
+
+bool serve_here(participant_pointer self, propose_atom, const request_context& ctx,
+                const std::string& cmd, promise_t<file_info> rp) {
+  auto& st = self->state;
+  auto index = st.core->propose(cmd);
+  if (index == 0)
+    return false;
+  st.proposals[index] = pending_proposal{ctx, cmd, st.core->term(), rp, steady::now()};
+  flush(self);
+  return true;
+}
+
+// A linearizable read: confirmed by ReadIndex, then served by the worker.
+template <class T, class Atom>
+bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
+                const std::string& path, promise_t<T> rp) {
+  auto& st = self->state;
+  auto request = ++st.next_read;
+  if (!st.core->read_index(request))
+    return false;
+  waiting_read w;
+  w.ctx = ctx;
+  w.serve = [=]() mutable {
+    self->request(self->state.worker, apply_timeout, atom, ctx, path)
+      .then([=](T& value) mutable { rp.deliver(std::move(value)); },
+            [=](caf::error& err) mutable { rp.deliver(err); });
+  };
+  w.retry = [=] { dispatch<T>(self, atom, ctx, path, rp); };
+  w.fail = [=](caf::error err) mutable { rp.deliver(std::move(err)); };
+  st.reads.emplace(request, std::move(w));
+  flush(self);
+  return true;
+}
+
+template <class T, class Atom>
+void forward(participant_pointer self, const raft_actor& leader, Atom atom,
+             const request_context& ctx, const std::string& arg, promise_t<T> rp) {
+  auto fwd = ctx;
+  ++fwd.hops;
+  self->request(leader, time_left(ctx, self->state.cfg.forward_timeout), atom, fwd, arg)
+    .then([=](T& value) mutable { rp.deliver(std::move(value)); },
+          [=](caf::error& err) mutable {
+            if (retryable(err) && !past_deadline(ctx))
+              park(
+                self, ctx, [=] { dispatch<T>(self, atom, ctx, arg, rp); },
+                [=](caf::error e) mutable { rp.deliver(std::move(e)); });
+            else
+              rp.deliver(err);
+          });
+}
+
+template <class T, class Atom>
+void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
+              const std::string& arg, promise_t<T> rp) {
+  auto& st = self->state;
+  if (past_deadline(ctx)) {
+    rp.deliver(deadline_error("before a Raft leader took the request"));
+    return;
+  }
+  if (st.core->current_role() == raft::role::leader) {
+    if (serve_here(self, atom, ctx, arg, rp))
+      return;
+  } else if (ctx.hops == 0) {
+    auto peer = st.peers.find(st.core->leader());
+    if (peer != st.peers.end()) {
+      forward(self, peer->second, atom, ctx, arg, rp);
+      return;
+    }
+  }
+  if (ctx.hops > 0) {  // forwarded here: the node it came from retries
+    rp.deliver(not_leader(self));
+    return;
+  }
+  park(
+    self, ctx, [=] { dispatch<T>(self, atom, ctx, arg, rp); },
+    [=](caf::error e) mutable { rp.deliver(std::move(e)); });
+}
+
+// --- applying committed entries -----------------------------------------
 
 void serve_reads(participant_pointer self) {
   auto& st = self->state;
@@ -64,42 +221,60 @@ void serve_reads(participant_pointer self) {
 void applied_up_to(participant_pointer self, uint64_t index, const caf::error& err,
                    file_info info) {
   auto& st = self->state;
+  // The state machine's own verdicts (exists, not found, ...) are results
+  // of the command. Anything else (a failed database, a lost worker) means
+  // the state machine may not have applied it: stop rather than go on past
+  // an entry that is not in it.
+  if (err && (err.category() != caf::atom("dfs") || to_errc(err) == errc::io_error ||
+              to_errc(err) == errc::corrupt || to_errc(err) == errc::internal)) {
+    st.log->critical("cannot apply log entry {}: {}", index, describe(err));
+    self->quit(err);
+    return;
+  }
   st.applied = std::max(st.applied, index);
+  if (st.metrics)
+    st.metrics->applied_index(st.applied);
   auto term = st.entry_terms[index];
   st.entry_terms.erase(index);
   auto it = st.proposals.find(index);
   if (it != st.proposals.end()) {
-    if (it->second.term != term)
-      it->second.promise.deliver(
-        make_error(errc::unavailable, "leadership changed before the command committed"));
-    else if (err)
-      it->second.promise.deliver(err);
-    else
-      it->second.promise.deliver(std::move(info));
+    auto p = std::move(it->second);
     st.proposals.erase(it);
+    if (p.term != term) {
+      // Another leader's entry took this index: ours was never committed.
+      if (p.ctx.hops == 0)
+        dispatch<file_info>(self, propose_atom::value, p.ctx, p.cmd, p.promise);
+      else
+        p.promise.deliver(
+          make_error(errc::unavailable, "leadership changed before the command committed"));
+    } else {
+      if (st.metrics)
+        st.metrics->commit_done(std::chrono::duration<double>(steady::now() - p.start).count());
+      if (err)
+        p.promise.deliver(err);
+      else
+        p.promise.deliver(std::move(info));
+    }
   }
   serve_reads(self);
 }
 
-// Does what the core asks: persist, then send, then apply.
-void flush(participant_pointer self) {
+// Sends, applies and serves what a durable batch holds.
+void act(participant_pointer self, raft::ready& rd) {
   auto& st = self->state;
-  auto rd = st.core->take_ready();
-  if (rd.empty())
-    return;
-  try {
-    if (rd.has_snapshot)
-      st.store->save_snapshot(rd.snapshot, true);
-    st.store->save(rd.hard_state_changed, rd.hard_state, rd.entries);
-  } catch (const std::exception& ex) {
-    st.log->critical("cannot persist the raft log: {}", ex.what());
-    self->quit(make_error(errc::io_error, ex.what()));
+  if (rd.has_snapshot) {
+    // Compaction is not yet driven by the participant, so no leader sends
+    // snapshots; restoring the metadata state machine from one arrives
+    // with it. Going on without it would skip entries.
+    st.log->critical("received a snapshot at index {}, which this release cannot install",
+                     rd.snapshot.index);
+    self->quit(make_error(errc::internal, "snapshot install is not supported yet"));
     return;
   }
   for (auto& m : rd.messages) {
     auto peer = st.peers.find(m.to);
     if (peer != st.peers.end())
-      caf::anon_send(peer->second, raft_atom::value, raft::to_wire(m));
+      self->send(peer->second, raft_atom::value, raft::to_wire(m));
   }
   for (auto& e : rd.committed) {
     st.entry_terms[e.index] = e.term;
@@ -119,89 +294,222 @@ void flush(participant_pointer self) {
   serve_reads(self);
 }
 
-caf::error not_leader(participant_pointer self) {
-  auto& leader = self->state.core->leader();
-  return make_error(errc::unavailable, "not the leader; the leader is " +
-                                         (leader.empty() ? std::string{"unknown"} : leader));
+void observe(participant_pointer self) {
+  auto& st = self->state;
+  auto& c = *st.core;
+  if (c.leader() != st.last_leader) {
+    st.last_leader = c.leader();
+    if (!c.leader().empty()) {
+      st.log->info("leader is {} in term {}", c.leader(), c.term());
+      if (st.metrics)
+        st.metrics->leader_changed();
+    }
+  }
+  if (st.metrics) {
+    st.metrics->term(c.term());
+    st.metrics->role(raft::to_string(c.current_role()));
+    st.metrics->commit_index(c.commit_index());
+    st.metrics->log_entries(c.last_index() - c.first_index() + 1);
+  }
 }
 
-// A linearizable read: confirmed by ReadIndex, then served by the worker.
-template <class T, class Atom>
-caf::result<T> linearizable_read(participant_pointer self, Atom atom, const request_context& ctx,
-                                 const std::string& path) {
+// Takes what the core produced and does it: persist first (at the log
+// writer), then act. One batch at a time; the next collects meanwhile.
+void flush(participant_pointer self) {
   auto& st = self->state;
-  auto request = ++st.next_read;
-  if (!st.core->read_index(request))
-    return not_leader(self);
-  auto rp = self->make_response_promise<T>();
-  waiting_read w;
-  w.serve = [=]() mutable {
-    self->request(self->state.worker, apply_timeout, atom, ctx, path)
-      .then([=](T& value) mutable { rp.deliver(std::move(value)); },
-            [=](caf::error& err) mutable { rp.deliver(err); });
-  };
-  st.reads.emplace(request, std::move(w));
-  flush(self);
-  return rp;
+  if (st.persisting)
+    return;
+  auto rd = std::make_shared<raft::ready>(st.core->take_ready());
+  observe(self);
+  if (rd->empty())
+    return;
+  if (!rd->has_snapshot && !rd->hard_state_changed && rd->entries.empty()) {
+    act(self, *rd);
+    return;
+  }
+  auto job = std::make_shared<persist_job>();
+  job->has_snapshot = rd->has_snapshot;
+  job->snapshot = rd->snapshot;
+  job->hard_state_changed = rd->hard_state_changed;
+  job->hard_state = rd->hard_state;
+  job->entries = std::move(rd->entries);
+  st.persisting = true;
+  auto start = steady::now();
+  self->request(st.writer, persist_timeout, persist_atom::value, persist_job_ptr{job})
+    .then(
+      [=](ok_atom) {
+        auto& st = self->state;
+        st.persisting = false;
+        if (st.metrics)
+          st.metrics->append_done(std::chrono::duration<double>(steady::now() - start).count());
+        act(self, *rd);
+        flush(self);
+      },
+      [=](caf::error& err) {
+        self->state.log->critical("cannot persist the raft log: {}", describe(err));
+        self->quit(err);
+      });
+}
+
+// Once per tick: requests waiting for a leader go again when one is known;
+// requests past their deadline fail; reads the old leader never confirmed
+// go again after a step-down.
+void retry_and_expire(participant_pointer self) {
+  auto& st = self->state;
+  bool leader_known =
+    st.core->current_role() == raft::role::leader || st.peers.count(st.core->leader()) > 0;
+  if (leader_known && !st.parked.empty()) {
+    auto parked = std::move(st.parked);
+    st.parked.clear();
+    for (auto& p : parked)
+      p.retry();
+  } else {
+    for (auto it = st.parked.begin(); it != st.parked.end();) {
+      if (past_deadline(it->ctx)) {
+        it->fail(deadline_error("while no Raft leader was known"));
+        it = st.parked.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  bool leading = st.core->current_role() == raft::role::leader;
+  for (auto it = st.reads.begin(); it != st.reads.end();) {
+    auto& r = it->second;
+    if (past_deadline(r.ctx)) {
+      r.fail(deadline_error("before the read was confirmed"));
+      it = st.reads.erase(it);
+    } else if (!leading && r.index == 0) {
+      auto retry = std::move(r.retry);
+      auto fail = std::move(r.fail);
+      bool local = r.ctx.hops == 0;
+      it = st.reads.erase(it);
+      if (local)
+        retry();
+      else
+        fail(not_leader(self));
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = st.proposals.begin(); it != st.proposals.end();) {
+    if (past_deadline(it->second.ctx)) {
+      it->second.promise.deliver(
+        deadline_error("before the command committed; it may still take effect"));
+      it = st.proposals.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 raft_actor::behavior_type participant(participant_pointer self, participant_config cfg,
-                                      std::shared_ptr<raft::core> core,
-                                      std::shared_ptr<raft::log_store> store,
+                                      std::shared_ptr<raft::core> core, caf::actor writer,
                                       meta_worker_actor worker) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.core = std::move(core);
-  st.store = std::move(store);
+  st.writer = std::move(writer);
   st.worker = std::move(worker);
   st.log = logger_for("raft");
+  if (st.cfg.metrics)
+    st.metrics = std::make_unique<raft_metrics>(*st.cfg.metrics, st.cfg.id);
   self->link_to(st.worker);
+  self->link_to(st.writer);
   self->delayed_send(self, st.cfg.tick, tick_atom::value);
+  observe(self);
   return {
     [=](raft_atom, const raft_msg& w) {
+      auto& st = self->state;
       raft::message m;
-      if (!raft::from_wire(w, m) || m.to != self->state.cfg.id) {
-        self->state.log->warn("dropped a malformed raft message from {}", w.from);
+      if (!raft::from_wire(w, m) || m.to != st.cfg.id) {
+        st.log->warn("dropped a malformed raft message from {}", w.from);
         return;
       }
-      self->state.core->step(m);
+      st.core->step(m);
+      if (!m.from.empty() && m.from == st.core->leader())
+        st.last_contact = steady::now();
       flush(self);
     },
     [=](peers_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& handles) {
       auto& peers = self->state.peers;
       peers.clear();
       for (size_t i = 0; i < ids.size() && i < handles.size(); ++i)
-        peers[ids[i]] = handles[i];
+        if (handles[i])
+          peers[ids[i]] = caf::actor_cast<raft_actor>(handles[i]);
     },
     [=](tick_atom) {
       if (self->current_sender() != self->ctrl())
         return;
       self->state.core->tick();
       flush(self);
+      retry_and_expire(self);
       self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
     },
-    [=](propose_atom, const request_context&, const std::string& cmd) -> caf::result<file_info> {
-      auto& st = self->state;
-      auto index = st.core->propose(cmd);
-      if (index == 0)
-        return not_leader(self);
+    [=](propose_atom a, const request_context& ctx,
+        const std::string& cmd) -> caf::result<file_info> {
       auto rp = self->make_response_promise<file_info>();
-      st.proposals[index] = pending_proposal{rp, st.core->term()};
-      flush(self);
+      dispatch<file_info>(self, a, ctx, cmd, rp);
       return rp;
     },
     [=](stat_atom a, const request_context& ctx, const std::string& path) {
-      return linearizable_read<file_info>(self, a, ctx, path);
+      auto rp = self->make_response_promise<file_info>();
+      dispatch<file_info>(self, a, ctx, path, rp);
+      return rp;
     },
     [=](list_atom a, const request_context& ctx, const std::string& path) {
-      return linearizable_read<std::vector<file_info>>(self, a, ctx, path);
+      auto rp = self->make_response_promise<std::vector<file_info>>();
+      dispatch<std::vector<file_info>>(self, a, ctx, path, rp);
+      return rp;
     },
     [=](status_atom) {
+      auto& st = self->state;
+      auto& c = *st.core;
+      raft_status s;
+      s.id = st.cfg.id;
+      s.role = raft::to_string(c.current_role());
+      s.leader = c.leader();
+      s.term = c.term();
+      s.commit_index = c.commit_index();
+      s.applied_index = st.applied;
+      s.last_index = c.last_index();
+      s.voters = c.voters();
+      s.learners = c.learners();
+      if (c.current_role() == raft::role::leader)
+        s.last_contact_ms = 0;
+      else if (st.last_contact != steady::time_point{})
+        s.last_contact_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - st.last_contact)
+            .count();
+      return s;
+    },
+    [=](transfer_atom, const std::string& to) -> caf::result<ok_atom> {
       auto& c = *self->state.core;
-      return raft_status{self->state.cfg.id, raft::to_string(c.current_role()),
-                         c.leader(),         c.term(),
-                         c.commit_index(),   self->state.applied,
-                         c.last_index()};
+      if (c.current_role() != raft::role::leader)
+        return not_leader(self);
+      if (to == c.id())
+        return ok_atom::value;
+      if (!c.transfer_leadership(to))
+        return make_error(errc::invalid_argument, "'" + to + "' is not a voter of the group");
+      flush(self);
+      return ok_atom::value;
+    },
+  };
+}
+
+// Makes each batch durable: SQLite in WAL mode with synchronous=FULL, one
+// transaction per batch. Runs on its own thread.
+caf::behavior log_writer(caf::event_based_actor*, std::shared_ptr<raft::log_store> store) {
+  return {
+    [=](persist_atom, const persist_job_ptr& job) -> caf::result<ok_atom> {
+      try {
+        if (job->has_snapshot)
+          store->save_snapshot(job->snapshot, true);
+        store->save(job->hard_state_changed, job->hard_state, job->entries);
+        return ok_atom::value;
+      } catch (const std::exception& ex) {
+        return make_error(errc::io_error, ex.what());
+      }
     },
   };
 }
@@ -231,8 +539,9 @@ caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, partici
   // The state machine skips indexes it already applied, so replaying from
   // the snapshot is safe after a restart.
   auto core = std::make_shared<raft::core>(rc, hs, snap, log, snap.index, seed);
-  return sys.spawn<caf::detached>(participant, std::move(cfg), std::move(core), std::move(store),
-                                  std::move(worker));
+  auto writer = sys.spawn<caf::detached>(log_writer, std::move(store));
+  return sys.spawn(participant, std::move(cfg), std::move(core), std::move(writer),
+                   std::move(worker));
 }
 
 }  // namespace dfs

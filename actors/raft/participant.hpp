@@ -1,10 +1,17 @@
 // The Raft participant actor: a thin shell around raft::core. It drives
-// ticks from a timer, persists each ready through the SQLite log store
-// before sending its messages, sends them to the peer participants, applies
-// committed commands in order through the node's metadata worker, and
-// answers proposals (leader only; followers name the leader) and
-// linearizable reads (ReadIndex). It runs detached: persisting blocks on
-// fsync. Not yet used by dfsd (see docs/design.md).
+// ticks from a timer; hands each batch of the core's outputs to a log
+// writer (a detached actor: SQLite and fsync never run on a scheduler
+// thread) and only once that batch is durable sends its messages, applies
+// its committed commands in order through the node's metadata worker and
+// serves its reads. While one batch is being written the core keeps
+// working, and everything it produces meanwhile goes into the next batch
+// (group commit).
+//
+// Every member offers the metadata interface. The leader serves it;
+// a follower forwards each request once to the leader it knows, and a
+// request that finds no leader (an election is running) waits, retried on
+// every tick until its deadline. Proposals carry the client's session, so
+// a retried one is applied once.
 #pragma once
 
 #include <chrono>
@@ -16,6 +23,10 @@
 
 #include "messages/handles.hpp"
 
+namespace prometheus {
+class Registry;
+}
+
 namespace dfs {
 
 struct participant_config {
@@ -25,6 +36,10 @@ struct participant_config {
   std::chrono::milliseconds tick{15};  // one core tick
   int election_ticks = 10;             // election timeout 150-300 ms with the tick above
   uint64_t seed = 0;                   // 0: from the OS
+  // A request forwarded to a leader that does not answer in this time is
+  // tried again (at the new leader, once one is known).
+  std::chrono::milliseconds forward_timeout{1000};
+  prometheus::Registry* metrics = nullptr;  // may be null
 };
 
 caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, participant_config cfg,

@@ -112,6 +112,11 @@ public:
                                     context_with_timeout(5s), path);
   }
 
+  template <class T, class... Ts>
+  caf::expected<T> call(const std::string& id, Ts&&... xs) {
+    return blocking_call<T>(*self_, nodes_.at(id), 5s, std::forward<Ts>(xs)...);
+  }
+
   // Waits until node `id`'s own state machine holds `path`.
   bool applied_on(const std::string& id, const std::string& path) {
     for (int i = 0; i < 250; ++i) {
@@ -150,14 +155,48 @@ TEST(raft_participant, replicates_commands_to_every_state_machine) {
   EXPECT_EQ(made->path, "/a");
   for (auto& id : group.ids())
     EXPECT_TRUE(group.applied_on(id, "/a")) << id;
+  // A follower forwards to the leader; the reply comes back through it.
   auto follower = leader == "n1" ? std::string{"n2"} : std::string{"n1"};
-  auto redirected = group.propose(follower, mkdir_command("/b"));
-  ASSERT_FALSE(redirected);
-  EXPECT_EQ(to_errc(redirected.error()), errc::unavailable);
-  EXPECT_NE(describe(redirected.error()).find("leader is " + leader), std::string::npos)
-    << describe(redirected.error());
+  auto forwarded = group.propose(follower, mkdir_command("/b"));
+  ASSERT_TRUE(forwarded) << describe(forwarded.error());
+  EXPECT_EQ(forwarded->path, "/b");
+  auto read_there = group.stat(follower, "/b");
+  ASSERT_TRUE(read_there) << describe(read_there.error());
+  // A request that was already forwarded once is not forwarded again: the
+  // follower refuses it and names the leader.
+  auto ctx = context_with_timeout(5s);
+  ctx.hops = 1;
+  auto refused = group.call<file_info>(follower, propose_atom::value, ctx, mkdir_command("/c"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(to_errc(refused.error()), errc::unavailable);
+  EXPECT_NE(describe(refused.error()).find("leader is " + leader), std::string::npos)
+    << describe(refused.error());
   auto read = group.stat(leader, "/a");
   ASSERT_TRUE(read) << describe(read.error());
+}
+
+TEST(raft_participant, a_request_waits_for_a_leader_until_its_deadline) {
+  testing::temp_dir dir;
+  raft_group group{dir.path()};
+  // One of three: no quorum, so no leader ever; the request fails at its
+  // deadline, not before and not much after.
+  group.start("n1");
+  auto start = std::chrono::steady_clock::now();
+  auto alone = group.call<file_info>("n1", propose_atom::value, context_with_timeout(400ms),
+                                     mkdir_command("/x"));
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(alone);
+  EXPECT_EQ(to_errc(alone.error()), errc::timeout) << describe(alone.error());
+  EXPECT_GE(took, 390ms);
+  EXPECT_LT(took, 2s);
+  // The others arrive: a request sent before any leader exists is served
+  // once one is elected.
+  group.start("n2");
+  group.start("n3");
+  auto waited =
+    group.call<file_info>("n2", propose_atom::value, context_with_timeout(5s), mkdir_command("/y"));
+  ASSERT_TRUE(waited) << describe(waited.error());
+  EXPECT_EQ(waited->path, "/y");
 }
 
 TEST(raft_participant, a_new_leader_takes_over_and_a_restarted_group_keeps_everything) {
