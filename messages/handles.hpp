@@ -71,7 +71,10 @@ using gateway_actor = caf::typed_actor<
   // read(ctx, chunk) -> the chunk's bytes, verified
   caf::replies_to<read_atom, request_context, chunk_ref>::with<byte_buffer>,
   // internal timer: expires idle uploads
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // peers(node, replica manager): another node's storage became reachable
+  // (a null handle: unreachable); from the node's peer connector
+  caf::reacts_to<peers_atom, node_id, replica_actor>>;
 
 // The handles a node agent hands out; a role the node does not host is an
 // invalid (null) handle.

@@ -116,10 +116,7 @@ const std::vector<key_spec>& key_specs() {
   static const std::vector<key_spec> specs{
     {"node_id", "unique name of this node: letters, digits, '-' and '_', up to 64",
      [](node_config& c, const std::string& v) -> std::string {
-       auto ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char ch) {
-         return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
-       });
-       if (!ok)
+       if (!valid_node_id(v))
          return "expected 1-64 letters, digits, '-' or '_', got '" + v + "'";
        c.node_id = v;
        return {};
@@ -133,17 +130,28 @@ const std::vector<key_spec>& key_specs() {
        c.data_dir = v;
        return {};
      }},
-    {"peers", "comma-separated host:port of the other nodes",
+    {"peers", "comma-separated id@host:port of the other nodes",
      [](node_config& c, const std::string& v) -> std::string {
-       std::vector<host_port> peers;
+       std::vector<peer_address> peers;
        for (auto& item : split_list(v)) {
          std::string why;
-         auto hp = parse_host_port(item, &why);
-         if (!hp)
+         auto p = parse_peer(item, &why);
+         if (!p)
            return why;
-         peers.push_back(*hp);
+         peers.push_back(*p);
        }
        c.peers = std::move(peers);
+       return {};
+     }},
+    {"voters",
+     "comma-separated node ids of a new cluster's Raft group (default: this node and "
+     "every peer)",
+     [](node_config& c, const std::string& v) -> std::string {
+       auto ids = split_list(v);
+       for (auto& id : ids)
+         if (!valid_node_id(id))
+           return "expected node ids, got '" + id + "'";
+       c.voters = std::move(ids);
        return {};
      }},
     {"roles", "comma-separated subset of meta, storage, cache, gateway, monitor",
@@ -260,6 +268,60 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
   return std::chrono::milliseconds{static_cast<int64_t>(n) * it->second};
 }
 
+bool valid_node_id(const std::string& v) {
+  return !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+  });
+}
+
+std::optional<peer_address> parse_peer(const std::string& text, std::string* why) {
+  auto at = text.find('@');
+  if (at == std::string::npos) {
+    if (why)
+      *why = "expected id@host:port, got '" + text + "'";
+    return std::nullopt;
+  }
+  peer_address out;
+  out.id = trim(text.substr(0, at));
+  if (!valid_node_id(out.id)) {
+    if (why)
+      *why = "expected a node id before '@', got '" + out.id + "'";
+    return std::nullopt;
+  }
+  auto hp = parse_host_port(trim(text.substr(at + 1)), why);
+  if (!hp)
+    return std::nullopt;
+  out.addr = *hp;
+  return out;
+}
+
+std::vector<std::string> node_config::raft_voters() const {
+  if (!voters.empty())
+    return voters;
+  std::vector<std::string> out{node_id};
+  for (auto& p : peers)
+    out.push_back(p.id);
+  return out;
+}
+
+std::string check_config(const node_config& cfg) {
+  std::vector<std::string> known{cfg.node_id};
+  for (auto& p : cfg.peers) {
+    if (std::find(known.begin(), known.end(), p.id) != known.end())
+      return "key 'peers': node id '" + p.id + "' appears twice (or is this node's own id)";
+    known.push_back(p.id);
+  }
+  if (cfg.has_role("meta")) {
+    auto voters = cfg.raft_voters();
+    if (std::find(voters.begin(), voters.end(), cfg.node_id) == voters.end())
+      return "key 'voters': a meta node must be one of the voters it bootstraps with";
+    for (auto& v : voters)
+      if (std::find(known.begin(), known.end(), v) == known.end())
+        return "key 'voters': '" + v + "' is neither this node nor a peer";
+  }
+  return {};
+}
+
 bool node_config::has_role(const std::string& role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
@@ -329,6 +391,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("listen", cfg.listen.to_string());
   t.insert("data_dir", cfg.data_dir);
   t.insert("peers", list(peers));
+  t.insert("voters", list(cfg.voters));
   t.insert("roles", list(cfg.roles));
   t.insert("metrics", cfg.metrics.to_string());
   t.insert("chunk_size", static_cast<int64_t>(cfg.chunk_size));

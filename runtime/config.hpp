@@ -21,6 +21,19 @@ struct host_port {
 // Parses "host:port"; nullopt with a reason in `why` on failure.
 std::optional<host_port> parse_host_port(const std::string& text, std::string* why = nullptr);
 
+// Another node of the cluster: its id and where its node agent listens.
+struct peer_address {
+  std::string id;
+  host_port addr;
+  std::string to_string() const { return id + "@" + addr.to_string(); }
+};
+
+// Parses "n2@host:port"; nullopt with a reason in `why` on failure.
+std::optional<peer_address> parse_peer(const std::string& text, std::string* why = nullptr);
+
+// True for a valid node id: 1-64 letters, digits, '-' or '_'.
+bool valid_node_id(const std::string& id);
+
 // Parses "4194304", "4MiB", "64KiB", "1GiB", "10MB" into bytes.
 std::optional<uint64_t> parse_bytes(const std::string& text);
 
@@ -36,7 +49,10 @@ struct node_config {
   std::string node_id = "n1";
   host_port listen{"127.0.0.1", 7100};
   std::string data_dir = "./var/n1";
-  std::vector<host_port> peers;
+  std::vector<peer_address> peers;  // the other nodes
+  // The Raft group of a new cluster (node ids); empty: this node and every
+  // peer. Used only to bootstrap: afterwards membership lives in the log.
+  std::vector<std::string> voters;
   std::vector<std::string> roles = all_roles();
   host_port metrics{"127.0.0.1", 9100};
   uint64_t chunk_size = 4ull << 20;                  // bytes per chunk
@@ -49,7 +65,13 @@ struct node_config {
   std::string log_level = "info";
 
   bool has_role(const std::string& role) const;
+  // The bootstrap Raft group: `voters`, or this node and every peer.
+  std::vector<std::string> raft_voters() const;
 };
+
+// Checks what no single key can: peer ids distinct and not this node's,
+// voters known by address and including this node. Empty string when fine.
+std::string check_config(const node_config& cfg);
 
 // Sets one key from its textual value. Lists are comma-separated.
 // Returns an empty string on success, else "key 'x': why".

@@ -60,9 +60,12 @@ int parse_args(int argc, char** argv, node_config& cfg) {
       std::cerr << "dfsd: command line: " << why << "\n";
       return 2;
     }
-  if (cfg.has_role("gateway") && !(cfg.has_role("meta") && cfg.has_role("storage"))) {
-    std::cerr << "dfsd: key 'roles': 'gateway' needs 'meta' and 'storage' on the same node "
-                 "until multi-node replication lands\n";
+  if (cfg.has_role("gateway") && !cfg.has_role("meta")) {
+    std::cerr << "dfsd: key 'roles': 'gateway' needs 'meta' on the same node\n";
+    return 2;
+  }
+  if (auto why = check_config(cfg); !why.empty()) {
+    std::cerr << "dfsd: " << why << "\n";
     return 2;
   }
   return -1;
@@ -91,7 +94,7 @@ int run(const node_config& cfg, sigset_t& signals) {
   std::atomic<bool> stopping{false};
   std::atomic<bool> failed{false};
   auto watchdog = sys.spawn([&, h = *handles](caf::event_based_actor* self) -> caf::behavior {
-    for (auto& a : {caf::actor_cast<caf::actor>(h.gateway), caf::actor_cast<caf::actor>(h.meta),
+    for (auto& a : {caf::actor_cast<caf::actor>(h.gateway), caf::actor_cast<caf::actor>(h.raft),
                     caf::actor_cast<caf::actor>(h.replica)})
       if (a)
         self->monitor(a);

@@ -278,14 +278,23 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   ref->id = st.new_chunk_id();
   ref->length = data.size();
   ref->checksum = chunk_checksum(data.data(), data.size());
-  // Until placement lands: the first `replication` storage nodes, all of
-  // which must store the chunk before the write is acknowledged.
+  // Until placement lands: this node's storage, then the other reachable
+  // ones in id order, `replication` of them, all of which must store the
+  // chunk before the write is acknowledged.
   std::vector<std::pair<node_id, replica_actor>> targets;
+  if (auto local = st.deps.replicas.find(st.deps.local); local != st.deps.replicas.end())
+    targets.emplace_back(local->first, local->second);
   for (auto& [node, handle] : st.deps.replicas) {
-    if (targets.size() == it->second.replication)
+    if (targets.size() >= it->second.replication)
       break;
-    targets.emplace_back(node, handle);
+    if (node != st.deps.local)
+      targets.emplace_back(node, handle);
   }
+  targets.resize(std::min<size_t>(targets.size(), it->second.replication));
+  if (targets.size() < it->second.replication)
+    return r->fail(errc::unavailable, "replication " + std::to_string(it->second.replication) +
+                                        " needs as many storage nodes; this gateway reaches " +
+                                        std::to_string(targets.size()) + " now");
   auto pending = std::make_shared<size_t>(targets.size());
   auto failed = std::make_shared<bool>(false);
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -491,6 +500,14 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
         return;
       expire_uploads(self);
       self->delayed_send(self, expiry_period(self->state.cfg), tick_atom::value);
+    },
+    [=](peers_atom, const node_id& node, const replica_actor& replica) {
+      if (node == self->state.deps.local)
+        return;
+      if (replica)
+        self->state.deps.replicas[node] = replica;
+      else
+        self->state.deps.replicas.erase(node);
     },
   };
 }

@@ -27,6 +27,7 @@ struct gateway_config {
 
 struct gateway_deps {
   meta_actor meta;
+  node_id local;                              // this node: its storage is written first
   std::map<node_id, replica_actor> replicas;  // storage nodes this gateway can reach
   std::shared_ptr<gateway_metrics> metrics;   // may be null (tests)
 };

@@ -4,6 +4,8 @@
 
 #include "actors/gateway/gateway.hpp"
 #include "actors/meta/service.hpp"
+#include "actors/node/peers.hpp"
+#include "actors/raft/participant.hpp"
 #include "actors/replica/manager.hpp"
 
 namespace dfs {
@@ -12,10 +14,11 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
                                        std::shared_ptr<disk> fs, prometheus::Registry* metrics) {
   node_handles handles;
   handles.id = node_id{cfg.node_id};
-  if (cfg.has_role("gateway") && !(cfg.has_role("meta") && cfg.has_role("storage")))
+  if (cfg.has_role("gateway") && !cfg.has_role("meta"))
     return make_error(errc::invalid_argument,
-                      "role 'gateway' needs 'meta' and 'storage' on the same node until "
-                      "multi-node replication lands");
+                      "role 'gateway' needs 'meta' on the same node (its Raft participant)");
+  if (auto why = check_config(cfg); !why.empty())
+    return make_error(errc::invalid_argument, why);
   if (auto st = fs->make_dirs(cfg.data_dir); !st.ok())
     return make_error(st.code, "cannot create data dir " + cfg.data_dir + ": " + st.message);
   auto fail = [&](const char* what, const caf::error& err) {
@@ -23,10 +26,21 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     return make_error(to_errc(err), std::string{what} + ": " + describe(err));
   };
   if (cfg.has_role("meta")) {
-    auto meta = spawn_meta_service(sys, cfg.data_dir + "/meta.db");
-    if (!meta)
-      return fail("metadata service cannot start", meta.error());
-    handles.meta = *meta;
+    auto worker = spawn_meta_worker(sys, cfg.data_dir + "/meta.db");
+    if (!worker)
+      return fail("metadata state machine cannot start", worker.error());
+    participant_config pc;
+    pc.id = cfg.node_id;
+    pc.voters = cfg.raft_voters();
+    pc.db_path = cfg.data_dir + "/raft.db";
+    pc.metrics = metrics;
+    auto raft = spawn_raft_participant(sys, std::move(pc), *worker);
+    if (!raft) {
+      caf::anon_send_exit(*worker, caf::exit_reason::user_shutdown);
+      return fail("raft participant cannot start", raft.error());
+    }
+    handles.raft = *raft;
+    handles.meta = caf::actor_cast<meta_actor>(*raft);
   }
   if (cfg.has_role("storage")) {
     auto replica = spawn_replica_manager(sys, fs, cfg.data_dir + "/chunks", cfg.io_threads);
@@ -42,10 +56,17 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     gw.upload_timeout = cfg.upload_timeout;
     gateway_deps deps;
     deps.meta = handles.meta;
-    deps.replicas.emplace(handles.id, handles.replica);
+    deps.local = handles.id;
+    if (handles.replica)
+      deps.replicas.emplace(handles.id, handles.replica);
     if (metrics)
       deps.metrics = std::make_shared<gateway_metrics>(*metrics, cfg.node_id);
     handles.gateway = spawn_gateway(sys, gw, std::move(deps));
+  }
+  if (!cfg.peers.empty() && (handles.raft || handles.gateway)) {
+    peer_connector_config pc;
+    pc.peers = cfg.peers;
+    spawn_peer_connector(sys, std::move(pc), handles);  // linked: stops with them
   }
   return handles;
 }
@@ -53,7 +74,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
 void stop_node(const node_handles& handles) {
   for (auto& a :
        {caf::actor_cast<caf::actor>(handles.gateway), caf::actor_cast<caf::actor>(handles.replica),
-        caf::actor_cast<caf::actor>(handles.meta)})
+        caf::actor_cast<caf::actor>(handles.raft)})
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }

@@ -11,7 +11,8 @@ TEST(node_config, a_full_file_sets_every_key) {
 node_id = "store-7"
 listen = "0.0.0.0:7300"
 data_dir = "/srv/dfs"
-peers = ["10.0.0.2:7100", "10.0.0.3:7100"]
+peers = ["n2@10.0.0.2:7100", "n3@10.0.0.3:7100"]
+voters = ["store-7", "n2"]
 roles = ["storage", "monitor"]
 metrics = "127.0.0.1:9300"
 chunk_size = "8MiB"
@@ -27,7 +28,10 @@ log_level = "debug"
   EXPECT_EQ(cfg.node_id, "store-7");
   EXPECT_EQ(cfg.listen.host, "0.0.0.0");
   EXPECT_EQ(cfg.listen.port, 7300);
-  EXPECT_EQ(cfg.peers.size(), 2u);
+  ASSERT_EQ(cfg.peers.size(), 2u);
+  EXPECT_EQ(cfg.peers[1].id, "n3");
+  EXPECT_EQ(cfg.peers[1].addr.to_string(), "10.0.0.3:7100");
+  EXPECT_EQ(cfg.voters, (std::vector<std::string>{"store-7", "n2"}));
   EXPECT_EQ(cfg.roles, (std::vector<std::string>{"storage", "monitor"}));
   EXPECT_EQ(cfg.chunk_size, 8u << 20);
   EXPECT_EQ(cfg.replication, 3u);
@@ -51,7 +55,11 @@ TEST(node_config, unknown_keys_and_bad_values_name_the_key) {
         bad_case{"roles = []", "roles"}, bad_case{"node_id = \"a/b\"", "node_id"},
         bad_case{"request_timeout = \"soon\"", "request_timeout"},
         bad_case{"log_level = \"loud\"", "log_level"}, bad_case{"replication = -1", "replication"},
-        bad_case{"replication = true", "replication"}}) {
+        bad_case{"replication = true", "replication"},
+        bad_case{"peers = [\"127.0.0.1:7100\"]", "peers"},
+        bad_case{"peers = [\"a b@127.0.0.1:7100\"]", "peers"},
+        bad_case{"peers = [\"n2@127.0.0.1\"]", "peers"},
+        bad_case{"voters = [\"n/2\"]", "voters"}}) {
     node_config cfg;
     auto why = load_config_text(cfg, c.text, "test.toml");
     EXPECT_NE(why.find(std::string{"'"} + c.key + "'"), std::string::npos)
@@ -77,7 +85,8 @@ TEST(node_config, rendered_toml_loads_back_to_the_same_config) {
   node_config cfg;
   cfg.node_id = "n9";
   cfg.data_dir = "/tmp/with \"quotes\" and \\ backslash";
-  cfg.peers = {host_port{"127.0.0.1", 7101}};
+  cfg.peers = {peer_address{"n2", host_port{"127.0.0.1", 7101}}};
+  cfg.voters = {"n9", "n2"};
   cfg.roles = {"meta", "gateway", "storage"};
   cfg.chunk_size = 1 << 20;
   cfg.request_timeout = std::chrono::milliseconds{1500};
@@ -85,10 +94,37 @@ TEST(node_config, rendered_toml_loads_back_to_the_same_config) {
   ASSERT_EQ(load_config_text(back, to_toml(cfg)), "");
   EXPECT_EQ(back.node_id, cfg.node_id);
   EXPECT_EQ(back.data_dir, cfg.data_dir);
-  EXPECT_EQ(back.peers.size(), 1u);
+  ASSERT_EQ(back.peers.size(), 1u);
+  EXPECT_EQ(back.peers[0].to_string(), "n2@127.0.0.1:7101");
+  EXPECT_EQ(back.voters, cfg.voters);
   EXPECT_EQ(back.roles, cfg.roles);
   EXPECT_EQ(back.chunk_size, cfg.chunk_size);
   EXPECT_EQ(back.request_timeout, cfg.request_timeout);
+}
+
+TEST(node_config, the_raft_group_defaults_to_this_node_and_every_peer) {
+  node_config cfg;
+  cfg.node_id = "n1";
+  EXPECT_EQ(cfg.raft_voters(), (std::vector<std::string>{"n1"}));
+  ASSERT_EQ(set_config_key(cfg, "peers", "n2@127.0.0.1:7102, n3@127.0.0.1:7103"), "");
+  EXPECT_EQ(cfg.raft_voters(), (std::vector<std::string>{"n1", "n2", "n3"}));
+  EXPECT_EQ(check_config(cfg), "");
+}
+
+TEST(node_config, inconsistent_peers_and_voters_are_refused) {
+  auto check = [](const std::string& peers, const std::string& voters) {
+    node_config cfg;
+    cfg.node_id = "n1";
+    EXPECT_EQ(set_config_key(cfg, "peers", peers), "");
+    if (!voters.empty())
+      EXPECT_EQ(set_config_key(cfg, "voters", voters), "");
+    return check_config(cfg);
+  };
+  EXPECT_NE(check("n1@127.0.0.1:7102", "").find("'peers'"), std::string::npos);
+  EXPECT_NE(check("n2@127.0.0.1:7102,n2@127.0.0.1:7103", "").find("twice"), std::string::npos);
+  EXPECT_NE(check("n2@127.0.0.1:7102", "n2").find("'voters'"), std::string::npos);
+  EXPECT_NE(check("n2@127.0.0.1:7102", "n1,n9").find("'n9'"), std::string::npos);
+  EXPECT_EQ(check("n2@127.0.0.1:7102", "n1"), "");
 }
 
 TEST(node_config, sizes_and_durations_parse_with_units) {
