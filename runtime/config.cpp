@@ -301,6 +301,7 @@ std::vector<std::string> node_config::raft_voters() const {
   std::vector<std::string> out{node_id};
   for (auto& p : peers)
     out.push_back(p.id);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

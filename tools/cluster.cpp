@@ -18,6 +18,7 @@
 
 #include "actors/client/client.hpp"
 #include "tools/output.hpp"
+#include "tools/raft_cmds.hpp"
 
 namespace dfs::ctl {
 
@@ -151,9 +152,8 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
     std::cerr << "dfsctl: cluster up: --nodes must be at least 1\n";
     return 2;
   }
-  if (nodes > 1) {
-    std::cerr << "dfsctl: cluster up: a multi-node cluster needs Raft metadata replication, "
-                 "which this release does not have yet; use --nodes 1\n";
+  if (nodes > 7) {
+    std::cerr << "dfsctl: cluster up: --nodes is at most 7 (every node is a Raft voter)\n";
     return 2;
   }
   if (base_port < 1 || base_port + 1000 + nodes > 65535) {
@@ -161,44 +161,60 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
     return 2;
   }
   auto dir = absolute(raw_dir);
-  auto existing = read_cluster(dir);
-  if (!existing.empty()) {
-    size_t running = 0;
-    for (auto& n : existing)
-      running += alive(n.pid) ? 1 : 0;
-    if (running == existing.size()) {
-      if (!json)
-        std::cout << "cluster already running in " << dir << ":\n";
-      print_endpoints(existing, dir, json);
-      return 0;
-    }
-    if (running > 0) {
-      std::cerr << "dfsctl: cluster up: only " << running << " of " << existing.size()
-                << " nodes in " << cluster_file(dir)
-                << " are running; run 'dfsctl cluster down --dir " << raw_dir << "' first\n";
-      return 4;
-    }
-    std::remove(cluster_file(dir).c_str());  // stale: every node listed there is gone
-  }
-  ::mkdir(dir.c_str(), 0755);
   auto binary = dfsd_binary();
   if (::access(binary.c_str(), X_OK) != 0) {
     std::cerr << "dfsctl: cluster up: cannot run " << binary << " (set DFSD to its path)\n";
     return 1;
   }
+  auto config_of = [&](const std::string& id) { return dir + "/" + id + "/dfsd.toml"; };
+  auto log_of = [&](const std::string& id) { return dir + "/" + id + "/dfsd.log"; };
   std::vector<cluster_node> started;
-  for (int i = 0; i < nodes; ++i) {
-    node_config cfg;
-    cfg.node_id = "n" + std::to_string(i + 1);
-    auto node_dir = dir + "/" + cfg.node_id;
-    ::mkdir(node_dir.c_str(), 0755);
-    cfg.data_dir = node_dir + "/data";
-    cfg.listen = host_port{"127.0.0.1", static_cast<uint16_t>(base_port + i)};
-    cfg.metrics = host_port{"127.0.0.1", static_cast<uint16_t>(base_port + 1000 + i)};
-    auto config_path = node_dir + "/dfsd.toml";
-    std::ofstream{config_path} << "# written by dfsctl cluster up\n" << to_toml(cfg);
-    auto pid = spawn_daemon(binary, config_path, node_dir + "/dfsd.log");
-    started.push_back({cfg.node_id, cfg.listen, cfg.metrics, pid});
+  auto existing = read_cluster(dir);
+  if (!existing.empty()) {
+    // An existing cluster: start again whichever of its nodes are down,
+    // each with its own config and data.
+    size_t restarted = 0;
+    for (auto& n : existing) {
+      if (!alive(n.pid)) {
+        if (::access(config_of(n.id).c_str(), R_OK) != 0) {
+          std::cerr << "dfsctl: cluster up: node " << n.id << " is down and its config "
+                    << config_of(n.id) << " is gone; run 'dfsctl cluster down --dir " << raw_dir
+                    << "' and start afresh\n";
+          return 4;
+        }
+        n.pid = spawn_daemon(binary, config_of(n.id), log_of(n.id));
+        ++restarted;
+      }
+      started.push_back(n);
+    }
+    if (restarted == 0) {
+      if (!json)
+        std::cout << "cluster already running in " << dir << ":\n";
+      print_endpoints(existing, dir, json);
+      return 0;
+    }
+    if (!json)
+      std::cout << "restarting " << restarted << " of " << existing.size() << " nodes\n";
+  } else {
+    ::mkdir(dir.c_str(), 0755);
+    auto listen_of = [&](int i) {
+      return host_port{"127.0.0.1", static_cast<uint16_t>(base_port + i)};
+    };
+    for (int i = 0; i < nodes; ++i) {
+      node_config cfg;
+      cfg.node_id = "n" + std::to_string(i + 1);
+      for (int j = 0; j < nodes; ++j)
+        if (j != i)
+          cfg.peers.push_back(peer_address{"n" + std::to_string(j + 1), listen_of(j)});
+      auto node_dir = dir + "/" + cfg.node_id;
+      ::mkdir(node_dir.c_str(), 0755);
+      cfg.data_dir = node_dir + "/data";
+      cfg.listen = listen_of(i);
+      cfg.metrics = host_port{"127.0.0.1", static_cast<uint16_t>(base_port + 1000 + i)};
+      std::ofstream{config_of(cfg.node_id)} << "# written by dfsctl cluster up\n" << to_toml(cfg);
+      auto pid = spawn_daemon(binary, config_of(cfg.node_id), log_of(cfg.node_id));
+      started.push_back({cfg.node_id, cfg.listen, cfg.metrics, pid});
+    }
   }
   if (!write_cluster(dir, started)) {
     std::cerr << "dfsctl: cluster up: cannot write " << cluster_file(dir) << "\n";
@@ -227,18 +243,31 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
       std::this_thread::sleep_for(100ms);
     }
   }
+  std::vector<host_port> endpoints;
+  for (auto& n : started)
+    endpoints.push_back(n.listen);
+  auto leader = wait_for_leader(endpoints, 20s);
+  if (leader.empty()) {
+    std::cerr << "dfsctl: cluster up: the nodes answer but elected no Raft leader within 20 s; "
+                 "see the logs in "
+              << dir << "/*/dfsd.log\n";
+    return 5;
+  }
   if (!json) {
-    std::cout << "dfs cluster up in " << dir << " (" << nodes << " node" << (nodes > 1 ? "s" : "")
-              << "):\n";
+    std::cout << "dfs cluster up in " << dir << " (" << started.size() << " node"
+              << (started.size() > 1 ? "s" : "") << "):\n";
     print_endpoints(started, dir, false);
+    std::cout << "Raft leader: " << leader << "\n";
     std::cout << "\nTry:\n"
               << "  dfsctl put ./some-file /some-file\n"
               << "  dfsctl ls -l /\n"
               << "  dfsctl get /some-file ./copy\n"
               << "  dfsctl cluster status\n"
+              << "  dfsctl raft status\n"
               << "  dfsctl cluster down\n"
               << "(dfsctl finds this cluster through " << cluster_file(raw_dir)
-              << "; elsewhere pass --cluster 127.0.0.1:" << base_port << " or set DFS_CLUSTER.)\n";
+              << "; elsewhere pass --cluster " << started.front().listen.to_string()
+              << " or set DFS_CLUSTER.)\n";
   } else {
     print_endpoints(started, dir, true);
   }

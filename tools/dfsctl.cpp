@@ -17,6 +17,7 @@
 #include "actors/meta/path.hpp"
 #include "tools/cluster.hpp"
 #include "tools/output.hpp"
+#include "tools/raft_cmds.hpp"
 
 namespace {
 
@@ -251,9 +252,11 @@ int simple(const globals& g, const std::string& what, F f) {
 int main(int argc, char** argv) {
   CLI::App app{"dfsctl: the dfs command tool"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--json, --cluster, ...) also after the subcommand
   globals g;
   app.add_option("--cluster", g.cluster, "HOST:PORT[,HOST:PORT...] of nodes (or DFS_CLUSTER)");
   app.add_flag("--json", g.json, "machine-readable output");
+  app.add_option("--dir", g.dir, "the local cluster's directory (default ./var)");
   app.add_option("--timeout", g.timeout, "deadline of each request (default 30s)");
   int rc = 0;
 
@@ -309,9 +312,9 @@ int main(int argc, char** argv) {
 
   auto cluster = app.add_subcommand("cluster", "run a local cluster");
   cluster->require_subcommand(1);
-  int nodes = 1, base_port = 7100;
+  int nodes = 3, base_port = 7100;
   auto up = cluster->add_subcommand("up", "start local dfsd processes in the background");
-  up->add_option("--nodes", nodes, "number of nodes (default 1)");
+  up->add_option("--nodes", nodes, "number of nodes, each a Raft voter (default 3)");
   up->add_option("--dir", g.dir, "state and data directory (default ./var)");
   up->add_option("--base-port", base_port, "first node's port (default 7100; metrics at +1000)");
   up->callback([&] { rc = cluster_up(nodes, g.dir, base_port, g.json); });
@@ -330,6 +333,33 @@ int main(int argc, char** argv) {
     }
     rc = cluster_status(endpoints, g.json);
   });
+
+  auto raft = app.add_subcommand("raft", "the Raft group of the metadata");
+  raft->require_subcommand(1);
+  auto with_endpoints = [&](const char* what, auto f) {
+    return [&, what, f] {
+      std::string why;
+      auto endpoints = resolve_endpoints(g, why);
+      if (endpoints.empty()) {
+        std::cerr << "dfsctl: " << what << ": " << why << "\n";
+        rc = 2;
+        return;
+      }
+      rc = f(endpoints);
+    };
+  };
+  auto rstatus = raft->add_subcommand("status", "role, term, leader and indexes of every member");
+  rstatus->add_option("--dir", g.dir, "state and data directory (default ./var)");
+  rstatus->callback(with_endpoints("raft status", [&](const std::vector<host_port>& eps) {
+    return raft_status_cmd(eps, g.json);
+  }));
+  std::string target;
+  auto transfer = raft->add_subcommand("transfer-leader", "hand leadership to NODE");
+  transfer->add_option("NODE", target)->required();
+  transfer->add_option("--dir", g.dir, "state and data directory (default ./var)");
+  transfer->callback(with_endpoints("raft transfer-leader", [&](const std::vector<host_port>& eps) {
+    return raft_transfer_cmd(eps, target, g.json, std::chrono::seconds{5});
+  }));
 
   try {
     app.parse(argc, argv);

@@ -233,4 +233,36 @@ caf::expected<node_status> client::status_of(const host_port& endpoint) {
   return blocking_call<node_status>(*self_, *agent, opts_.timeout, status_atom::value);
 }
 
+caf::expected<node_handles> client::handles_at(const host_port& endpoint) {
+  auto agent = agent_at(endpoint);
+  if (!agent)
+    return agent.error();
+  return blocking_call<node_handles>(*self_, *agent, opts_.timeout, handles_atom::value);
+}
+
+caf::expected<raft_actor> client::raft_at(const host_port& endpoint) {
+  auto handles = handles_at(endpoint);
+  if (!handles)
+    return handles.error();
+  if (!handles->raft)
+    return make_error(errc::unavailable, "node at " + endpoint.to_string() +
+                                           " has no meta role (no Raft participant)");
+  return handles->raft;
+}
+
+caf::expected<raft_status> client::raft_status_of(const host_port& endpoint) {
+  auto raft = raft_at(endpoint);
+  if (!raft)
+    return raft.error();
+  return blocking_call<raft_status>(*self_, *raft, opts_.timeout, status_atom::value);
+}
+
+caf::error client::transfer_leader(const host_port& leader, const std::string& to) {
+  auto raft = raft_at(leader);
+  if (!raft)
+    return raft.error();
+  auto r = blocking_call<ok_atom>(*self_, *raft, opts_.timeout, transfer_atom::value, to);
+  return r ? caf::error{} : r.error();
+}
+
 }  // namespace dfs

@@ -69,9 +69,16 @@ public:
   caf::expected<node_status> status();
   caf::expected<node_status> status_of(const host_port& endpoint);
 
+  // The Raft participant of the node at `endpoint`: its status, and a
+  // request (to the leader) to hand leadership to node `to`.
+  caf::expected<raft_status> raft_status_of(const host_port& endpoint);
+  caf::error transfer_leader(const host_port& leader, const std::string& to);
+
   const host_port& endpoint() const { return endpoint_; }
 
 private:
+  caf::expected<node_handles> handles_at(const host_port& endpoint);
+  caf::expected<raft_actor> raft_at(const host_port& endpoint);
   client(client_options opts);
   request_context next_context();
   caf::expected<node_agent_actor> agent_at(const host_port& endpoint);

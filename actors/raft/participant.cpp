@@ -1,5 +1,6 @@
 #include "actors/raft/participant.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -90,6 +91,7 @@ struct participant_state {
   uint64_t applied = 0;                      // acknowledged by the worker
   std::map<uint64_t, uint64_t> entry_terms;  // index -> term of entries sent to apply
   bool persisting = false;                   // a batch is at the log writer
+  raft::ready next;                          // collected meanwhile, for the next batch
   std::string last_leader;
   steady::time_point last_contact;
   std::unique_ptr<raft_metrics> metrics;
@@ -313,14 +315,62 @@ void observe(participant_pointer self) {
   }
 }
 
+// Messages that depend on nothing awaiting the disk: pre-votes, their
+// replies and a leader's heartbeats (appends without entries). A leader's
+// commit index only counts acknowledgements of appends that were sent after
+// the leader's own write, so a heartbeat never announces more than is durable.
+bool needs_no_disk(const raft::message& m) {
+  return m.kind == raft::msg_kind::pre_vote || m.kind == raft::msg_kind::pre_vote_reply ||
+         (m.kind == raft::msg_kind::append && m.entries.empty());
+}
+
+// Appends `more` to the batch `into` (which `more` came after).
+void merge(raft::ready& into, raft::ready&& more) {
+  if (more.has_snapshot) {
+    into.has_snapshot = true;
+    into.snapshot = std::move(more.snapshot);
+    into.entries.clear();
+  }
+  if (more.hard_state_changed) {
+    into.hard_state_changed = true;
+    into.hard_state = more.hard_state;
+  }
+  if (!more.entries.empty()) {
+    auto first = more.entries.front().index;
+    while (!into.entries.empty() && into.entries.back().index >= first)
+      into.entries.pop_back();
+    for (auto& e : more.entries)
+      into.entries.push_back(std::move(e));
+  }
+  for (auto& m : more.messages)
+    into.messages.push_back(std::move(m));
+  for (auto& e : more.committed)
+    into.committed.push_back(std::move(e));
+  for (auto& r : more.reads)
+    into.reads.push_back(r);
+}
+
 // Takes what the core produced and does it: persist first (at the log
-// writer), then act. One batch at a time; the next collects meanwhile.
+// writer), then act. One batch at a time at the writer; what the core
+// produces meanwhile waits in `next`, except messages that need no disk.
 void flush(participant_pointer self) {
   auto& st = self->state;
-  if (st.persisting)
-    return;
-  auto rd = std::make_shared<raft::ready>(st.core->take_ready());
+  auto more = st.core->take_ready();
   observe(self);
+  if (st.persisting) {
+    auto& msgs = more.messages;
+    auto waits = std::stable_partition(msgs.begin(), msgs.end(),
+                                       [](const raft::message& m) { return needs_no_disk(m); });
+    for (auto it = msgs.begin(); it != waits; ++it)
+      if (auto peer = st.peers.find(it->to); peer != st.peers.end())
+        self->send(peer->second, raft_atom::value, raft::to_wire(*it));
+    msgs.erase(msgs.begin(), waits);
+    merge(st.next, std::move(more));
+    return;
+  }
+  auto rd = std::make_shared<raft::ready>(std::move(st.next));
+  st.next = raft::ready{};
+  merge(*rd, std::move(more));
   if (rd->empty())
     return;
   if (!rd->has_snapshot && !rd->hard_state_changed && rd->entries.empty()) {

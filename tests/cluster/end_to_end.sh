@@ -140,7 +140,7 @@ expect_exit 2 "put of a missing local file" ctl put ./no-such-file /x
 expect_exit 2 "an unknown command" ctl frobnicate
 expect_exit 5 "an unreachable cluster" ctl --cluster 127.0.0.1:1 ls /
 expect_exit 2 "a malformed cluster address" ctl --cluster nohost ls /
-expect_exit 5 "--replicas beyond the storage nodes" ctl put one /r3 --replicas 3
+expect_exit 5 "--replicas beyond the storage nodes" ctl put one /r4 --replicas 4
 
 echo "[$(( $(date +%s) - start ))s] == dfsd rejects bad configuration, naming the key"
 printf 'node_id = "x"\nreplicaton = 2\n' >bad.toml

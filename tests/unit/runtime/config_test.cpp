@@ -107,7 +107,7 @@ TEST(node_config, the_raft_group_defaults_to_this_node_and_every_peer) {
   cfg.node_id = "n1";
   EXPECT_EQ(cfg.raft_voters(), (std::vector<std::string>{"n1"}));
   ASSERT_EQ(set_config_key(cfg, "peers", "n2@127.0.0.1:7102, n3@127.0.0.1:7103"), "");
-  EXPECT_EQ(cfg.raft_voters(), (std::vector<std::string>{"n1", "n2", "n3"}));
+  EXPECT_EQ(cfg.raft_voters(), (std::vector<std::string>{"n1", "n2", "n3"}));  // sorted
   EXPECT_EQ(check_config(cfg), "");
 }
 
