@@ -20,6 +20,7 @@ packages=(
   # tests
   googletest            # GoogleTest + GoogleMock sources
   libgtest-dev libgmock-dev
+  iproute2              # network namespaces for the partition tests
 )
 
 missing=()
