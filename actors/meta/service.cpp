@@ -59,6 +59,62 @@ caf::result<file_info> apply_command(meta_pointer self, const request_context& c
   return to_file_info(out.path, out.entry, true);
 }
 
+// Applies commands at log indexes `indexes` in order and persists them in
+// one transaction before answering. Every command gets its own outcome.
+applied_batch apply_batch(meta_pointer self, const std::vector<uint64_t>& indexes,
+                          const std::vector<std::string>& encoded) {
+  auto& st = self->state;
+  applied_batch out;
+  auto n = std::min(indexes.size(), encoded.size());
+  out.results.resize(n);
+  out.errors.resize(n);
+  std::vector<apply_outcome> outcomes(n);
+  std::vector<const apply_outcome*> to_persist;
+  uint64_t last = st.machine->applied_index();
+  for (size_t i = 0; i < n; ++i) {
+    proto::MetaCommand cmd;
+    if (!cmd.ParseFromString(encoded[i])) {
+      out.errors[i] = make_error(errc::invalid_argument, "malformed metadata command");
+      continue;
+    }
+    outcomes[i] = st.machine->apply(indexes[i], cmd);
+    if (outcomes[i].skipped)
+      continue;  // applied before (a replay after restart)
+    to_persist.push_back(&outcomes[i]);
+    last = indexes[i];
+  }
+  if (!to_persist.empty()) {
+    try {
+      st.store->persist(to_persist, last, *st.machine);
+    } catch (const std::exception& ex) {
+      // Memory ran ahead of the disk: go back to what the disk holds.
+      st.log->error("persisting entries {}..{} failed: {}", indexes.front(), last, ex.what());
+      auto fresh = std::make_shared<state_machine>();
+      auto why = st.store->load(*fresh);
+      if (!why.empty()) {
+        st.log->critical("cannot reload metadata after a failed write: {}", why);
+        self->quit(make_error(errc::io_error, why));
+      } else {
+        st.machine = std::move(fresh);
+      }
+      auto err = make_error(errc::io_error, std::string{"metadata write failed: "} + ex.what());
+      for (auto& e : out.errors)
+        e = err;
+      return out;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    auto& o = outcomes[i];
+    if (out.errors[i] || o.skipped)
+      continue;
+    if (!o.ok())
+      out.errors[i] = make_error(o.code, o.message);
+    else
+      out.results[i] = to_file_info(o.path, o.entry, true);
+  }
+  return out;
+}
+
 meta_worker_actor::behavior_type meta_service(meta_pointer self,
                                               std::shared_ptr<state_machine> machine,
                                               std::shared_ptr<meta_store> store) {
@@ -71,8 +127,8 @@ meta_worker_actor::behavior_type meta_service(meta_pointer self,
     [=](propose_atom, const request_context& ctx, const std::string& encoded) {
       return apply_command(self, ctx, encoded, 0);
     },
-    [=](apply_atom, uint64_t index, const std::string& encoded) {
-      return apply_command(self, request_context{}, encoded, index);
+    [=](apply_atom, const std::vector<uint64_t>& indexes, const std::vector<std::string>& encoded) {
+      return apply_batch(self, indexes, encoded);
     },
     [=](stat_atom, const request_context& ctx, const std::string& path) -> caf::result<file_info> {
       if (past_deadline(ctx))
@@ -130,11 +186,12 @@ meta_actor::behavior_type meta_facade(meta_actor::stateful_pointer<facade_state>
 }  // namespace
 
 caf::expected<meta_worker_actor> spawn_meta_worker(caf::actor_system& sys,
-                                                   const std::string& db_path) {
+                                                   const std::string& db_path,
+                                                   meta_durability durability) {
   auto machine = std::make_shared<state_machine>();
   std::shared_ptr<meta_store> store;
   try {
-    store = std::make_shared<meta_store>(db_path);
+    store = std::make_shared<meta_store>(db_path, durability);
   } catch (const std::exception& ex) {
     return make_error(errc::io_error, ex.what());
   }

@@ -11,6 +11,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/meta/store.hpp"
 #include "messages/handles.hpp"
 
 namespace dfs {
@@ -21,7 +22,8 @@ caf::expected<meta_actor> spawn_meta_service(caf::actor_system& sys, const std::
 
 // The detached worker alone (for a Raft participant, which applies
 // commands by log index). Never hand its handle to another node.
-caf::expected<meta_worker_actor> spawn_meta_worker(caf::actor_system& sys,
-                                                   const std::string& db_path);
+caf::expected<meta_worker_actor> spawn_meta_worker(
+  caf::actor_system& sys, const std::string& db_path,
+  meta_durability durability = meta_durability::fsync_each);
 
 }  // namespace dfs

@@ -2,7 +2,9 @@
 
 namespace dfs {
 
-meta_store::meta_store(const std::string& db_path) : db_(db_path) {
+meta_store::meta_store(const std::string& db_path, meta_durability durability) : db_(db_path) {
+  if (durability == meta_durability::replayed_from_log)
+    db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec("CREATE TABLE IF NOT EXISTS inodes (id INTEGER PRIMARY KEY, record BLOB NOT NULL)");
   db_.exec("CREATE TABLE IF NOT EXISTS meta_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
   db_.exec(
@@ -48,31 +50,38 @@ std::string meta_store::load(state_machine& sm) {
 }
 
 void meta_store::persist(uint64_t index, const state_machine& sm, const apply_outcome& out) {
+  persist({&out}, index, sm);
+}
+
+void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
+                         const state_machine& sm) {
   sqlite::transaction tx{db_};
   auto upsert = db_.prepare("INSERT OR REPLACE INTO inodes (id, record) VALUES (?1, ?2)");
   auto erase = db_.prepare("DELETE FROM inodes WHERE id = ?1");
-  for (auto& m : out.mutations) {
-    auto id = static_cast<int64_t>(m.inode.id());
-    if (m.erased)
-      erase.bind(1, id).run();
-    else
-      upsert.bind(1, id).bind_blob(2, m.inode.SerializeAsString()).run();
-  }
   auto put_session = db_.prepare(
     "INSERT OR REPLACE INTO sessions (client_id, sequence, record) VALUES (?1, ?2, ?3)");
   auto drop_session = db_.prepare("DELETE FROM sessions WHERE client_id = ?1 AND sequence = ?2");
-  for (auto& m : out.session_mutations) {
-    auto seq = static_cast<int64_t>(m.record.sequence());
-    if (m.erased)
-      drop_session.bind(1, m.record.client_id()).bind(2, seq).run();
-    else
-      put_session.bind(1, m.record.client_id())
-        .bind(2, seq)
-        .bind_blob(3, m.record.SerializeAsString())
-        .run();
+  for (auto* out : applied) {
+    for (auto& m : out->mutations) {
+      auto id = static_cast<int64_t>(m.inode.id());
+      if (m.erased)
+        erase.bind(1, id).run();
+      else
+        upsert.bind(1, id).bind_blob(2, m.inode.SerializeAsString()).run();
+    }
+    for (auto& m : out->session_mutations) {
+      auto seq = static_cast<int64_t>(m.record.sequence());
+      if (m.erased)
+        drop_session.bind(1, m.record.client_id()).bind(2, seq).run();
+      else
+        put_session.bind(1, m.record.client_id())
+          .bind(2, seq)
+          .bind_blob(3, m.record.SerializeAsString())
+          .run();
+    }
   }
   auto set_state = db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
-  set_state.bind(1, std::string{"applied_index"}).bind(2, static_cast<int64_t>(index)).run();
+  set_state.bind(1, std::string{"applied_index"}).bind(2, static_cast<int64_t>(last_index)).run();
   set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(sm.next_inode())).run();
   set_state.bind(1, std::string{"log_time"}).bind(2, sm.log_time()).run();
   tx.commit();

@@ -1,7 +1,7 @@
 // Durable home of the metadata state machine: inodes and the applied index
-// in SQLite (WAL, synchronous=FULL). Each applied command's mutations and
-// its index are written in one transaction, so a crash leaves either all of
-// a command or none of it. Blocking: use from a detached actor only.
+// in SQLite (WAL). Each applied command's mutations and its index are
+// written in one transaction, so a crash leaves either all of a command or
+// none of it. Blocking: use from a detached actor only.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +14,21 @@
 
 namespace dfs {
 
+// How each applied command reaches the disk.
+enum class meta_durability {
+  // fsync per command (synchronous=FULL): the database alone is the record.
+  fsync_each,
+  // No fsync per command (synchronous=NORMAL): a power loss may take the
+  // last few commands, never leave a torn one. For a state machine behind
+  // the Raft log, which is durable and re-applies what is missing at start.
+  replayed_from_log,
+};
+
 class meta_store {
 public:
   // Opens or creates the database; throws sqlite::sqlite_error.
-  explicit meta_store(const std::string& db_path);
+  explicit meta_store(const std::string& db_path,
+                      meta_durability durability = meta_durability::fsync_each);
 
   // Verifies the database (PRAGMA quick_check, every record decodes) and
   // restores `sm` from it. Returns an empty string or what is wrong; a
@@ -28,6 +39,11 @@ public:
   // index, and the state machine's next inode id and log time, in one
   // transaction. Throws sqlite::sqlite_error.
   void persist(uint64_t index, const state_machine& sm, const apply_outcome& out);
+
+  // The same for several commands applied in a row (`applied`: each one's
+  // outcome, in order), in one transaction: all of them or none.
+  void persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
+               const state_machine& sm);
 
 private:
   sqlite::database db_;

@@ -26,7 +26,10 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     return make_error(to_errc(err), std::string{what} + ": " + describe(err));
   };
   if (cfg.has_role("meta")) {
-    auto worker = spawn_meta_worker(sys, cfg.data_dir + "/meta.db");
+    // The Raft log is the durable record; the state machine's database
+    // need not fsync each command (what a power loss takes is re-applied).
+    auto worker =
+      spawn_meta_worker(sys, cfg.data_dir + "/meta.db", meta_durability::replayed_from_log);
     if (!worker)
       return fail("metadata state machine cannot start", worker.error());
     participant_config pc;

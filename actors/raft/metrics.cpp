@@ -43,7 +43,9 @@ raft_metrics::raft_metrics(prometheus::Registry& registry, const std::string& no
     append_(histogram(registry, "dfs_raft_append_duration_seconds",
                       "Time to make one batch of log entries and hard state durable", node)),
     commit_latency_(histogram(registry, "dfs_raft_commit_duration_seconds",
-                              "Time from a proposal on the leader to its being applied", node)) {
+                              "Time from a proposal on the leader to its being applied", node)),
+    apply_(histogram(registry, "dfs_raft_apply_duration_seconds",
+                     "Time from an entry known committed to its being applied", node)) {
   for (auto r : {"follower", "pre_candidate", "candidate", "leader"})
     roles_.Add({{"node", node_}, {"role", r}}).Set(0);
 }

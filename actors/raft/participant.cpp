@@ -91,6 +91,10 @@ struct participant_state {
   uint64_t applied = 0;                      // acknowledged by the worker
   std::map<uint64_t, uint64_t> entry_terms;  // index -> term of entries sent to apply
   bool persisting = false;                   // a batch is at the log writer
+  uint64_t durable = 0;                      // the log is on disk up to here
+  bool inflight_committed = false;           // the batch at the writer holds committed entries
+  raft::hard_state hs;                       // the newest hard state
+  raft::hard_state saved;                    // the hard state on disk
   raft::ready next;                          // collected meanwhile, for the next batch
   std::string last_leader;
   steady::time_point last_contact;
@@ -220,7 +224,8 @@ void serve_reads(participant_pointer self) {
   }
 }
 
-void applied_up_to(participant_pointer self, uint64_t index, const caf::error& err,
+// Returns false when the participant stops (the entry could not be applied).
+bool applied_up_to(participant_pointer self, uint64_t index, const caf::error& err,
                    file_info info) {
   auto& st = self->state;
   // The state machine's own verdicts (exists, not found, ...) are results
@@ -231,7 +236,7 @@ void applied_up_to(participant_pointer self, uint64_t index, const caf::error& e
               to_errc(err) == errc::corrupt || to_errc(err) == errc::internal)) {
     st.log->critical("cannot apply log entry {}: {}", index, describe(err));
     self->quit(err);
-    return;
+    return false;
   }
   st.applied = std::max(st.applied, index);
   if (st.metrics)
@@ -259,6 +264,7 @@ void applied_up_to(participant_pointer self, uint64_t index, const caf::error& e
     }
   }
   serve_reads(self);
+  return true;
 }
 
 // Sends, applies and serves what a durable batch holds.
@@ -278,15 +284,36 @@ void act(participant_pointer self, raft::ready& rd) {
     if (peer != st.peers.end())
       self->send(peer->second, raft_atom::value, raft::to_wire(m));
   }
-  for (auto& e : rd.committed) {
-    st.entry_terms[e.index] = e.term;
-    // No-ops and membership entries still take their index in the state
-    // machine (as empty commands), so its applied index follows the log.
-    auto data = e.type == raft::entry_type::normal ? e.data : std::string{};
-    auto index = e.index;
-    self->request(st.worker, apply_timeout, apply_atom::value, index, data)
-      .then([=](file_info& info) { applied_up_to(self, index, caf::error{}, std::move(info)); },
-            [=](caf::error& err) { applied_up_to(self, index, err, file_info{}); });
+  if (!rd.committed.empty()) {
+    // One request (and one transaction at the worker) per batch.
+    std::vector<uint64_t> indexes;
+    std::vector<std::string> commands;
+    for (auto& e : rd.committed) {
+      st.entry_terms[e.index] = e.term;
+      indexes.push_back(e.index);
+      // No-ops and membership entries still take their index in the state
+      // machine (as empty commands), so its applied index follows the log.
+      commands.push_back(e.type == raft::entry_type::normal ? e.data : std::string{});
+    }
+    auto sent = steady::now();
+    self->request(st.worker, apply_timeout, apply_atom::value, indexes, std::move(commands))
+      .then(
+        [=](applied_batch& out) {
+          if (self->state.metrics)
+            self->state.metrics->apply_done(
+              std::chrono::duration<double>(steady::now() - sent).count());
+          for (size_t i = 0; i < indexes.size(); ++i) {
+            if (i >= out.results.size() || i >= out.errors.size()) {
+              applied_up_to(self, indexes[i],
+                            make_error(errc::internal, "the worker answered a short batch"),
+                            file_info{});
+              return;
+            }
+            if (!applied_up_to(self, indexes[i], out.errors[i], std::move(out.results[i])))
+              return;
+          }
+        },
+        [=](caf::error& err) { applied_up_to(self, indexes.front(), err, file_info{}); });
   }
   for (auto& r : rd.reads) {
     auto it = st.reads.find(r.request);
@@ -315,13 +342,26 @@ void observe(participant_pointer self) {
   }
 }
 
-// Messages that depend on nothing awaiting the disk: pre-votes, their
-// replies and a leader's heartbeats (appends without entries). A leader's
-// commit index only counts acknowledgements of appends that were sent after
-// the leader's own write, so a heartbeat never announces more than is durable.
-bool needs_no_disk(const raft::message& m) {
-  return m.kind == raft::msg_kind::pre_vote || m.kind == raft::msg_kind::pre_vote_reply ||
-         (m.kind == raft::msg_kind::append && m.entries.empty());
+// Messages that claim nothing beyond what is durable here (`durable`: the
+// log is on disk up to that index, and matches the core's log up to it),
+// so they need not wait for the batch at the writer: pre-votes and their
+// replies, appends whose entries are all durable (a heartbeat has none),
+// rejections, and acknowledgements up to the durable index. (The leader
+// counts an acknowledgement only for entries it sent, all durable on it.)
+// Besides, the term it carries must be on disk: a node must never answer
+// in a term it could forget in a crash.
+bool needs_no_disk(const raft::message& m, uint64_t durable, uint64_t durable_term) {
+  switch (m.kind) {
+    case raft::msg_kind::pre_vote:
+    case raft::msg_kind::pre_vote_reply:
+      return true;  // they change nothing, here or there
+    case raft::msg_kind::append:
+      return m.term <= durable_term && (m.entries.empty() || m.entries.back().index <= durable);
+    case raft::msg_kind::append_reply:
+      return m.term <= durable_term && (m.reject || m.index <= durable);
+    default:
+      return false;
+  }
 }
 
 // Appends `more` to the batch `into` (which `more` came after).
@@ -357,15 +397,42 @@ void flush(participant_pointer self) {
   auto& st = self->state;
   auto more = st.core->take_ready();
   observe(self);
+  // Entries from here on are replaced: the disk no longer matches past it.
+  if (!more.entries.empty())
+    st.durable = std::min(st.durable, more.entries.front().index - 1);
   if (st.persisting) {
+    // Act now on what does not wait for the batch at the writer: messages
+    // that need no disk, committed entries already durable here (in order:
+    // none may pass an earlier one still waiting), and confirmed reads.
+    raft::ready now;
     auto& msgs = more.messages;
-    auto waits = std::stable_partition(msgs.begin(), msgs.end(),
-                                       [](const raft::message& m) { return needs_no_disk(m); });
-    for (auto it = msgs.begin(); it != waits; ++it)
-      if (auto peer = st.peers.find(it->to); peer != st.peers.end())
-        self->send(peer->second, raft_atom::value, raft::to_wire(*it));
+    auto durable = st.durable;
+    auto durable_term = st.saved.term;
+    auto waits = std::stable_partition(msgs.begin(), msgs.end(), [=](const raft::message& m) {
+      return needs_no_disk(m, durable, durable_term);
+    });
+    now.messages.assign(std::make_move_iterator(msgs.begin()), std::make_move_iterator(waits));
     msgs.erase(msgs.begin(), waits);
+    // An acknowledgement beyond the durable index waits; meanwhile the
+    // leader hears one up to it, so a slow disk here does not look like
+    // a dead follower.
+    for (auto& m : msgs)
+      if (m.kind == raft::msg_kind::append_reply && durable > 0 && m.term <= durable_term) {
+        auto early = m;
+        early.index = durable;
+        now.messages.push_back(std::move(early));
+      }
+    if (!st.inflight_committed && st.next.committed.empty()) {
+      auto& c = more.committed;
+      auto later = std::find_if(c.begin(), c.end(),
+                                [&](const raft::entry& e) { return e.index > st.durable; });
+      now.committed.assign(std::make_move_iterator(c.begin()), std::make_move_iterator(later));
+      c.erase(c.begin(), later);
+    }
+    now.reads = std::move(more.reads);
+    more.reads.clear();
     merge(st.next, std::move(more));
+    act(self, now);
     return;
   }
   auto rd = std::make_shared<raft::ready>(std::move(st.next));
@@ -373,23 +440,57 @@ void flush(participant_pointer self) {
   merge(*rd, std::move(more));
   if (rd->empty())
     return;
-  if (!rd->has_snapshot && !rd->hard_state_changed && rd->entries.empty()) {
+  if (rd->hard_state_changed)
+    st.hs = rd->hard_state;
+  // Term and vote must be durable before anything that depends on them is
+  // sent. The commit index need not be (Raft recovers it from the leader):
+  // a change of it alone rides along with the next write instead of
+  // costing an fsync of its own.
+  bool vote_changed = st.hs.term != st.saved.term || st.hs.vote != st.saved.vote;
+  if (!rd->has_snapshot && !vote_changed && rd->entries.empty()) {
     act(self, *rd);
     return;
+  }
+  // What is already durable need not wait for this batch: acknowledgements
+  // and appends within the durable log, committed entries up to it (none
+  // is waiting before them here), and confirmed reads.
+  {
+    raft::ready now;
+    auto durable = st.durable;
+    auto durable_term = st.saved.term;
+    auto& msgs = rd->messages;
+    auto waits = std::stable_partition(msgs.begin(), msgs.end(), [=](const raft::message& m) {
+      return needs_no_disk(m, durable, durable_term);
+    });
+    now.messages.assign(std::make_move_iterator(msgs.begin()), std::make_move_iterator(waits));
+    msgs.erase(msgs.begin(), waits);
+    auto& c = rd->committed;
+    auto later =
+      std::find_if(c.begin(), c.end(), [&](const raft::entry& e) { return e.index > durable; });
+    now.committed.assign(std::make_move_iterator(c.begin()), std::make_move_iterator(later));
+    c.erase(c.begin(), later);
+    now.reads = std::move(rd->reads);
+    rd->reads.clear();
+    act(self, now);
   }
   auto job = std::make_shared<persist_job>();
   job->has_snapshot = rd->has_snapshot;
   job->snapshot = rd->snapshot;
-  job->hard_state_changed = rd->hard_state_changed;
-  job->hard_state = rd->hard_state;
+  job->hard_state_changed = true;
+  job->hard_state = st.hs;
   job->entries = std::move(rd->entries);
   st.persisting = true;
+  st.inflight_committed = !rd->committed.empty();
   auto start = steady::now();
   self->request(st.writer, persist_timeout, persist_atom::value, persist_job_ptr{job})
     .then(
       [=](ok_atom) {
         auto& st = self->state;
         st.persisting = false;
+        st.inflight_committed = false;
+        st.saved = job->hard_state;
+        if (!job->entries.empty())
+          st.durable = job->entries.back().index;
         if (st.metrics)
           st.metrics->append_done(std::chrono::duration<double>(steady::now() - start).count());
         act(self, *rd);
@@ -454,9 +555,11 @@ void retry_and_expire(participant_pointer self) {
 }
 
 raft_actor::behavior_type participant(participant_pointer self, participant_config cfg,
-                                      std::shared_ptr<raft::core> core, caf::actor writer,
-                                      meta_worker_actor worker) {
+                                      std::shared_ptr<raft::core> core, raft::hard_state hs,
+                                      caf::actor writer, meta_worker_actor worker) {
   auto& st = self->state;
+  st.hs = hs;
+  st.saved = hs;
   st.cfg = std::move(cfg);
   st.core = std::move(core);
   st.writer = std::move(writer);
@@ -464,6 +567,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
   st.log = logger_for("raft");
   if (st.cfg.metrics)
     st.metrics = std::make_unique<raft_metrics>(*st.cfg.metrics, st.cfg.id);
+  st.durable = st.core->last_index();  // as loaded from disk
   self->link_to(st.worker);
   self->link_to(st.writer);
   self->delayed_send(self, st.cfg.tick, tick_atom::value);
@@ -590,7 +694,7 @@ caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, partici
   // the snapshot is safe after a restart.
   auto core = std::make_shared<raft::core>(rc, hs, snap, log, snap.index, seed);
   auto writer = sys.spawn<caf::detached>(log_writer, std::move(store));
-  return sys.spawn(participant, std::move(cfg), std::move(core), std::move(writer),
+  return sys.spawn(participant, std::move(cfg), std::move(core), hs, std::move(writer),
                    std::move(worker));
 }
 
