@@ -55,6 +55,7 @@ core::core(config cfg, hard_state hs, snapshot snap, std::vector<entry> log, uin
   commit_ = std::clamp(hs.commit, snap_.index, last_index());
   applied_ = std::clamp(applied, snap_.index, commit_);
   unstable_from_ = last_index() + 1;
+  stable_ = last_index();  // restarted from what is on disk
   reset_election_timeout();
   rebuild_membership();
 }
@@ -319,6 +320,7 @@ void core::append_entries(uint64_t after, const std::vector<entry>& entries) {
   if (after < last_index())
     log_.resize(after - snap_.index);
   log_.insert(log_.end(), entries.begin(), entries.end());
+  stable_ = std::min(stable_, after);  // what follows is not on disk yet
   unstable_from_ = std::min(unstable_from_, after + 1);
   if (membership_changes)
     rebuild_membership();
@@ -480,7 +482,7 @@ bool core::maybe_commit() {
   std::vector<uint64_t> matches;
   for (auto& [peer, pr] : progress_)
     if (is_voter(peer))
-      matches.push_back(peer == cfg_.id ? last_index() : pr.match);
+      matches.push_back(peer == cfg_.id ? self_match() : pr.match);
   if (matches.size() < quorum())
     return false;
   std::sort(matches.begin(), matches.end(), std::greater<>());
@@ -517,6 +519,16 @@ void core::send(message m) {
   if (m.kind == msg_kind::pre_vote_reply && m.reject)
     m.term = term_;
   outbox_.push_back(std::move(m));
+}
+
+void core::stable_to(uint64_t index) {
+  stable_ = std::min(index, last_index());
+  if (role_ == role::leader)
+    maybe_commit();
+}
+
+uint64_t core::self_match() const {
+  return cfg_.leader_waits_for_stable ? std::min(stable_, last_index()) : last_index();
 }
 
 ready core::take_ready() {

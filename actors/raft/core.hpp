@@ -109,6 +109,12 @@ struct config {
   bool check_quorum = true;
   size_t max_entries_per_append = 64;
   size_t max_inflight_appends = 4;  // pipelined appends per follower
+  // The application may send a leader's appends before its own write of
+  // the entries is durable (in parallel with its fsync) and reports with
+  // stable_to() how far its log is on disk; the leader then counts itself
+  // towards a quorum only up to there. Off: entries count as durable as
+  // soon as take_ready() hands them out.
+  bool leader_waits_for_stable = false;
 };
 
 // A linearizable read that became safe: serve it once the state machine
@@ -187,6 +193,9 @@ public:
 
   ready take_ready();
 
+  // With config::leader_waits_for_stable: the log is durable up to `index`.
+  void stable_to(uint64_t index);
+
   role current_role() const { return role_; }
   uint64_t term() const { return term_; }
   const peer_id& id() const { return cfg_.id; }
@@ -244,6 +253,7 @@ private:
   uint64_t membership_at(uint64_t upto, std::vector<peer_id>& voters,
                          std::vector<peer_id>& learners) const;
   bool in_lease() const;
+  uint64_t self_match() const;  // how far this node's log counts towards a quorum
 
   config cfg_;
   std::mt19937_64 rng_;
@@ -256,6 +266,7 @@ private:
   bool snapshot_pending_ = false;  // installed from the leader, not yet in a ready
   uint64_t commit_ = 0;
   uint64_t applied_ = 0;    // handed out in `committed` so far
+  uint64_t stable_ = 0;     // durable up to here (see stable_to)
   uint64_t unstable_from_;  // lowest index changed since the last take_ready
   std::map<peer_id, bool> votes_;
   std::map<peer_id, progress> progress_;

@@ -345,18 +345,18 @@ void observe(participant_pointer self) {
 // Messages that claim nothing beyond what is durable here (`durable`: the
 // log is on disk up to that index, and matches the core's log up to it),
 // so they need not wait for the batch at the writer: pre-votes and their
-// replies, appends whose entries are all durable (a heartbeat has none),
-// rejections, and acknowledgements up to the durable index. (The leader
-// counts an acknowledgement only for entries it sent, all durable on it.)
-// Besides, the term it carries must be on disk: a node must never answer
-// in a term it could forget in a crash.
+// replies, a leader's appends (the core counts the leader towards a quorum
+// only for entries reported stable, so they may go out in parallel with
+// its own write), rejections, and acknowledgements up to the durable index.
+// Besides, the term a message carries must be on disk: a node must never
+// answer in a term it could forget in a crash.
 bool needs_no_disk(const raft::message& m, uint64_t durable, uint64_t durable_term) {
   switch (m.kind) {
     case raft::msg_kind::pre_vote:
     case raft::msg_kind::pre_vote_reply:
       return true;  // they change nothing, here or there
     case raft::msg_kind::append:
-      return m.term <= durable_term && (m.entries.empty() || m.entries.back().index <= durable);
+      return m.term <= durable_term;
     case raft::msg_kind::append_reply:
       return m.term <= durable_term && (m.reject || m.index <= durable);
     default:
@@ -489,8 +489,10 @@ void flush(participant_pointer self) {
         st.persisting = false;
         st.inflight_committed = false;
         st.saved = job->hard_state;
-        if (!job->entries.empty())
+        if (!job->entries.empty()) {
           st.durable = job->entries.back().index;
+          st.core->stable_to(st.durable);
+        }
         if (st.metrics)
           st.metrics->append_done(std::chrono::duration<double>(steady::now() - start).count());
         act(self, *rd);
@@ -688,6 +690,7 @@ caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, partici
   rc.id = cfg.id;
   rc.voters = cfg.voters;
   rc.election_ticks = cfg.election_ticks;
+  rc.leader_waits_for_stable = true;  // appends go out while the leader's write runs
   auto seed =
     cfg.seed ? cfg.seed : (uint64_t{std::random_device{}()} << 32 | std::random_device{}());
   // The state machine skips indexes it already applied, so replaying from

@@ -33,6 +33,7 @@ void core::handle_snapshot(const message& m) {
     commit_ = m.index;
     applied_ = m.index;
     unstable_from_ = m.index + 1;
+    stable_ = std::min(stable_, snap_.index);
     snapshot_pending_ = true;
     rebuild_membership();
     reply.index = m.index;

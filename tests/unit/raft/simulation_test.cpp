@@ -41,6 +41,14 @@ public:
     }
   }
 
+  // Leaders send their entries before writing them (written at the next
+  // drain; lost if the node crashes first). Call before the first step.
+  void async_leader_writes() {
+    async_leader_ = true;
+    for (auto& id : ids_)
+      start(id);
+  }
+
   // One tick for everyone, deliveries, faults, and all checks. Returns an
   // empty string or the first violated property.
   std::string step() {
@@ -144,7 +152,8 @@ private:
     std::vector<read_state> reads;     // ReadIndex results handed out
     uint64_t restart_seed = 0;
     uint64_t down_until = 0;
-    snapshot snap;  // durable
+    snapshot snap;                // durable
+    std::vector<entry> unstable;  // a leader's entries sent but not yet written
   };
 
   static std::string encode(const std::vector<std::string>& values) {
@@ -170,6 +179,7 @@ private:
     config cfg;
     cfg.id = id;
     cfg.voters = bootstrap_;
+    cfg.leader_waits_for_stable = async_leader_;
     // The state machine restarts from the snapshot; the log replays the rest.
     n.applied = decode(n.snap.data);
     n.c = std::make_unique<core>(cfg, n.hs, n.snap, n.log, n.snap.index, n.restart_seed++);
@@ -181,7 +191,22 @@ private:
   // state-machine safety on every applied entry.
   std::string drain(const std::string& id) {
     auto& n = nodes_[id];
+    // A leader's entries held back reach the disk now, or later: a slow
+    // disk, while acknowledgements may already be arriving.
+    auto write_unstable = [&] {
+      if (n.unstable.empty())
+        return;
+      n.log.resize(n.unstable.front().index - 1 - n.snap.index);
+      n.log.insert(n.log.end(), n.unstable.begin(), n.unstable.end());
+      n.c->stable_to(n.unstable.back().index);
+      n.unstable.clear();
+    };
+    if (std::uniform_real_distribution<double>{0, 1}(rng_) < 0.3)
+      write_unstable();
     auto rd = n.c->take_ready();
+    bool leader_write = async_leader_ && !rd.has_snapshot && n.c->current_role() == role::leader;
+    if (!leader_write)
+      write_unstable();  // writes stay in order
     if (rd.has_snapshot) {
       n.snap = rd.snapshot;
       n.log.clear();
@@ -196,9 +221,16 @@ private:
     }
     if (rd.hard_state_changed)
       n.hs = rd.hard_state;
-    if (!rd.entries.empty()) {
+    if (!rd.entries.empty() && leader_write) {
+      // The leader sends first and writes later: a crash before then
+      // loses these entries.
+      if (!n.unstable.empty() && rd.entries.front().index <= n.unstable.back().index)
+        n.unstable.resize(rd.entries.front().index - n.unstable.front().index);
+      n.unstable.insert(n.unstable.end(), rd.entries.begin(), rd.entries.end());
+    } else if (!rd.entries.empty()) {
       n.log.resize(rd.entries.front().index - 1 - n.snap.index);
       n.log.insert(n.log.end(), rd.entries.begin(), rd.entries.end());
+      n.c->stable_to(rd.entries.back().index);
     }
     for (auto& m : rd.messages) {
       std::uniform_real_distribution<double> p{0, 1};
@@ -230,7 +262,8 @@ private:
       auto& id = ids_[rng_() % ids_.size()];
       auto& n = nodes_[id];
       if (n.c) {
-        n.c.reset();  // whatever was not taken by drain() is lost
+        n.c.reset();         // whatever was not taken by drain() is lost
+        n.unstable.clear();  // and so are a leader's entries not yet written
         n.down_until = now_ + 5 + rng_() % 60;
       }
     }
@@ -300,6 +333,7 @@ private:
 
   std::mt19937_64 rng_;
   fault_profile faults_;
+  bool async_leader_ = false;
   std::vector<std::string> ids_;
   std::vector<std::string> bootstrap_;
   std::map<std::string, node_state> nodes_;
@@ -404,6 +438,45 @@ TEST(raft_core, a_leader_commits_earlier_terms_only_through_its_own) {
   EXPECT_EQ(c.commit_index(), 0u) << "an entry of term 1 does not commit by counting in term 2";
   reply(msg_kind::append_reply, 2, 2);
   EXPECT_EQ(c.commit_index(), 2u);
+}
+
+// A leader that sends its entries before writing them (in parallel with its
+// fsync) counts itself towards a quorum only for what stable_to() reported:
+// one follower's acknowledgement of an entry the leader holds only in
+// memory is not a majority of copies on disk.
+TEST(raft_core, a_leader_counts_only_its_durable_entries_towards_a_quorum) {
+  config cfg;
+  cfg.id = "n1";
+  cfg.voters = {"n1", "n2", "n3"};
+  cfg.leader_waits_for_stable = true;
+  core c{cfg, {}, {}, 0, 3};
+  auto reply = [&](msg_kind kind, uint64_t term, uint64_t index) {
+    message m;
+    m.kind = kind;
+    m.from = "n2";
+    m.to = "n1";
+    m.term = term;
+    m.index = index;
+    c.step(m);
+  };
+  for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
+    c.tick();
+  reply(msg_kind::pre_vote_reply, 1, 0);
+  reply(msg_kind::vote_reply, 1, 0);
+  ASSERT_EQ(c.current_role(), role::leader);
+  c.stable_to(1);  // the no-op is on disk
+  reply(msg_kind::append_reply, 1, 1);
+  ASSERT_EQ(c.commit_index(), 1u);
+  auto index = c.propose("x");
+  ASSERT_EQ(index, 2u);
+  auto rd = c.take_ready();
+  bool sent = std::any_of(rd.messages.begin(), rd.messages.end(),
+                          [](const message& m) { return !m.entries.empty(); });
+  EXPECT_TRUE(sent) << "the entry goes out before it is written";
+  reply(msg_kind::append_reply, 1, 2);
+  EXPECT_EQ(c.commit_index(), 1u) << "one follower's copy and the leader's memory are not a quorum";
+  c.stable_to(2);
+  EXPECT_EQ(c.commit_index(), 2u) << "committed once the leader's own copy is durable";
 }
 
 TEST(raft_core, a_rejoining_node_does_not_disrupt_a_healthy_leader) {
@@ -532,6 +605,7 @@ struct profile_case {
   fault_profile faults;
   size_t voters = 0;           // bootstrap voters (0: all); the rest join and leave by churn
   uint64_t compact_every = 0;  // ticks between log compactions (0: never)
+  bool async_leader = false;   // leaders send entries before writing them
 };
 
 class raft_simulation : public ::testing::TestWithParam<profile_case> {};
@@ -543,6 +617,8 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
   for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
     simulation sim{param.nodes, seed * 7919, param.faults, param.voters};
     sim.compact_every(param.compact_every);
+    if (param.async_leader)
+      sim.async_leader_writes();
     int proposed = 0;
     for (int i = 0; i < 1500; ++i) {
       auto why = sim.step();
@@ -599,7 +675,10 @@ INSTANTIATE_TEST_SUITE_P(
                     profile_case{"everything5", 5, {0.05, 0.05, 6, 0.01, 0.01}},
                     profile_case{"membership_churn5", 5, {0.05, 0.05, 4, 0.01, 0.01}, 3},
                     profile_case{"compaction_crashes3", 3, {0.02, 0.02, 3, 0.02, 0.01}, 0, 25},
-                    profile_case{"compaction_churn5", 5, {0.05, 0.05, 4, 0.01, 0.01}, 3, 25}),
+                    profile_case{"compaction_churn5", 5, {0.05, 0.05, 4, 0.01, 0.01}, 3, 25},
+                    profile_case{"async_leader_crashes3", 3, {0.02, 0.02, 3, 0.02, 0}, 0, 0, true},
+                    profile_case{
+                      "async_leader_everything5", 5, {0.05, 0.05, 6, 0.02, 0.01}, 3, 25, true}),
   [](const ::testing::TestParamInfo<profile_case>& info) { return info.param.name; });
 
 void PrintTo(const profile_case& c, std::ostream* os) {
