@@ -35,6 +35,7 @@ using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
+using read_index_atom = caf::atom_constant<caf::atom("read_index")>;
 
 // node agent
 using handles_atom = caf::atom_constant<caf::atom("handles")>;

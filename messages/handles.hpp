@@ -55,7 +55,11 @@ using raft_actor =
                      caf::reacts_to<peers_atom, std::vector<std::string>, std::vector<caf::actor>>,
                      caf::reacts_to<tick_atom>, caf::replies_to<status_atom>::with<raft_status>,
                      // transfer(node): the leader hands leadership to a voter once it is up to date
-                     caf::replies_to<transfer_atom, std::string>::with<ok_atom>>;
+                     caf::replies_to<transfer_atom, std::string>::with<ok_atom>,
+                     // read_index: the leader's commit index once a heartbeat round
+                     // confirmed it still leads; a follower serves a read after
+                     // applying up to there
+                     caf::replies_to<read_index_atom>::with<uint64_t>>;
 
 // Replica manager: durable, checksummed, immutable chunks on local disk.
 using replica_actor = caf::typed_actor<

@@ -69,6 +69,7 @@ struct waiting_read {
   std::function<void()> serve;
   std::function<void()> retry;  // dispatch again (the leader stepped down before confirming)
   std::function<void(caf::error)> fail;
+  std::function<void(uint64_t)> confirmed;  // set: answer the index itself (a follower asked)
 };
 
 // A request that found no leader to serve or forward it to.
@@ -87,6 +88,8 @@ struct participant_state {
   std::map<uint64_t, pending_proposal> proposals;  // by log index
   std::map<uint64_t, waiting_read> reads;          // by read request id
   std::vector<parked_request> parked;
+  std::vector<waiting_read> follower_reads;  // waiting for the next read index from the leader
+  bool read_index_pending = false;           // a read_index request is at the leader
   uint64_t next_read = 0;
   uint64_t applied = 0;                      // acknowledged by the worker
   std::map<uint64_t, uint64_t> entry_terms;  // index -> term of entries sent to apply
@@ -166,6 +169,77 @@ bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
   return true;
 }
 
+void serve_reads(participant_pointer self);
+
+// Asks the leader for a read index on behalf of every follower read
+// waiting now (one round trip for the whole batch); reads that arrive
+// meanwhile go with the next request.
+void request_read_index(participant_pointer self) {
+  auto& st = self->state;
+  if (st.read_index_pending || st.follower_reads.empty())
+    return;
+  auto batch = std::make_shared<std::vector<waiting_read>>(std::move(st.follower_reads));
+  st.follower_reads.clear();
+  auto retry_all = [=](const caf::error& err) {
+    for (auto& w : *batch) {
+      if (past_deadline(w.ctx))
+        w.fail(err);
+      else
+        park(self, w.ctx, w.retry, w.fail);
+    }
+  };
+  auto leader = st.peers.find(st.core->leader());
+  if (leader == st.peers.end()) {
+    retry_all(not_leader(self));
+    return;
+  }
+  st.read_index_pending = true;
+  self->request(leader->second, st.cfg.forward_timeout, read_index_atom::value)
+    .then(
+      [=](uint64_t index) {
+        auto& st = self->state;
+        st.read_index_pending = false;
+        for (auto& w : *batch) {
+          w.index = std::max<uint64_t>(index, 1);
+          st.reads.emplace(++st.next_read, std::move(w));
+        }
+        serve_reads(self);
+        request_read_index(self);
+      },
+      [=](caf::error& err) {
+        self->state.read_index_pending = false;
+        retry_all(err);
+        request_read_index(self);
+      });
+}
+
+// A linearizable read on a follower: the leader confirms its commit index
+// (ReadIndex), the follower serves the read from its own state machine
+// once it has applied up to there.
+template <class T, class Atom>
+bool serve_at_follower(participant_pointer self, Atom atom, const request_context& ctx,
+                       const std::string& path, promise_t<T> rp) {
+  auto& st = self->state;
+  waiting_read w;
+  w.ctx = ctx;
+  w.serve = [=]() mutable {
+    self->request(self->state.worker, apply_timeout, atom, ctx, path)
+      .then([=](T& value) mutable { rp.deliver(std::move(value)); },
+            [=](caf::error& err) mutable { rp.deliver(err); });
+  };
+  w.retry = [=] { dispatch<T>(self, atom, ctx, path, rp); };
+  w.fail = [=](caf::error err) mutable { rp.deliver(std::move(err)); };
+  st.follower_reads.push_back(std::move(w));
+  request_read_index(self);
+  return true;
+}
+
+// Proposals always go to the leader.
+bool serve_at_follower(participant_pointer, propose_atom, const request_context&,
+                       const std::string&, promise_t<file_info>) {
+  return false;
+}
+
 template <class T, class Atom>
 void forward(participant_pointer self, const raft_actor& leader, Atom atom,
              const request_context& ctx, const std::string& arg, promise_t<T> rp) {
@@ -197,7 +271,8 @@ void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
   } else if (ctx.hops == 0) {
     auto peer = st.peers.find(st.core->leader());
     if (peer != st.peers.end()) {
-      forward(self, peer->second, atom, ctx, arg, rp);
+      if (!serve_at_follower(self, atom, ctx, arg, rp))
+        forward(self, peer->second, atom, ctx, arg, rp);
       return;
     }
   }
@@ -317,8 +392,16 @@ void act(participant_pointer self, raft::ready& rd) {
   }
   for (auto& r : rd.reads) {
     auto it = st.reads.find(r.request);
-    if (it != st.reads.end())
-      it->second.index = std::max<uint64_t>(r.index, 1);
+    if (it == st.reads.end())
+      continue;
+    auto index = std::max<uint64_t>(r.index, 1);
+    if (it->second.confirmed) {
+      auto confirmed = std::move(it->second.confirmed);
+      st.reads.erase(it);
+      confirmed(index);
+    } else {
+      it->second.index = index;
+    }
   }
   serve_reads(self);
 }
@@ -638,6 +721,22 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
           std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - st.last_contact)
             .count();
       return s;
+    },
+    [=](read_index_atom) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto request = ++st.next_read;
+      if (st.core->current_role() != raft::role::leader || !st.core->read_index(request))
+        return not_leader(self);
+      auto rp = self->make_response_promise<uint64_t>();
+      waiting_read w;
+      w.ctx = context_with_timeout(st.cfg.forward_timeout);
+      w.ctx.hops = 1;  // on a step-down: refused, the follower asks again
+      w.confirmed = [=](uint64_t index) mutable { rp.deliver(index); };
+      w.fail = [=](caf::error err) mutable { rp.deliver(std::move(err)); };
+      w.retry = [] {};
+      st.reads.emplace(request, std::move(w));
+      flush(self);
+      return rp;
     },
     [=](transfer_atom, const std::string& to) -> caf::result<ok_atom> {
       auto& c = *self->state.core;
