@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <type_traits>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
@@ -119,8 +120,16 @@ caf::error deadline_error(const char* what) {
 }
 
 // An error after which the request may succeed at another (or a new) leader.
-bool retryable(const caf::error& err) {
-  return to_errc(err) == errc::unavailable || err == caf::sec::request_timeout;
+// `unavailable` comes from a member that did not take the request (not
+// the leader) or from a leader whose entry for it was overwritten: either
+// way it was not applied. A timeout is ambiguous: the command may have been
+// applied. A read may always go again; a write only with a client session,
+// which the state machine uses to apply it once.
+bool retryable(const caf::error& err, const request_context& ctx, bool write) {
+  if (to_errc(err) == errc::unavailable)
+    return true;
+  bool session = !ctx.client_id.empty() && ctx.sequence > 0;
+  return err == caf::sec::request_timeout && (!write || session);
 }
 
 void park(participant_pointer self, const request_context& ctx, std::function<void()> retry,
@@ -248,7 +257,7 @@ void forward(participant_pointer self, const raft_actor& leader, Atom atom,
   self->request(leader, time_left(ctx, self->state.cfg.forward_timeout), atom, fwd, arg)
     .then([=](T& value) mutable { rp.deliver(std::move(value)); },
           [=](caf::error& err) mutable {
-            if (retryable(err) && !past_deadline(ctx))
+            if (retryable(err, ctx, std::is_same<Atom, propose_atom>::value) && !past_deadline(ctx))
               park(
                 self, ctx, [=] { dispatch<T>(self, atom, ctx, arg, rp); },
                 [=](caf::error e) mutable { rp.deliver(std::move(e)); });

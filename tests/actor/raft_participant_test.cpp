@@ -4,6 +4,7 @@
 // of the whole group from disk.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -232,6 +233,16 @@ std::string remove_command(const std::string& path) {
   return cmd.SerializeAsString();
 }
 
+// The command with a client session (client id, sequence), as the gateway
+// sends every command: a retried one is applied once.
+std::string in_session(const std::string& encoded, const request_context& ctx) {
+  proto::MetaCommand cmd;
+  cmd.ParseFromString(encoded);
+  cmd.set_client_id(ctx.client_id);
+  cmd.set_sequence(ctx.sequence);
+  return cmd.SerializeAsString();
+}
+
 // Concurrent clients create, stat and remove a few paths while the leader
 // is stopped in the middle; every completed answer, and every timed-out
 // request as "maybe applied", must fit one linearizable order.
@@ -250,24 +261,29 @@ TEST(raft_participant, client_histories_stay_linearizable_across_a_failover) {
   };
   std::mutex mtx;
   std::vector<lincheck::operation> history;
+  std::atomic<bool> first_stopped{false};
+  // Every member serves clients: followers forward writes to the leader
+  // and serve reads themselves after a read index from it. Each operation
+  // goes to a random live member.
   auto client = [&](uint64_t seed) {
     caf::scoped_actor self{group.sys()};
     std::mt19937_64 rng{seed};
-    std::string leader;
+    std::vector<std::string> ids;
+    for (auto& [id, h] : handles)
+      ids.push_back(id);
     for (int i = 0; i < 40; ++i) {
-      if (leader.empty())
-        for (auto& [id, h] : handles) {
-          auto st = blocking_call<raft_status>(self, h, 200ms, status_atom::value);
-          if (st && st->role == "leader")
-            leader = id;
-        }
-      if (leader.empty()) {
-        std::this_thread::sleep_for(20ms);
+      auto leader = ids[rng() % ids.size()];  // the member this operation goes to
+      if (first_stopped && leader == first)
         continue;
-      }
       lincheck::operation op;
       op.key = "/k" + std::to_string(rng() % 3);
       auto ctx = context_with_timeout(2s);
+      // Clients 1 and 2 use sessions (as the gateway does); client 3 does
+      // not, so its writes are never retried after an ambiguous failure.
+      if (seed != 3) {
+        ctx.client_id = "c" + std::to_string(seed);
+        ctx.sequence = static_cast<uint64_t>(i) + 1;
+      }
       op.invoked = now_us();
       caf::error err;
       switch (rng() % 3) {
@@ -275,7 +291,7 @@ TEST(raft_participant, client_histories_stay_linearizable_across_a_failover) {
           op.kind = lincheck::op_kind::put;
           op.value = "dir";
           auto r = blocking_call<file_info>(self, handles.at(leader), 2s, propose_atom::value, ctx,
-                                            mkdir_command(op.key));
+                                            in_session(mkdir_command(op.key), ctx));
           err = r ? caf::error{} : r.error();
           break;
         }
@@ -293,19 +309,16 @@ TEST(raft_participant, client_histories_stay_linearizable_across_a_failover) {
         default: {
           op.kind = lincheck::op_kind::remove;
           auto r = blocking_call<file_info>(self, handles.at(leader), 2s, propose_atom::value, ctx,
-                                            remove_command(op.key));
+                                            in_session(remove_command(op.key), ctx));
           op.status = r ? "ok" : "not_found";
           err = r || to_errc(r.error()) == errc::not_found ? caf::error{} : r.error();
           break;
         }
       }
       auto code = to_errc(err);
-      if (code == errc::unavailable && describe(err).find("not the leader") != std::string::npos) {
-        leader.clear();  // refused outright: it did not happen
-        continue;
-      }
+      if (code == errc::unavailable && describe(err).find("not the leader") != std::string::npos)
+        continue;  // refused outright: it did not happen
       if (err) {
-        leader.clear();
         op.returned = std::numeric_limits<int64_t>::max();  // outcome unknown
       } else {
         op.returned = now_us();
@@ -318,6 +331,7 @@ TEST(raft_participant, client_histories_stay_linearizable_across_a_failover) {
   for (uint64_t c = 1; c <= 3; ++c)
     clients.emplace_back(client, c);
   std::this_thread::sleep_for(150ms);
+  first_stopped = true;
   group.stop(first);  // the leader goes away mid-run
   for (auto& c : clients)
     c.join();
