@@ -19,6 +19,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that cleanup runs when the run is interrupted
 
 start=$(date +%s)
 ok() { passed=$((passed + 1)); echo "ok   $1"; }

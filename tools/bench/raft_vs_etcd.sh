@@ -47,6 +47,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that cleanup runs when the run is interrupted
 
 echo "== starting a 3-node dfs cluster and a 3-member etcd cluster in $work"
 "$bin/dfsctl" cluster up --dir "$work/dfs" --base-port "$base" >/dev/null
