@@ -22,6 +22,22 @@ struct meta_state {
 
 using meta_pointer = meta_worker_actor::stateful_pointer<meta_state>;
 
+// After a failed write the state machine in memory ran ahead of the disk:
+// go back to what the disk holds (or stop, if that cannot be read).
+// Returns the error for the caller.
+caf::error after_failed_write(meta_pointer self, const std::exception& ex) {
+  auto& st = self->state;
+  auto fresh = std::make_shared<state_machine>();
+  auto why = st.store->load(*fresh);
+  if (!why.empty()) {
+    st.log->critical("cannot reload metadata after a failed write: {}", why);
+    self->quit(make_error(errc::io_error, why));
+  } else {
+    st.machine = std::move(fresh);
+  }
+  return make_error(errc::io_error, std::string{"metadata write failed: "} + ex.what());
+}
+
 // Applies `encoded` at log index `index` (0: the next index of a node
 // without Raft) and persists it before answering.
 caf::result<file_info> apply_command(meta_pointer self, const request_context& ctx,
@@ -40,17 +56,8 @@ caf::result<file_info> apply_command(meta_pointer self, const request_context& c
   try {
     st.store->persist(index, *st.machine, out);
   } catch (const std::exception& ex) {
-    // Memory ran ahead of the disk: go back to what the disk holds.
     st.log->error("trace={} index={} persist failed: {}", ctx.trace_id, index, ex.what());
-    auto fresh = std::make_shared<state_machine>();
-    auto why = st.store->load(*fresh);
-    if (!why.empty()) {
-      st.log->critical("cannot reload metadata after a failed write: {}", why);
-      self->quit(make_error(errc::io_error, why));
-    } else {
-      st.machine = std::move(fresh);
-    }
-    return make_error(errc::io_error, std::string{"metadata write failed: "} + ex.what());
+    return after_failed_write(self, ex);
   }
   st.log->debug("trace={} index={} op={} result={}", ctx.trace_id, index, cmd.op_case(),
                 to_string(out.code));
@@ -87,17 +94,8 @@ applied_batch apply_batch(meta_pointer self, const std::vector<uint64_t>& indexe
     try {
       st.store->persist(to_persist, last, *st.machine);
     } catch (const std::exception& ex) {
-      // Memory ran ahead of the disk: go back to what the disk holds.
       st.log->error("persisting entries {}..{} failed: {}", indexes.front(), last, ex.what());
-      auto fresh = std::make_shared<state_machine>();
-      auto why = st.store->load(*fresh);
-      if (!why.empty()) {
-        st.log->critical("cannot reload metadata after a failed write: {}", why);
-        self->quit(make_error(errc::io_error, why));
-      } else {
-        st.machine = std::move(fresh);
-      }
-      auto err = make_error(errc::io_error, std::string{"metadata write failed: "} + ex.what());
+      auto err = after_failed_write(self, ex);
       for (auto& e : out.errors)
         e = err;
       return out;

@@ -157,13 +157,11 @@ bool serve_here(participant_pointer self, propose_atom, const request_context& c
 }
 
 // A linearizable read: confirmed by ReadIndex, then served by the worker.
+// A read waiting for its index: served from this node's state machine,
+// dispatched again, or failed.
 template <class T, class Atom>
-bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
-                const std::string& path, promise_t<T> rp) {
-  auto& st = self->state;
-  auto request = ++st.next_read;
-  if (!st.core->read_index(request))
-    return false;
+waiting_read make_read(participant_pointer self, Atom atom, const request_context& ctx,
+                       const std::string& path, promise_t<T> rp) {
   waiting_read w;
   w.ctx = ctx;
   w.serve = [=]() mutable {
@@ -173,7 +171,17 @@ bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
   };
   w.retry = [=] { dispatch<T>(self, atom, ctx, path, rp); };
   w.fail = [=](caf::error err) mutable { rp.deliver(std::move(err)); };
-  st.reads.emplace(request, std::move(w));
+  return w;
+}
+
+template <class T, class Atom>
+bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
+                const std::string& path, promise_t<T> rp) {
+  auto& st = self->state;
+  auto request = ++st.next_read;
+  if (!st.core->read_index(request))
+    return false;
+  st.reads.emplace(request, make_read<T>(self, atom, ctx, path, rp));
   flush(self);
   return true;
 }
@@ -228,17 +236,7 @@ void request_read_index(participant_pointer self) {
 template <class T, class Atom>
 bool serve_at_follower(participant_pointer self, Atom atom, const request_context& ctx,
                        const std::string& path, promise_t<T> rp) {
-  auto& st = self->state;
-  waiting_read w;
-  w.ctx = ctx;
-  w.serve = [=]() mutable {
-    self->request(self->state.worker, apply_timeout, atom, ctx, path)
-      .then([=](T& value) mutable { rp.deliver(std::move(value)); },
-            [=](caf::error& err) mutable { rp.deliver(err); });
-  };
-  w.retry = [=] { dispatch<T>(self, atom, ctx, path, rp); };
-  w.fail = [=](caf::error err) mutable { rp.deliver(std::move(err)); };
-  st.follower_reads.push_back(std::move(w));
+  self->state.follower_reads.push_back(make_read<T>(self, atom, ctx, path, rp));
   request_read_index(self);
   return true;
 }

@@ -409,15 +409,9 @@ TEST(raft_core, a_follower_refuses_to_append_past_a_gap) {
   EXPECT_EQ(c.last_index(), 0u);
 }
 
-// Figure 8 of the Raft paper: a new leader must not commit an entry of an
-// earlier term just because a majority holds it; it commits it only with an
-// entry of its own term (its no-op).
-TEST(raft_core, a_leader_commits_earlier_terms_only_through_its_own) {
-  config cfg;
-  cfg.id = "n1";
-  cfg.voters = {"n1", "n2", "n3"};
-  core c{cfg, hard_state{1, {}, 0}, {entry{1, 1, "old"}}, 0, 3};
-  auto reply = [&](msg_kind kind, uint64_t term, uint64_t index) {
+// Steps a reply from n2 into n1's core `c`: reply(kind, term, index).
+auto replies_from_n2(core& c) {
+  return [&c](msg_kind kind, uint64_t term, uint64_t index) {
     message m;
     m.kind = kind;
     m.from = "n2";
@@ -426,6 +420,17 @@ TEST(raft_core, a_leader_commits_earlier_terms_only_through_its_own) {
     m.index = index;
     c.step(m);
   };
+}
+
+// Figure 8 of the Raft paper: a new leader must not commit an entry of an
+// earlier term just because a majority holds it; it commits it only with an
+// entry of its own term (its no-op).
+TEST(raft_core, a_leader_commits_earlier_terms_only_through_its_own) {
+  config cfg;
+  cfg.id = "n1";
+  cfg.voters = {"n1", "n2", "n3"};
+  core c{cfg, hard_state{1, {}, 0}, {entry{1, 1, "old"}}, 0, 3};
+  auto reply = replies_from_n2(c);
   for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
     c.tick();
   ASSERT_EQ(c.current_role(), role::pre_candidate);
@@ -450,15 +455,7 @@ TEST(raft_core, a_leader_counts_only_its_durable_entries_towards_a_quorum) {
   cfg.voters = {"n1", "n2", "n3"};
   cfg.leader_waits_for_stable = true;
   core c{cfg, {}, {}, 0, 3};
-  auto reply = [&](msg_kind kind, uint64_t term, uint64_t index) {
-    message m;
-    m.kind = kind;
-    m.from = "n2";
-    m.to = "n1";
-    m.term = term;
-    m.index = index;
-    c.step(m);
-  };
+  auto reply = replies_from_n2(c);
   for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
     c.tick();
   reply(msg_kind::pre_vote_reply, 1, 0);
