@@ -68,8 +68,15 @@ caf::result<file_info> apply_command(meta_pointer self, const request_context& c
 
 // Applies commands at log indexes `indexes` in order and persists them in
 // one transaction before answering. Every command gets its own outcome.
-applied_batch apply_batch(meta_pointer self, const std::vector<uint64_t>& indexes,
-                          const std::vector<std::string>& encoded) {
+// Applies commands at log indexes `indexes` in order and persists them in
+// one transaction; every command gets its own outcome, delivered to `rp`.
+// Behind the Raft log (meta_durability::replayed_from_log) the answer goes
+// out before the transaction is written: the log already holds every one of
+// these commands durably on a majority. A failed write then stops the
+// worker (and the node), whose restart re-applies them from the log.
+void apply_batch(meta_pointer self, const std::vector<uint64_t>& indexes,
+                 const std::vector<std::string>& encoded,
+                 caf::typed_response_promise<applied_batch> rp) {
   auto& st = self->state;
   applied_batch out;
   auto n = std::min(indexes.size(), encoded.size());
@@ -90,17 +97,6 @@ applied_batch apply_batch(meta_pointer self, const std::vector<uint64_t>& indexe
     to_persist.push_back(&outcomes[i]);
     last = indexes[i];
   }
-  if (!to_persist.empty()) {
-    try {
-      st.store->persist(to_persist, last, *st.machine);
-    } catch (const std::exception& ex) {
-      st.log->error("persisting entries {}..{} failed: {}", indexes.front(), last, ex.what());
-      auto err = after_failed_write(self, ex);
-      for (auto& e : out.errors)
-        e = err;
-      return out;
-    }
-  }
   for (size_t i = 0; i < n; ++i) {
     auto& o = outcomes[i];
     if (out.errors[i] || o.skipped)
@@ -110,7 +106,26 @@ applied_batch apply_batch(meta_pointer self, const std::vector<uint64_t>& indexe
     else
       out.results[i] = to_file_info(o.path, o.entry, true);
   }
-  return out;
+  bool answer_first = st.store->durability() == meta_durability::replayed_from_log;
+  if (answer_first)
+    rp.deliver(out);
+  if (!to_persist.empty()) {
+    try {
+      st.store->persist(to_persist, last, *st.machine);
+    } catch (const std::exception& ex) {
+      st.log->critical("persisting entries {}..{} failed: {}", indexes.front(), last, ex.what());
+      auto err = make_error(errc::io_error, std::string{"metadata write failed: "} + ex.what());
+      if (answer_first) {
+        self->quit(err);  // the Raft log re-applies them after a restart
+        return;
+      }
+      after_failed_write(self, ex);
+      for (auto& e : out.errors)
+        e = err;
+    }
+  }
+  if (!answer_first)
+    rp.deliver(out);
 }
 
 meta_worker_actor::behavior_type meta_service(meta_pointer self,
@@ -126,7 +141,9 @@ meta_worker_actor::behavior_type meta_service(meta_pointer self,
       return apply_command(self, ctx, encoded, 0);
     },
     [=](apply_atom, const std::vector<uint64_t>& indexes, const std::vector<std::string>& encoded) {
-      return apply_batch(self, indexes, encoded);
+      auto rp = self->make_response_promise<applied_batch>();
+      apply_batch(self, indexes, encoded, rp);
+      return rp;
     },
     [=](stat_atom, const request_context& ctx, const std::string& path) -> caf::result<file_info> {
       if (past_deadline(ctx))

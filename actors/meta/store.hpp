@@ -45,8 +45,11 @@ public:
   void persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
                const state_machine& sm);
 
+  meta_durability durability() const { return durability_; }
+
 private:
   sqlite::database db_;
+  meta_durability durability_;
 };
 
 }  // namespace dfs
