@@ -1,5 +1,6 @@
 #include "tools/cluster.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -211,6 +212,10 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
       cfg.data_dir = node_dir + "/data";
       cfg.listen = listen_of(i);
       cfg.metrics = host_port{"127.0.0.1", static_cast<uint16_t>(base_port + 1000 + i)};
+      // The nodes share this machine's cores: one scheduler thread per
+      // core between them, at least one each.
+      cfg.scheduler_threads =
+        std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(nodes));
       std::ofstream{config_of(cfg.node_id)} << "# written by dfsctl cluster up\n" << to_toml(cfg);
       auto pid = spawn_daemon(binary, config_of(cfg.node_id), log_of(cfg.node_id));
       started.push_back({cfg.node_id, cfg.listen, cfg.metrics, pid});
