@@ -36,6 +36,7 @@ using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using read_index_atom = caf::atom_constant<caf::atom("read_index")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 // node agent
 using handles_atom = caf::atom_constant<caf::atom("handles")>;

@@ -59,7 +59,10 @@ using raft_actor =
                      // read_index: the leader's commit index once a heartbeat round
                      // confirmed it still leads; a follower serves a read after
                      // applying up to there
-                     caf::replies_to<read_index_atom>::with<uint64_t>>;
+                     caf::replies_to<read_index_atom>::with<uint64_t>,
+                     // internal: do what the core asked, once the messages
+                     // queued before this one have been taken in
+                     caf::reacts_to<flush_atom>>;
 
 // Replica manager: durable, checksummed, immutable chunks on local disk.
 using replica_actor = caf::typed_actor<

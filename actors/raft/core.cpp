@@ -86,6 +86,7 @@ void core::reset(uint64_t term) {
   progress_.clear();
   pending_reads_.clear();
   waiting_reads_.clear();
+  read_round_unsent_ = false;
   transferee_.clear();
   transfer_elapsed_ = 0;
 }
@@ -550,6 +551,7 @@ ready core::take_ready() {
   unstable_from_ = last_index() + 1;
   out.messages = std::move(outbox_);
   outbox_.clear();
+  read_round_unsent_ = false;
   for (auto i = applied_ + 1; i <= commit_; ++i)
     out.committed.push_back(at(i));
   applied_ = commit_;

@@ -287,7 +287,8 @@ private:
   std::vector<pending_read> pending_reads_;  // waiting for a quorum heartbeat
   std::vector<pending_read> waiting_reads_;  // waiting for this term's first commit
   uint64_t read_seq_ = 0;
-  std::vector<peer_id> voters_;  // current membership (from the log)
+  bool read_round_unsent_ = false;  // the newest read round's heartbeats are still in outbox_
+  std::vector<peer_id> voters_;     // current membership (from the log)
   std::vector<peer_id> learners_;
   uint64_t last_conf_index_ = 0;  // index of the newest config entry in the log
   peer_id transferee_;            // leadership transfer in progress to this peer

@@ -40,8 +40,15 @@ bool core::read_index(uint64_t request) {
     ready_reads_.push_back({request, commit_});
     return true;
   }
+  if (read_round_unsent_) {
+    // The heartbeat round of an earlier read has not been handed out yet:
+    // it goes after this read too, so its acknowledgements confirm both.
+    pending_reads_.push_back({request, commit_, read_seq_, {cfg_.id}});
+    return true;
+  }
   pending_reads_.push_back({request, commit_, ++read_seq_, {cfg_.id}});
   broadcast_append(true);
+  read_round_unsent_ = true;
   return true;
 }
 

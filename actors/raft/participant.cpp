@@ -91,6 +91,7 @@ struct participant_state {
   std::vector<parked_request> parked;
   std::vector<waiting_read> follower_reads;  // waiting for the next read index from the leader
   bool read_index_pending = false;           // a read_index request is at the leader
+  bool flush_scheduled = false;              // a flush_atom to itself is on its way
   uint64_t next_read = 0;
   uint64_t applied = 0;                      // acknowledged by the worker
   std::map<uint64_t, uint64_t> entry_terms;  // index -> term of entries sent to apply
@@ -139,6 +140,15 @@ void park(participant_pointer self, const request_context& ctx, std::function<vo
 
 void flush(participant_pointer self);
 
+// Flushes after the messages already in the mailbox: reads arriving
+// together then share one heartbeat round.
+void flush_soon(participant_pointer self) {
+  if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
 // --- dispatch: serve here, forward to the leader, or wait for one --------
 
 template <class T, class Atom>
@@ -182,7 +192,7 @@ bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
   if (!st.core->read_index(request))
     return false;
   st.reads.emplace(request, make_read<T>(self, atom, ctx, path, rp));
-  flush(self);
+  flush_soon(self);
   return true;
 }
 
@@ -729,6 +739,10 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
             .count();
       return s;
     },
+    [=](flush_atom) {
+      self->state.flush_scheduled = false;
+      flush(self);
+    },
     [=](read_index_atom) -> caf::result<uint64_t> {
       auto& st = self->state;
       auto request = ++st.next_read;
@@ -742,7 +756,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       w.fail = [=](caf::error err) mutable { rp.deliver(std::move(err)); };
       w.retry = [] {};
       st.reads.emplace(request, std::move(w));
-      flush(self);
+      flush_soon(self);
       return rp;
     },
     [=](transfer_atom, const std::string& to) -> caf::result<ok_atom> {
