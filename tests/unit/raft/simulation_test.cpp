@@ -476,6 +476,62 @@ TEST(raft_core, a_leader_counts_only_its_durable_entries_towards_a_quorum) {
   EXPECT_EQ(c.commit_index(), 2u) << "committed once the leader's own copy is durable";
 }
 
+// ReadIndex batching: reads registered before the leader's heartbeats went
+// out share that round; a read registered after they went out must wait for
+// a round of its own, or an acknowledgement older than the read would
+// confirm it.
+TEST(raft_read_index, reads_share_a_round_only_while_its_heartbeats_are_unsent) {
+  config cfg;
+  cfg.id = "n1";
+  cfg.voters = {"n1", "n2", "n3"};
+  core c{cfg, {}, {}, 0, 5};
+  auto reply = replies_from_n2(c);
+  for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
+    c.tick();
+  reply(msg_kind::pre_vote_reply, 1, 0);
+  reply(msg_kind::vote_reply, 1, 0);
+  ASSERT_EQ(c.current_role(), role::leader);
+  reply(msg_kind::append_reply, 1, 1);  // the no-op commits
+  ASSERT_EQ(c.commit_index(), 1u);
+  c.take_ready();
+  auto round_to_n2 = [](const ready& rd) {
+    uint64_t seq = 0;
+    size_t rounds = 0;
+    for (auto& m : rd.messages)
+      if (m.to == "n2" && m.kind == msg_kind::append && m.read_seq > seq) {
+        seq = m.read_seq;
+        ++rounds;
+      }
+    return std::make_pair(seq, rounds);
+  };
+  auto ack = [&](uint64_t seq) {
+    message m;
+    m.kind = msg_kind::append_reply;
+    m.from = "n2";
+    m.to = "n1";
+    m.term = 1;
+    m.index = 1;
+    m.read_seq = seq;
+    c.step(m);
+    std::vector<uint64_t> confirmed;
+    for (auto& r : c.take_ready().reads)
+      confirmed.push_back(r.request);
+    return confirmed;
+  };
+  // Two reads before the heartbeats are handed out: one round for both.
+  ASSERT_TRUE(c.read_index(10));
+  ASSERT_TRUE(c.read_index(11));
+  auto [first, rounds] = round_to_n2(c.take_ready());
+  EXPECT_EQ(rounds, 1u);
+  // A read after that round went out gets its own.
+  ASSERT_TRUE(c.read_index(12));
+  auto [second, more] = round_to_n2(c.take_ready());
+  EXPECT_GT(second, first);
+  EXPECT_EQ(ack(first), (std::vector<uint64_t>{10, 11}));
+  EXPECT_EQ(ack(first), std::vector<uint64_t>{}) << "read 12 came after round " << first;
+  EXPECT_EQ(ack(second), std::vector<uint64_t>{12});
+}
+
 TEST(raft_core, a_rejoining_node_does_not_disrupt_a_healthy_leader) {
   // Pre-vote and check-quorum: a node that was cut off campaigns in vain
   // and must not raise the term of the connected majority.
