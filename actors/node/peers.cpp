@@ -104,7 +104,7 @@ caf::behavior peer_connector(connector_pointer self, peer_connector_config cfg,
   if (st.local.gateway)
     self->link_to(st.local.gateway);
   for (auto& a : st.cfg.peers)
-    st.peers[a.id] = peer{a};
+    st.peers[a.id].address = a;
   self->set_down_handler([=](caf::down_msg& down) {
     for (auto& [id, p] : self->state.peers)
       if (p.agent && p.agent.address() == down.source) {

@@ -711,12 +711,14 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
     committed_total += sim.committed_count();
     snapshots += sim.snapshots_installed();
   }
-  if (param.compact_every)
+  if (param.compact_every) {
     EXPECT_GT(snapshots, 0u) << param.name << ": no follower ever needed a snapshot";
+  }
   // The run must have exercised something: plenty of commits across seeds.
   EXPECT_GT(committed_total, static_cast<size_t>(seeds) * 10) << param.name;
-  if (param.voters)
+  if (param.voters) {
     EXPECT_GT(changes, static_cast<size_t>(seeds) * 3) << param.name << ": membership changes";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(

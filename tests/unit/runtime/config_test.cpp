@@ -116,8 +116,9 @@ TEST(node_config, inconsistent_peers_and_voters_are_refused) {
     node_config cfg;
     cfg.node_id = "n1";
     EXPECT_EQ(set_config_key(cfg, "peers", peers), "");
-    if (!voters.empty())
+    if (!voters.empty()) {
       EXPECT_EQ(set_config_key(cfg, "voters", voters), "");
+    }
     return check_config(cfg);
   };
   EXPECT_NE(check("n1@127.0.0.1:7102", "").find("'peers'"), std::string::npos);
