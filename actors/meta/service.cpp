@@ -38,21 +38,18 @@ caf::error after_failed_write(meta_pointer self, const std::exception& ex) {
   return make_error(errc::io_error, std::string{"metadata write failed: "} + ex.what());
 }
 
-// Applies `encoded` at log index `index` (0: the next index of a node
-// without Raft) and persists it before answering.
+// Applies `encoded` at the next index (a metadata service without Raft)
+// and persists it before answering.
 caf::result<file_info> apply_command(meta_pointer self, const request_context& ctx,
-                                     const std::string& encoded, uint64_t index) {
+                                     const std::string& encoded) {
   auto& st = self->state;
   if (past_deadline(ctx))
     return make_error(errc::timeout, "deadline passed before the command was applied");
   proto::MetaCommand cmd;
   if (!cmd.ParseFromString(encoded))
     return make_error(errc::invalid_argument, "malformed metadata command");
-  if (index == 0)
-    index = st.machine->applied_index() + 1;
+  auto index = st.machine->applied_index() + 1;
   auto out = st.machine->apply(index, cmd);
-  if (out.skipped)
-    return file_info{};  // applied before (a replay after restart)
   try {
     st.store->persist(index, *st.machine, out);
   } catch (const std::exception& ex) {
@@ -138,7 +135,7 @@ meta_worker_actor::behavior_type meta_service(meta_pointer self,
                         self->state.machine->applied_index(), self->state.machine->inode_count());
   return {
     [=](propose_atom, const request_context& ctx, const std::string& encoded) {
-      return apply_command(self, ctx, encoded, 0);
+      return apply_command(self, ctx, encoded);
     },
     [=](apply_atom, const std::vector<uint64_t>& indexes, const std::vector<std::string>& encoded) {
       auto rp = self->make_response_promise<applied_batch>();

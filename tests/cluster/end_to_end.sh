@@ -8,8 +8,6 @@ build_kind=${2:-release}
 work=$(mktemp -d /tmp/dfs-e2e-XXXXXX)
 # A base port unlikely to collide with another run on this machine.
 port=$((20000 + RANDOM % 20000))
-passed=0
-failed=0
 
 cleanup() {
   (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
@@ -20,15 +18,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM  # so that cleanup runs when the run is interrupted
 
-start=$(date +%s)
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+source "$(dirname "$0")/lib.sh"
 
-# check NAME CMD...: CMD must succeed.
-check() {
-  local name=$1; shift
-  if "$@" >"$work/out" 2>"$work/err"; then ok "$name"; else bad "$name (exit $?): $(head -c 300 "$work/err")"; fi
-}
 
 # expect_exit CODE NAME CMD...: CMD must fail with CODE and say why on stderr.
 expect_exit() {

@@ -14,8 +14,6 @@ limit_ms=2000
 [ "${2:-release}" = asan ] && limit_ms=10000
 work=$(mktemp -d /tmp/dfs-raft-XXXXXX)
 port=$((20000 + RANDOM % 20000))
-passed=0
-failed=0
 
 cleanup() {
   touch "$work/stop"
@@ -26,16 +24,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM  # so that cleanup runs when the run is interrupted
 
-start=$(date +%s)
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-say() { echo "[$(($(date +%s) - start))s] == $1"; }
-check() {
-  local name=$1; shift
-  if "$@" >"$work/out" 2>"$work/err"; then ok "$name"; else bad "$name (exit $?): $(head -c 300 "$work/err")"; fi
-}
+source "$(dirname "$0")/lib.sh"
 ctl() { "$dfsctl" "$@"; }
-ms() { echo $(($(date +%s%N) / 1000000)); }
 
 eps="127.0.0.1:$port,127.0.0.1:$((port + 1)),127.0.0.1:$((port + 2))"
 endpoint_of() { awk -v id="$1" '$1 == id {print $2}' "$work/var/cluster.txt"; }

@@ -18,8 +18,6 @@ fi
 work=$(mktemp -d /tmp/dfs-part-XXXXXX)
 tag=d$((RANDOM % 10000))   # namespace and link names unique to this run
 net=10.$((100 + RANDOM % 100)).$((RANDOM % 250))
-passed=0
-failed=0
 pids=()
 
 ns() { echo "$tag-$1"; }
@@ -32,11 +30,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM  # so that cleanup runs when the run is interrupted
 
-start=$(date +%s)
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-say() { echo "[$(($(date +%s) - start))s] == $1"; }
-ms() { echo $(($(date +%s%N) / 1000000)); }
+source "$(dirname "$0")/lib.sh"
 
 # --- the network: a bridge namespace, one namespace per node and one for clients
 make_network() {

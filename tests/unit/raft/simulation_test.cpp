@@ -422,6 +422,16 @@ auto replies_from_n2(core& c) {
   };
 }
 
+// Makes n1's core `c` (term 0) leader of term 1 with n2's pre-vote and vote.
+bool elected_with_n2(core& c) {
+  auto reply = replies_from_n2(c);
+  for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
+    c.tick();
+  reply(msg_kind::pre_vote_reply, 1, 0);
+  reply(msg_kind::vote_reply, 1, 0);
+  return c.current_role() == role::leader;
+}
+
 // Figure 8 of the Raft paper: a new leader must not commit an entry of an
 // earlier term just because a majority holds it; it commits it only with an
 // entry of its own term (its no-op).
@@ -456,11 +466,7 @@ TEST(raft_core, a_leader_counts_only_its_durable_entries_towards_a_quorum) {
   cfg.leader_waits_for_stable = true;
   core c{cfg, {}, {}, 0, 3};
   auto reply = replies_from_n2(c);
-  for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
-    c.tick();
-  reply(msg_kind::pre_vote_reply, 1, 0);
-  reply(msg_kind::vote_reply, 1, 0);
-  ASSERT_EQ(c.current_role(), role::leader);
+  ASSERT_TRUE(elected_with_n2(c));
   c.stable_to(1);  // the no-op is on disk
   reply(msg_kind::append_reply, 1, 1);
   ASSERT_EQ(c.commit_index(), 1u);
@@ -486,11 +492,7 @@ TEST(raft_read_index, reads_share_a_round_only_while_its_heartbeats_are_unsent) 
   cfg.voters = {"n1", "n2", "n3"};
   core c{cfg, {}, {}, 0, 5};
   auto reply = replies_from_n2(c);
-  for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
-    c.tick();
-  reply(msg_kind::pre_vote_reply, 1, 0);
-  reply(msg_kind::vote_reply, 1, 0);
-  ASSERT_EQ(c.current_role(), role::leader);
+  ASSERT_TRUE(elected_with_n2(c));
   reply(msg_kind::append_reply, 1, 1);  // the no-op commits
   ASSERT_EQ(c.commit_index(), 1u);
   c.take_ready();
