@@ -31,7 +31,6 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 
 // raft
 using raft_atom = caf::atom_constant<caf::atom("raft")>;
-using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;

@@ -26,27 +26,8 @@ using meta_actor = caf::typed_actor<
   // list(ctx, path) -> children of a directory, or the file itself
   caf::replies_to<list_atom, request_context, std::string>::with<std::vector<file_info>>>;
 
-// Outcomes of a batch of commands applied in a row: per command, the entry
-// it created or changed, or the error it ended with (a default error: none).
-struct applied_batch {
-  std::vector<file_info> results;
-  std::vector<caf::error> errors;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, applied_batch& x) {
-  return f(caf::meta::type_name("applied_batch"), x.results, x.errors);
-}
-
-// The metadata service's worker: the meta interface plus applying
-// commands at given log indexes (idempotent by index; one transaction per
-// batch), for Raft. Local only: never handed to another node.
-using meta_worker_actor =
-  meta_actor::extend<caf::replies_to<apply_atom, std::vector<uint64_t>,
-                                     std::vector<std::string>>::with<applied_batch>>;
-
 // A Raft participant: replicates metadata commands to its peers and
-// applies them, in log order, through its metadata worker. Offers the meta
+// applies them, in log order, to its node's metadata state machine. Offers the meta
 // interface on every member: the leader serves it (proposals; linearizable
 // stat/list by ReadIndex), a follower forwards to the leader it knows.
 using raft_actor =

@@ -56,6 +56,11 @@ void meta_store::persist(uint64_t index, const state_machine& sm, const apply_ou
 
 void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
                          const state_machine& sm) {
+  persist(applied, last_index, sm.next_inode(), sm.log_time());
+}
+
+void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
+                         uint64_t next_inode, int64_t log_time) {
   sqlite::transaction tx{db_};
   auto upsert = db_.prepare("INSERT OR REPLACE INTO inodes (id, record) VALUES (?1, ?2)");
   auto erase = db_.prepare("DELETE FROM inodes WHERE id = ?1");
@@ -83,8 +88,8 @@ void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint6
   }
   auto set_state = db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
   set_state.bind(1, std::string{"applied_index"}).bind(2, static_cast<int64_t>(last_index)).run();
-  set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(sm.next_inode())).run();
-  set_state.bind(1, std::string{"log_time"}).bind(2, sm.log_time()).run();
+  set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(next_inode)).run();
+  set_state.bind(1, std::string{"log_time"}).bind(2, log_time).run();
   tx.commit();
 }
 

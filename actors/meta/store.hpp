@@ -44,6 +44,10 @@ public:
   // outcome, in order), in one transaction: all of them or none.
   void persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
                const state_machine& sm);
+  // The same with the state machine's next inode id and log time as of
+  // `last_index` given (the state in memory may have moved on meanwhile).
+  void persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
+               uint64_t next_inode, int64_t log_time);
 
   meta_durability durability() const { return durability_; }
 

@@ -28,20 +28,17 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
   if (cfg.has_role("meta")) {
     // The Raft log is the durable record; the state machine's database
     // need not fsync each command (what a power loss takes is re-applied).
-    auto worker =
-      spawn_meta_worker(sys, cfg.data_dir + "/meta.db", meta_durability::replayed_from_log);
-    if (!worker)
-      return fail("metadata state machine cannot start", worker.error());
+    auto machine = open_meta_machine(sys, cfg.data_dir + "/meta.db");
+    if (!machine)
+      return fail("metadata state machine cannot start", machine.error());
     participant_config pc;
     pc.id = cfg.node_id;
     pc.voters = cfg.raft_voters();
     pc.db_path = cfg.data_dir + "/raft.db";
     pc.metrics = metrics;
-    auto raft = spawn_raft_participant(sys, std::move(pc), *worker);
-    if (!raft) {
-      caf::anon_send_exit(*worker, caf::exit_reason::user_shutdown);
+    auto raft = spawn_raft_participant(sys, std::move(pc), std::move(*machine));
+    if (!raft)
       return fail("raft participant cannot start", raft.error());
-    }
     handles.raft = *raft;
     handles.meta = caf::actor_cast<meta_actor>(*raft);
   }

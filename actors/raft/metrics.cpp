@@ -44,8 +44,10 @@ raft_metrics::raft_metrics(prometheus::Registry& registry, const std::string& no
                       "Time to make one batch of log entries and hard state durable", node)),
     commit_latency_(histogram(registry, "dfs_raft_commit_duration_seconds",
                               "Time from a proposal on the leader to its being applied", node)),
-    apply_(histogram(registry, "dfs_raft_apply_duration_seconds",
-                     "Time from an entry known committed to its being applied", node)) {
+    state_write_(histogram(registry, "dfs_raft_state_write_duration_seconds",
+                           "Time to write one batch of applied commands to the state "
+                           "machine's database",
+                           node)) {
   for (auto r : {"follower", "pre_candidate", "candidate", "leader"})
     roles_.Add({{"node", node_}, {"role", r}}).Set(0);
 }

@@ -25,7 +25,7 @@ public:
   void log_entries(uint64_t n) { log_entries_.Set(static_cast<double>(n)); }
   void append_done(double seconds) { append_.Observe(seconds); }
   void commit_done(double seconds) { commit_latency_.Observe(seconds); }
-  void apply_done(double seconds) { apply_.Observe(seconds); }
+  void state_written(double seconds) { state_write_.Observe(seconds); }
 
 private:
   prometheus::Gauge& term_;
@@ -38,7 +38,7 @@ private:
   prometheus::Gauge& log_entries_;
   prometheus::Histogram& append_;
   prometheus::Histogram& commit_latency_;
-  prometheus::Histogram& apply_;
+  prometheus::Histogram& state_write_;
 };
 
 }  // namespace dfs

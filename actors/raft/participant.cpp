@@ -13,6 +13,9 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/meta/convert.hpp"
+#include "actors/meta/service.hpp"
+#include "actors/meta/view.hpp"
 #include "actors/raft/core.hpp"
 #include "actors/raft/log_store.hpp"
 #include "actors/raft/metrics.hpp"
@@ -47,7 +50,6 @@ using raft_io::persist_job;
 using raft_io::persist_job_ptr;
 using steady = std::chrono::steady_clock;
 
-constexpr std::chrono::seconds apply_timeout{30};
 // A batch the disk has not made durable in this long stops the node: it
 // cannot vote or acknowledge anything meanwhile, and a supervisor restart
 // is the honest answer.
@@ -83,8 +85,11 @@ struct parked_request {
 struct participant_state {
   participant_config cfg;
   std::shared_ptr<raft::core> core;
-  caf::actor writer;  // the log writer (detached)
-  meta_worker_actor worker;
+  caf::actor writer;                      // the log writer (detached)
+  std::shared_ptr<meta_view> view;        // the metadata state machine
+  caf::actor meta_writer;                 // writes it to its database (detached)
+  std::shared_ptr<meta_changes> unsaved;  // applied, not yet handed to meta_writer
+  bool saving = false;                    // a batch of changes is at meta_writer
   std::map<std::string, raft_actor> peers;
   std::map<uint64_t, pending_proposal> proposals;  // by log index
   std::map<uint64_t, waiting_read> reads;          // by read request id
@@ -93,14 +98,13 @@ struct participant_state {
   bool read_index_pending = false;           // a read_index request is at the leader
   bool flush_scheduled = false;              // a flush_atom to itself is on its way
   uint64_t next_read = 0;
-  uint64_t applied = 0;                      // acknowledged by the worker
-  std::map<uint64_t, uint64_t> entry_terms;  // index -> term of entries sent to apply
-  bool persisting = false;                   // a batch is at the log writer
-  uint64_t durable = 0;                      // the log is on disk up to here
-  bool inflight_committed = false;           // the batch at the writer holds committed entries
-  raft::hard_state hs;                       // the newest hard state
-  raft::hard_state saved;                    // the hard state on disk
-  raft::ready next;                          // collected meanwhile, for the next batch
+  uint64_t applied = 0;             // the state machine's applied index
+  bool persisting = false;          // a batch is at the log writer
+  uint64_t durable = 0;             // the log is on disk up to here
+  bool inflight_committed = false;  // the batch at the writer holds committed entries
+  raft::hard_state hs;              // the newest hard state
+  raft::hard_state saved;           // the hard state on disk
+  raft::ready next;                 // collected meanwhile, for the next batch
   std::string last_leader;
   steady::time_point last_contact;
   std::unique_ptr<raft_metrics> metrics;
@@ -166,18 +170,33 @@ bool serve_here(participant_pointer self, propose_atom, const request_context& c
   return true;
 }
 
-// A linearizable read: confirmed by ReadIndex, then served by the worker.
-// A read waiting for its index: served from this node's state machine,
-// dispatched again, or failed.
+caf::expected<file_info> read_local(const meta_view& view, stat_atom, const std::string& path) {
+  return view.stat(path);
+}
+
+caf::expected<std::vector<file_info>> read_local(const meta_view& view, list_atom,
+                                                 const std::string& path) {
+  return view.list(path);
+}
+
+// A linearizable read: confirmed by ReadIndex, then served from this
+// node's state machine (in memory, through its view). A read waiting for
+// its index is served, dispatched again, or failed.
 template <class T, class Atom>
 waiting_read make_read(participant_pointer self, Atom atom, const request_context& ctx,
                        const std::string& path, promise_t<T> rp) {
   waiting_read w;
   w.ctx = ctx;
   w.serve = [=]() mutable {
-    self->request(self->state.worker, apply_timeout, atom, ctx, path)
-      .then([=](T& value) mutable { rp.deliver(std::move(value)); },
-            [=](caf::error& err) mutable { rp.deliver(err); });
+    if (past_deadline(ctx)) {
+      rp.deliver(deadline_error("before the read was served"));
+      return;
+    }
+    auto found = read_local(*self->state.view, atom, path);
+    if (found)
+      rp.deliver(std::move(*found));
+    else
+      rp.deliver(found.error());
   };
   w.retry = [=] { dispatch<T>(self, atom, ctx, path, rp); };
   w.fail = [=](caf::error err) mutable { rp.deliver(std::move(err)); };
@@ -316,47 +335,103 @@ void serve_reads(participant_pointer self) {
   }
 }
 
-// Returns false when the participant stops (the entry could not be applied).
-bool applied_up_to(participant_pointer self, uint64_t index, const caf::error& err,
-                   file_info info) {
+// Answers the proposal waiting for entry `e`, which the state machine has
+// applied with result `info` or error `err`.
+void answer_proposal(participant_pointer self, const raft::entry& e, const caf::error& err,
+                     file_info info) {
   auto& st = self->state;
-  // The state machine's own verdicts (exists, not found, ...) are results
-  // of the command. Anything else (a failed database, a lost worker) means
-  // the state machine may not have applied it: stop rather than go on past
-  // an entry that is not in it.
-  if (err && (err.category() != caf::atom("dfs") || to_errc(err) == errc::io_error ||
-              to_errc(err) == errc::corrupt || to_errc(err) == errc::internal)) {
-    st.log->critical("cannot apply log entry {}: {}", index, describe(err));
-    self->quit(err);
-    return false;
+  auto it = st.proposals.find(e.index);
+  if (it == st.proposals.end())
+    return;
+  auto p = std::move(it->second);
+  st.proposals.erase(it);
+  if (p.term != e.term) {
+    // Another leader's entry took this index: ours was never committed.
+    if (p.ctx.hops == 0)
+      dispatch<file_info>(self, propose_atom::value, p.ctx, p.cmd, p.promise);
+    else
+      p.promise.deliver(
+        make_error(errc::unavailable, "leadership changed before the command committed"));
+    return;
   }
-  st.applied = std::max(st.applied, index);
+  if (st.metrics)
+    st.metrics->commit_done(std::chrono::duration<double>(steady::now() - p.start).count());
+  if (err)
+    p.promise.deliver(err);
+  else
+    p.promise.deliver(std::move(info));
+}
+
+// Hands what the state machine applied to its database writer: one batch
+// at a time; what is applied meanwhile goes with the next one.
+void save_changes(participant_pointer self) {
+  auto& st = self->state;
+  if (st.saving || !st.unsaved)
+    return;
+  auto batch = meta_changes_ptr{std::move(st.unsaved)};
+  st.unsaved.reset();
+  st.saving = true;
+  auto start = steady::now();
+  self->request(st.meta_writer, persist_timeout, persist_atom::value, batch)
+    .then(
+      [=](ok_atom) {
+        auto& st = self->state;
+        st.saving = false;
+        if (st.metrics)
+          st.metrics->state_written(std::chrono::duration<double>(steady::now() - start).count());
+        save_changes(self);
+      },
+      [=](caf::error& err) {
+        // The state in memory is ahead of its database: only a restart,
+        // which re-applies the Raft log, is safe now.
+        self->state.log->critical("cannot write the metadata state machine: {}", describe(err));
+        self->quit(err);
+      });
+}
+
+// Applies committed entries to the state machine in order, answers the
+// proposals waiting for them and serves the reads they make safe. Every
+// entry takes its index in the state machine (no-ops and membership
+// changes as empty commands), so its applied index follows the log.
+void apply_committed(participant_pointer self, const std::vector<raft::entry>& committed) {
+  auto& st = self->state;
+  auto n = committed.size();
+  std::vector<proto::MetaCommand> cmds(n);
+  std::vector<bool> malformed(n, false);
+  for (size_t i = 0; i < n; ++i)
+    if (committed[i].type == raft::entry_type::normal)
+      malformed[i] = !cmds[i].ParseFromString(committed[i].data);
+  auto changes = std::make_shared<meta_changes>();
+  std::vector<apply_outcome> outcomes(n);
+  st.view->update([&](state_machine& m) {
+    for (size_t i = 0; i < n; ++i)
+      outcomes[i] = m.apply(committed[i].index, malformed[i] ? proto::MetaCommand{} : cmds[i]);
+    changes->last_index = m.applied_index();
+    changes->next_inode = m.next_inode();
+    changes->log_time = m.log_time();
+  });
+  st.applied = std::max(st.applied, changes->last_index);
   if (st.metrics)
     st.metrics->applied_index(st.applied);
-  auto term = st.entry_terms[index];
-  st.entry_terms.erase(index);
-  auto it = st.proposals.find(index);
-  if (it != st.proposals.end()) {
-    auto p = std::move(it->second);
-    st.proposals.erase(it);
-    if (p.term != term) {
-      // Another leader's entry took this index: ours was never committed.
-      if (p.ctx.hops == 0)
-        dispatch<file_info>(self, propose_atom::value, p.ctx, p.cmd, p.promise);
-      else
-        p.promise.deliver(
-          make_error(errc::unavailable, "leadership changed before the command committed"));
-    } else {
-      if (st.metrics)
-        st.metrics->commit_done(std::chrono::duration<double>(steady::now() - p.start).count());
-      if (err)
-        p.promise.deliver(err);
-      else
-        p.promise.deliver(std::move(info));
-    }
+  for (size_t i = 0; i < n; ++i) {
+    auto& o = outcomes[i];
+    if (o.skipped)
+      continue;  // applied before (a replay after a restart)
+    if (malformed[i])
+      answer_proposal(self, committed[i],
+                      make_error(errc::invalid_argument, "malformed metadata command"), {});
+    else if (!o.ok())
+      answer_proposal(self, committed[i], make_error(o.code, o.message), {});
+    else
+      answer_proposal(self, committed[i], {}, to_file_info(o.path, o.entry, true));
+    changes->outcomes.push_back(std::move(o));
   }
+  if (st.unsaved)
+    st.unsaved->append(std::move(*changes));
+  else
+    st.unsaved = std::move(changes);
+  save_changes(self);
   serve_reads(self);
-  return true;
 }
 
 // Sends, applies and serves what a durable batch holds.
@@ -376,37 +451,8 @@ void act(participant_pointer self, raft::ready& rd) {
     if (peer != st.peers.end())
       self->send(peer->second, raft_atom::value, raft::to_wire(m));
   }
-  if (!rd.committed.empty()) {
-    // One request (and one transaction at the worker) per batch.
-    std::vector<uint64_t> indexes;
-    std::vector<std::string> commands;
-    for (auto& e : rd.committed) {
-      st.entry_terms[e.index] = e.term;
-      indexes.push_back(e.index);
-      // No-ops and membership entries still take their index in the state
-      // machine (as empty commands), so its applied index follows the log.
-      commands.push_back(e.type == raft::entry_type::normal ? e.data : std::string{});
-    }
-    auto sent = steady::now();
-    self->request(st.worker, apply_timeout, apply_atom::value, indexes, std::move(commands))
-      .then(
-        [=](applied_batch& out) {
-          if (self->state.metrics)
-            self->state.metrics->apply_done(
-              std::chrono::duration<double>(steady::now() - sent).count());
-          for (size_t i = 0; i < indexes.size(); ++i) {
-            if (i >= out.results.size() || i >= out.errors.size()) {
-              applied_up_to(self, indexes[i],
-                            make_error(errc::internal, "the worker answered a short batch"),
-                            file_info{});
-              return;
-            }
-            if (!applied_up_to(self, indexes[i], out.errors[i], std::move(out.results[i])))
-              return;
-          }
-        },
-        [=](caf::error& err) { applied_up_to(self, indexes.front(), err, file_info{}); });
-  }
+  if (!rd.committed.empty())
+    apply_committed(self, rd.committed);
   for (auto& r : rd.reads) {
     auto it = st.reads.find(r.request);
     if (it == st.reads.end())
@@ -658,19 +704,21 @@ void retry_and_expire(participant_pointer self) {
 
 raft_actor::behavior_type participant(participant_pointer self, participant_config cfg,
                                       std::shared_ptr<raft::core> core, raft::hard_state hs,
-                                      caf::actor writer, meta_worker_actor worker) {
+                                      caf::actor writer, meta_machine machine) {
   auto& st = self->state;
   st.hs = hs;
   st.saved = hs;
   st.cfg = std::move(cfg);
   st.core = std::move(core);
   st.writer = std::move(writer);
-  st.worker = std::move(worker);
+  st.view = std::move(machine.view);
+  st.meta_writer = std::move(machine.writer);
+  st.applied = st.view->applied_index();
   st.log = logger_for("raft");
   if (st.cfg.metrics)
     st.metrics = std::make_unique<raft_metrics>(*st.cfg.metrics, st.cfg.id);
   st.durable = st.core->last_index();  // as loaded from disk
-  self->link_to(st.worker);
+  self->link_to(st.meta_writer);
   self->link_to(st.writer);
   self->delayed_send(self, st.cfg.tick, tick_atom::value);
   observe(self);
@@ -704,6 +752,9 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
     },
     [=](propose_atom a, const request_context& ctx,
         const std::string& cmd) -> caf::result<file_info> {
+      proto::MetaCommand parsed;
+      if (!parsed.ParseFromString(cmd) || parsed.op_case() == proto::MetaCommand::OP_NOT_SET)
+        return make_error(errc::invalid_argument, "malformed metadata command");
       auto rp = self->make_response_promise<file_info>();
       dispatch<file_info>(self, a, ctx, cmd, rp);
       return rp;
@@ -793,18 +844,22 @@ caf::behavior log_writer(caf::event_based_actor*, std::shared_ptr<raft::log_stor
 }  // namespace
 
 caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, participant_config cfg,
-                                                 meta_worker_actor worker) {
+                                                 meta_machine machine) {
   std::shared_ptr<raft::log_store> store;
   raft::hard_state hs;
   raft::snapshot snap;
   std::vector<raft::entry> log;
+  auto fail = [&](caf::error err) {
+    caf::anon_send_exit(machine.writer, caf::exit_reason::user_shutdown);
+    return err;
+  };
   try {
     store = std::make_shared<raft::log_store>(cfg.db_path);
     auto why = store->load(hs, snap, log);
     if (!why.empty())
-      return make_error(errc::corrupt, cfg.db_path + ": " + why);
+      return fail(make_error(errc::corrupt, cfg.db_path + ": " + why));
   } catch (const std::exception& ex) {
-    return make_error(errc::io_error, ex.what());
+    return fail(make_error(errc::io_error, ex.what()));
   }
   raft::config rc;
   rc.id = cfg.id;
@@ -818,7 +873,7 @@ caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, partici
   auto core = std::make_shared<raft::core>(rc, hs, snap, log, snap.index, seed);
   auto writer = sys.spawn<caf::detached>(log_writer, std::move(store));
   return sys.spawn(participant, std::move(cfg), std::move(core), hs, std::move(writer),
-                   std::move(worker));
+                   std::move(machine));
 }
 
 }  // namespace dfs

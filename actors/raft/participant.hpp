@@ -2,7 +2,8 @@
 // ticks from a timer; hands each batch of the core's outputs to a log
 // writer (a detached actor: SQLite and fsync never run on a scheduler
 // thread) and only once that batch is durable sends its messages, applies
-// its committed commands in order through the node's metadata worker and
+// its committed commands in order to the node's metadata state machine (in
+// memory; a detached writer puts them in its database behind it) and
 // serves its reads. While one batch is being written the core keeps
 // working, and everything it produces meanwhile goes into the next batch
 // (group commit).
@@ -42,7 +43,12 @@ struct participant_config {
   prometheus::Registry* metrics = nullptr;  // may be null
 };
 
+struct meta_machine;
+
+// Takes over `machine` (the node's metadata state machine, see
+// actors/meta/service.hpp): the participant applies committed commands to
+// it, answers reads from it, and stops with its database writer.
 caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, participant_config cfg,
-                                                 meta_worker_actor worker);
+                                                 meta_machine machine);
 
 }  // namespace dfs

@@ -13,6 +13,7 @@
 
 #include "actors/client/blocking_call.hpp"
 #include "actors/meta/service.hpp"
+#include "actors/meta/view.hpp"
 #include "actors/raft/participant.hpp"
 #include "messages/errc.hpp"
 #include "messages/meta.pb.h"
@@ -42,22 +43,22 @@ public:
     for (auto& [id, node] : nodes_)
       caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     nodes_.clear();
-    workers_.clear();
+    views_.clear();
     self_.reset();
   }
 
   void start(const std::string& id) {
-    auto worker = spawn_meta_worker(sys_, dir_ + "/" + id + "-meta.db");
-    ASSERT_TRUE(worker) << describe(worker.error());
+    auto machine = open_meta_machine(sys_, dir_ + "/" + id + "-meta.db");
+    ASSERT_TRUE(machine) << describe(machine.error());
     participant_config cfg;
     cfg.id = id;
     cfg.voters = ids_;
     cfg.db_path = dir_ + "/" + id + "-raft.db";
     cfg.seed = std::hash<std::string>{}(id) + restarts_++;
-    auto node = spawn_raft_participant(sys_, cfg, *worker);
+    auto node = spawn_raft_participant(sys_, cfg, *machine);
     ASSERT_TRUE(node) << describe(node.error());
     nodes_[id] = *node;
-    workers_[id] = *worker;
+    views_[id] = machine->view;
     wire();
   }
 
@@ -69,7 +70,7 @@ public:
   void stop(const std::string& id) {
     caf::anon_send_exit(nodes_.at(id), caf::exit_reason::user_shutdown);
     nodes_.erase(id);
-    workers_.erase(id);
+    views_.erase(id);
   }
 
   // Tells every participant where the others are.
@@ -121,9 +122,7 @@ public:
   // Waits until node `id`'s own state machine holds `path`.
   bool applied_on(const std::string& id, const std::string& path) {
     for (int i = 0; i < 250; ++i) {
-      auto found = blocking_call<file_info>(*self_, workers_.at(id), 1s, stat_atom::value,
-                                            context_with_timeout(1s), path);
-      if (found)
+      if (views_.at(id)->stat(path))
         return true;
       std::this_thread::sleep_for(20ms);
     }
@@ -141,7 +140,7 @@ private:
   std::unique_ptr<caf::scoped_actor> self_ = std::make_unique<caf::scoped_actor>(sys_);
   std::vector<std::string> ids_{"n1", "n2", "n3"};
   std::map<std::string, raft_actor> nodes_;
-  std::map<std::string, meta_worker_actor> workers_;
+  std::map<std::string, std::shared_ptr<meta_view>> views_;
   uint64_t restarts_ = 0;
 };
 
