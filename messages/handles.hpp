@@ -41,6 +41,9 @@ using raft_actor =
                      // confirmed it still leads; a follower serves a read after
                      // applying up to there
                      caf::replies_to<read_index_atom>::with<uint64_t>,
+                     // a piece of an install_snapshot message; answers the
+                     // bytes received so far
+                     caf::replies_to<snapshot_atom, raft_msg>::with<uint64_t>,
                      // internal: do what the core asked, once the messages
                      // queued before this one have been taken in
                      caf::reacts_to<flush_atom>>;

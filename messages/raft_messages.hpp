@@ -40,13 +40,17 @@ struct raft_msg {
   std::string snapshot_data;
   std::vector<std::string> snapshot_voters;
   std::vector<std::string> snapshot_learners;
+  // install_snapshot in pieces: `snapshot_data` is the part at this offset
+  // of the whole, `snapshot_size` bytes long (0: not in pieces).
+  uint64_t snapshot_offset = 0;
+  uint64_t snapshot_size = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_msg& x) {
   return f(caf::meta::type_name("raft_msg"), x.kind, x.from, x.to, x.term, x.log_term, x.index,
            x.commit, x.entries, x.reject, x.hint, x.hint_term, x.read_seq, x.force, x.snapshot_data,
-           x.snapshot_voters, x.snapshot_learners);
+           x.snapshot_voters, x.snapshot_learners, x.snapshot_offset, x.snapshot_size);
 }
 
 // What `dfsctl raft status` shows of one participant.
@@ -58,6 +62,7 @@ struct raft_status {
   uint64_t commit_index = 0;
   uint64_t applied_index = 0;
   uint64_t last_index = 0;
+  uint64_t snapshot_index = 0;  // the log before this index is compacted into a snapshot
   std::vector<std::string> voters;
   std::vector<std::string> learners;
   int64_t last_contact_ms = -1;  // since the last message from the leader; 0 on the leader
@@ -66,7 +71,8 @@ struct raft_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_status& x) {
   return f(caf::meta::type_name("raft_status"), x.id, x.role, x.leader, x.term, x.commit_index,
-           x.applied_index, x.last_index, x.voters, x.learners, x.last_contact_ms);
+           x.applied_index, x.last_index, x.snapshot_index, x.voters, x.learners,
+           x.last_contact_ms);
 }
 
 }  // namespace dfs

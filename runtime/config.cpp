@@ -181,6 +181,9 @@ const std::vector<key_spec>& key_specs() {
      duration_in_range(&node_config::request_timeout, std::chrono::milliseconds{10})},
     {"upload_timeout", "an upload idle this long is abandoned",
      duration_in_range(&node_config::upload_timeout, std::chrono::milliseconds{1000})},
+    {"raft_compact_after",
+     "compact the Raft log into a snapshot past this many entries (0: never; up to 10^9)",
+     count_in_range(&node_config::raft_compact_after, 0, 1000000000)},
     {"log_level", "trace, debug, info, warn or error",
      [](node_config& c, const std::string& v) -> std::string {
        static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error"};
@@ -402,6 +405,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("io_threads", static_cast<int64_t>(cfg.io_threads));
   t.insert("request_timeout", ms(cfg.request_timeout));
   t.insert("upload_timeout", ms(cfg.upload_timeout));
+  t.insert("raft_compact_after", static_cast<int64_t>(cfg.raft_compact_after));
   t.insert("log_level", cfg.log_level);
   std::ostringstream out;
   out << t << "\n";

@@ -63,6 +63,9 @@ struct node_config {
   std::chrono::milliseconds request_timeout{30000};  // default deadline of a request
   std::chrono::milliseconds upload_timeout{300000};  // idle uploads are abandoned after this
   std::string log_level = "info";
+  // Raft log compaction: a snapshot once the log holds this many entries
+  // (0: never).
+  uint64_t raft_compact_after = 10000;
 
   bool has_role(const std::string& role) const;
   // The bootstrap Raft group: `voters`, or this node and every peer.

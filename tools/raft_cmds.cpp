@@ -64,8 +64,8 @@ int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
   int down = 0;
   auto arr = nlohmann::json::array();
   if (!json)
-    std::printf("%-8s %-21s %-13s %6s %-8s %10s %10s %10s %12s\n", "NODE", "LISTEN", "ROLE", "TERM",
-                "LEADER", "COMMIT", "APPLIED", "LAST", "CONTACT");
+    std::printf("%-8s %-21s %-13s %6s %-8s %10s %10s %10s %10s %12s\n", "NODE", "LISTEN", "ROLE",
+                "TERM", "LEADER", "COMMIT", "APPLIED", "LAST", "SNAPSHOT", "CONTACT");
   for (auto& m : members) {
     if (!m.status) {
       ++down;
@@ -87,6 +87,7 @@ int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
                      {"commit_index", s.commit_index},
                      {"applied_index", s.applied_index},
                      {"last_index", s.last_index},
+                     {"snapshot_index", s.snapshot_index},
                      {"voters", s.voters},
                      {"learners", s.learners},
                      {"last_contact_ms", s.last_contact_ms}});
@@ -94,12 +95,13 @@ int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
     }
     std::string contact =
       s.last_contact_ms < 0 ? "never" : std::to_string(s.last_contact_ms) + "ms";
-    std::printf("%-8s %-21s %-13s %6llu %-8s %10llu %10llu %10llu %12s\n", s.id.c_str(),
+    std::printf("%-8s %-21s %-13s %6llu %-8s %10llu %10llu %10llu %10llu %12s\n", s.id.c_str(),
                 m.endpoint.to_string().c_str(), s.role.c_str(),
                 static_cast<unsigned long long>(s.term), s.leader.empty() ? "-" : s.leader.c_str(),
                 static_cast<unsigned long long>(s.commit_index),
                 static_cast<unsigned long long>(s.applied_index),
-                static_cast<unsigned long long>(s.last_index), contact.c_str());
+                static_cast<unsigned long long>(s.last_index),
+                static_cast<unsigned long long>(s.snapshot_index), contact.c_str());
   }
   if (json) {
     std::cout << nlohmann::json{{"leader", leader}, {"nodes", arr}}.dump() << "\n";

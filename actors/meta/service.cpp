@@ -11,6 +11,10 @@
 namespace dfs {
 
 void meta_changes::append(meta_changes&& later) {
+  if (later.restore) {
+    *this = std::move(later);
+    return;
+  }
   for (auto& o : later.outcomes)
     outcomes.push_back(std::move(o));
   last_index = later.last_index;
@@ -29,6 +33,8 @@ caf::behavior meta_writer(caf::event_based_actor* self, std::shared_ptr<meta_sto
       for (auto& o : changes->outcomes)
         applied.push_back(&o);
       try {
+        if (changes->restore)
+          store->replace_all(*changes->restore);
         store->persist(applied, changes->last_index, changes->next_inode, changes->log_time);
       } catch (const std::exception& ex) {
         log->critical("writing the metadata up to index {} failed: {}", changes->last_index,
@@ -38,6 +44,18 @@ caf::behavior meta_writer(caf::event_based_actor* self, std::shared_ptr<meta_sto
         return err;
       }
       return ok_atom::value;
+    },
+    [=](snapshot_atom) -> caf::result<uint64_t, std::string> {
+      proto::MetaSnapshot all;
+      std::string why;
+      try {
+        why = store->read_all(all);
+      } catch (const std::exception& ex) {
+        why = ex.what();
+      }
+      if (!why.empty())
+        return make_error(errc::io_error, "cannot read the metadata for a snapshot: " + why);
+      return {all.applied_index(), all.SerializeAsString()};
     },
   };
 }

@@ -25,13 +25,15 @@ class meta_view;
 
 // What a batch of applied commands changed, for the database.
 struct meta_changes {
+  // A snapshot installed from the Raft leader: replaces everything before
+  // `outcomes`, which were applied after it.
+  std::shared_ptr<const proto::MetaSnapshot> restore;
   std::vector<apply_outcome> outcomes;  // in log order; skipped ones left out
   uint64_t last_index = 0;              // the state machine's applied index after them
   uint64_t next_inode = 0;
   int64_t log_time = 0;
   // Adds `later`, which was applied after this.
   void append(meta_changes&& later);
-  bool empty() const { return outcomes.empty() && last_index == 0; }
 };
 
 // Passed from the participant to the writer inside one process.
@@ -43,6 +45,9 @@ struct meta_machine {
   // failed write stops it, with the error as the exit reason: the state in
   // memory is then ahead of the disk, and only a restart (re-applying the
   // Raft log) is safe.
+  // Takes (snapshot_atom) and answers (index, data): everything in the
+  // database, as of the applied index it holds, serialized as a
+  // proto::MetaSnapshot, for log compaction.
   caf::actor writer;
 };
 

@@ -64,6 +64,16 @@ std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t ap
   return check_invariants();
 }
 
+std::string state_machine::restore(proto::MetaSnapshot snap) {
+  std::vector<proto::Inode> inodes(std::make_move_iterator(snap.mutable_inodes()->begin()),
+                                   std::make_move_iterator(snap.mutable_inodes()->end()));
+  std::vector<proto::SessionRecord> sessions(
+    std::make_move_iterator(snap.mutable_sessions()->begin()),
+    std::make_move_iterator(snap.mutable_sessions()->end()));
+  return restore(std::move(inodes), snap.applied_index(), snap.next_inode(), snap.log_time_ms(),
+                 std::move(sessions));
+}
+
 apply_outcome state_machine::apply(uint64_t index, const proto::MetaCommand& cmd) {
   if (index <= applied_index_) {
     apply_outcome out;

@@ -63,6 +63,9 @@ public:
                       uint64_t next_inode = 0, int64_t log_time_ms = 0,
                       std::vector<proto::SessionRecord> sessions = {});
 
+  // The same from a snapshot of the whole state (a Raft snapshot's data).
+  std::string restore(proto::MetaSnapshot snap);
+
   apply_outcome apply(uint64_t index, const proto::MetaCommand& cmd);
 
   // Resolves a (raw, not yet canonical) path.

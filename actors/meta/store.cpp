@@ -17,37 +17,65 @@ std::string meta_store::load(state_machine& sm) {
   auto check = db_.quick_check();
   if (check != "ok")
     return "metadata database failed its integrity check: " + check;
-  std::vector<proto::Inode> inodes;
+  proto::MetaSnapshot all;
+  auto why = read_all(all);
+  if (!why.empty())
+    return why;
+  why = sm.restore(std::move(all));
+  return why.empty() ? why : "metadata database is inconsistent: " + why;
+}
+
+std::string meta_store::read_all(proto::MetaSnapshot& out) {
+  out.Clear();
   auto rows = db_.prepare("SELECT id, record FROM inodes");
   while (rows.step()) {
-    proto::Inode inode;
-    if (!inode.ParseFromString(rows.column_blob(1)) ||
-        inode.id() != static_cast<uint64_t>(rows.column_int(0)))
+    auto* inode = out.add_inodes();
+    if (!inode->ParseFromString(rows.column_blob(1)) ||
+        inode->id() != static_cast<uint64_t>(rows.column_int(0)))
       return "metadata record " + std::to_string(rows.column_int(0)) + " is corrupt";
-    inodes.push_back(std::move(inode));
   }
-  std::vector<proto::SessionRecord> sessions;
   auto session_rows = db_.prepare("SELECT record FROM sessions");
-  while (session_rows.step()) {
-    proto::SessionRecord rec;
-    if (!rec.ParseFromString(session_rows.column_blob(0)))
+  while (session_rows.step())
+    if (!out.add_sessions()->ParseFromString(session_rows.column_blob(0)))
       return "a client session record is corrupt";
-    sessions.push_back(std::move(rec));
-  }
-  uint64_t applied = 0, next_inode = 0;
-  int64_t log_time = 0;
   auto st = db_.prepare("SELECT key, value FROM meta_state");
   while (st.step()) {
     auto key = st.column_text(0);
     if (key == "applied_index")
-      applied = static_cast<uint64_t>(st.column_int(1));
+      out.set_applied_index(static_cast<uint64_t>(st.column_int(1)));
     else if (key == "next_inode")
-      next_inode = static_cast<uint64_t>(st.column_int(1));
+      out.set_next_inode(static_cast<uint64_t>(st.column_int(1)));
     else if (key == "log_time")
-      log_time = st.column_int(1);
+      out.set_log_time_ms(st.column_int(1));
   }
-  auto why = sm.restore(std::move(inodes), applied, next_inode, log_time, std::move(sessions));
-  return why.empty() ? why : "metadata database is inconsistent: " + why;
+  return {};
+}
+
+void meta_store::replace_all(const proto::MetaSnapshot& snap) {
+  sqlite::transaction tx{db_};
+  db_.exec("DELETE FROM inodes");
+  db_.exec("DELETE FROM sessions");
+  auto insert = db_.prepare("INSERT INTO inodes (id, record) VALUES (?1, ?2)");
+  for (auto& inode : snap.inodes())
+    insert.bind(1, static_cast<int64_t>(inode.id())).bind_blob(2, inode.SerializeAsString()).run();
+  auto put_session =
+    db_.prepare("INSERT INTO sessions (client_id, sequence, record) VALUES (?1, ?2, ?3)");
+  for (auto& rec : snap.sessions())
+    put_session.bind(1, rec.client_id())
+      .bind(2, static_cast<int64_t>(rec.sequence()))
+      .bind_blob(3, rec.SerializeAsString())
+      .run();
+  write_state(snap.applied_index(), snap.next_inode(), snap.log_time_ms());
+  tx.commit();
+}
+
+void meta_store::write_state(uint64_t applied_index, uint64_t next_inode, int64_t log_time) {
+  auto set_state = db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
+  set_state.bind(1, std::string{"applied_index"})
+    .bind(2, static_cast<int64_t>(applied_index))
+    .run();
+  set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(next_inode)).run();
+  set_state.bind(1, std::string{"log_time"}).bind(2, log_time).run();
 }
 
 void meta_store::persist(uint64_t index, const state_machine& sm, const apply_outcome& out) {
@@ -86,10 +114,7 @@ void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint6
           .run();
     }
   }
-  auto set_state = db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
-  set_state.bind(1, std::string{"applied_index"}).bind(2, static_cast<int64_t>(last_index)).run();
-  set_state.bind(1, std::string{"next_inode"}).bind(2, static_cast<int64_t>(next_inode)).run();
-  set_state.bind(1, std::string{"log_time"}).bind(2, log_time).run();
+  write_state(last_index, next_inode, log_time);
   tx.commit();
 }
 

@@ -49,9 +49,19 @@ public:
   void persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
                uint64_t next_inode, int64_t log_time);
 
+  // Everything in the database, as a snapshot of the state machine at
+  // the applied index it holds (no integrity check: see load()). Returns
+  // an empty string, or what is damaged.
+  std::string read_all(proto::MetaSnapshot& out);
+
+  // Replaces everything with `snap`, in one transaction.
+  void replace_all(const proto::MetaSnapshot& snap);
+
   meta_durability durability() const { return durability_; }
 
 private:
+  void write_state(uint64_t applied_index, uint64_t next_inode, int64_t log_time);
+
   sqlite::database db_;
   meta_durability durability_;
 };

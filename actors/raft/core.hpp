@@ -161,6 +161,10 @@ public:
   // followers that fall behind it. Returns false for an index it cannot use.
   bool compact(uint64_t index, std::string data);
   const raft::snapshot& latest_snapshot() const { return snap_; }
+  // On the leader: the highest index that every other member's log is
+  // known to hold (what compaction may drop without making one of them
+  // need a snapshot). Elsewhere: the last index.
+  uint64_t replicated_to_all() const;
 
   void tick();
   void step(const message& m);

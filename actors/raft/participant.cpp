@@ -30,6 +30,7 @@ namespace dfs::raft_io {
 struct persist_job {
   bool has_snapshot = false;
   raft::snapshot snapshot;
+  bool replace_log = false;  // the snapshot came from the leader (else: compaction)
   bool hard_state_changed = false;
   raft::hard_state hard_state;
   std::vector<raft::entry> entries;
@@ -90,6 +91,14 @@ struct participant_state {
   caf::actor meta_writer;                 // writes it to its database (detached)
   std::shared_ptr<meta_changes> unsaved;  // applied, not yet handed to meta_writer
   bool saving = false;                    // a batch of changes is at meta_writer
+  // Log compaction: a snapshot read from meta.db; taken into the core
+  // once the other members hold its entries; then written to the log.
+  bool snapshotting = false;
+  std::shared_ptr<raft::snapshot> prepared;
+  std::shared_ptr<raft::snapshot> compacted;
+  // Snapshots being sent in pieces, by member: (index, term) of each.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> sending;
+  raft_msg receiving;  // a snapshot arriving in pieces (empty `from`: none)
   std::map<std::string, raft_actor> peers;
   std::map<uint64_t, pending_proposal> proposals;  // by log index
   std::map<uint64_t, waiting_read> reads;          // by read request id
@@ -389,6 +398,16 @@ void save_changes(participant_pointer self) {
       });
 }
 
+// Hands `changes` to the database writer, after those before it.
+void queue_changes(participant_pointer self, std::shared_ptr<meta_changes> changes) {
+  auto& st = self->state;
+  if (st.unsaved)
+    st.unsaved->append(std::move(*changes));
+  else
+    st.unsaved = std::move(changes);
+  save_changes(self);
+}
+
 // Applies committed entries to the state machine in order, answers the
 // proposals waiting for them and serves the reads they make safe. Every
 // entry takes its index in the state machine (no-ops and membership
@@ -426,29 +445,203 @@ void apply_committed(participant_pointer self, const std::vector<raft::entry>& c
       answer_proposal(self, committed[i], {}, to_file_info(o.path, o.entry, true));
     changes->outcomes.push_back(std::move(o));
   }
-  if (st.unsaved)
-    st.unsaved->append(std::move(*changes));
-  else
-    st.unsaved = std::move(changes);
-  save_changes(self);
+  queue_changes(self, std::move(changes));
   serve_reads(self);
+}
+
+// --- snapshots -------------------------------------------------------------
+
+// Replaces the state machine with a snapshot's: one the leader sent, or
+// the one the log starts with when meta.db does not reach it (a crash
+// between writing the two). Returns false when the participant stops.
+bool install_snapshot(participant_pointer self, const raft::snapshot& snap) {
+  auto& st = self->state;
+  auto state = std::make_shared<proto::MetaSnapshot>();
+  std::string why;
+  if (!state->ParseFromString(snap.data))
+    why = "it does not decode";
+  else if (state->applied_index() != snap.index)
+    why = "it holds the state at index " + std::to_string(state->applied_index());
+  else
+    why = st.view->update([&](state_machine& m) { return m.restore(*state); });
+  if (!why.empty()) {
+    st.log->critical("cannot install the snapshot at index {}: {}", snap.index, why);
+    self->quit(make_error(errc::corrupt,
+                          "the snapshot at index " + std::to_string(snap.index) + ": " + why));
+    return false;
+  }
+  st.applied = snap.index;
+  if (st.metrics)
+    st.metrics->applied_index(st.applied);
+  auto changes = std::make_shared<meta_changes>();
+  changes->restore = state;
+  changes->last_index = snap.index;
+  changes->next_inode = state->next_inode();
+  changes->log_time = state->log_time_ms();
+  queue_changes(self, std::move(changes));
+  st.log->info("installed the snapshot at index {} ({} bytes, {} inodes)", snap.index,
+               snap.data.size(), state->inodes_size());
+  return true;
+}
+
+// Log compaction, checked on every tick. Once the log holds more than
+// `compact_after` entries, the database writer reads meta.db into a
+// snapshot (off this thread). The core takes it once every other member
+// holds its entries, so that none of them needs the snapshot, or else
+// when the log has grown to twice the limit (a member down for long must
+// not make the log grow without bound). The next batch writes it to the
+// log's database, which drops the entries it covers.
+void maybe_compact(participant_pointer self) {
+  auto& st = self->state;
+  auto& c = *st.core;
+  if (st.cfg.compact_after == 0)
+    return;
+  auto entries = c.last_index() - c.latest_snapshot().index;
+  if (st.prepared) {
+    auto index = st.prepared->index;
+    if (c.replicated_to_all() < index && entries < 2 * st.cfg.compact_after &&
+        index > c.latest_snapshot().index)
+      return;
+    auto prepared = std::move(st.prepared);
+    st.prepared.reset();
+    if (c.compact(index, std::move(prepared->data))) {
+      st.compacted = std::make_shared<raft::snapshot>(c.latest_snapshot());
+      st.log->info("compacted the log up to index {} ({} bytes of state)", index,
+                   st.compacted->data.size());
+      flush(self);
+    }
+    return;
+  }
+  if (st.snapshotting || entries <= st.cfg.compact_after)
+    return;
+  st.snapshotting = true;
+  self->request(st.meta_writer, persist_timeout, snapshot_atom::value)
+    .then(
+      [=](uint64_t index, std::string& data) {
+        auto& st = self->state;
+        st.snapshotting = false;
+        if (index <= st.core->latest_snapshot().index)
+          return;
+        st.prepared = std::make_shared<raft::snapshot>();
+        st.prepared->index = index;
+        st.prepared->data = std::move(data);
+      },
+      [=](caf::error& err) {
+        self->state.snapshotting = false;
+        self->state.log->warn("cannot take a snapshot for compaction: {}", describe(err));
+      });
+}
+
+void send_snapshot_piece(participant_pointer self, raft_actor to,
+                         std::shared_ptr<const raft_msg> header,
+                         std::shared_ptr<const std::string> data, uint64_t offset) {
+  auto& st = self->state;
+  auto piece = *header;
+  auto len =
+    std::min<uint64_t>(std::max<uint64_t>(st.cfg.snapshot_chunk_bytes, 1), data->size() - offset);
+  piece.snapshot_offset = offset;
+  piece.snapshot_data = data->substr(offset, len);
+  auto key = std::make_pair(header->index, header->term);
+  auto done = [=] {
+    auto& sending = self->state.sending;
+    auto it = sending.find(header->to);
+    if (it == sending.end() || it->second != key)
+      return false;  // superseded by a newer snapshot
+    sending.erase(it);
+    return true;
+  };
+  self->request(to, st.cfg.forward_timeout, snapshot_atom::value, std::move(piece))
+    .then(
+      [=](uint64_t received) {
+        auto& sending = self->state.sending;
+        auto it = sending.find(header->to);
+        if (it == sending.end() || it->second != key)
+          return;
+        if (received >= data->size() || received <= offset)
+          done();
+        else
+          send_snapshot_piece(self, to, header, data, received);
+      },
+      [=](caf::error& err) {
+        if (done())
+          self->state.log->warn("sending the snapshot at index {} to {} failed: {}", header->index,
+                                header->to, describe(err));
+      });
+}
+
+// Sends a snapshot in pieces of `snapshot_chunk_bytes`, each acknowledged
+// before the next goes, so a slow receiver slows the sender and no
+// message is larger than a piece. The core asks to send the snapshot again
+// on every heartbeat until the member answers: a transfer of the same
+// snapshot already under way is not started again.
+void send_snapshot(participant_pointer self, const raft_actor& to, raft::message m) {
+  auto& st = self->state;
+  auto key = std::make_pair(m.index, m.term);
+  auto it = st.sending.find(m.to);
+  if (it != st.sending.end() && it->second == key)
+    return;
+  st.sending[m.to] = key;
+  auto data = std::make_shared<const std::string>(std::move(m.snapshot_data));
+  m.snapshot_data.clear();
+  auto header = std::make_shared<raft_msg>(raft::to_wire(m));
+  header->snapshot_size = data->size();
+  st.log->info("sending the snapshot at index {} ({} bytes) to {}", m.index, data->size(), m.to);
+  send_snapshot_piece(self, to, std::move(header), std::move(data), 0);
+}
+
+void step(participant_pointer self, const raft_msg& w) {
+  auto& st = self->state;
+  raft::message m;
+  if (!raft::from_wire(w, m) || m.to != st.cfg.id) {
+    st.log->warn("dropped a malformed raft message from {}", w.from);
+    return;
+  }
+  st.core->step(m);
+  if (!m.from.empty() && m.from == st.core->leader())
+    st.last_contact = steady::now();
+  flush(self);
+}
+
+// A piece of a snapshot from the leader; the whole goes to the core.
+caf::result<uint64_t> receive_snapshot_piece(participant_pointer self, raft_msg& piece) {
+  auto& st = self->state;
+  auto& in = st.receiving;
+  if (piece.to != st.cfg.id ||
+      piece.kind != static_cast<uint8_t>(raft::msg_kind::install_snapshot) ||
+      piece.snapshot_offset > piece.snapshot_size ||
+      piece.snapshot_data.size() > piece.snapshot_size - piece.snapshot_offset)
+    return make_error(errc::invalid_argument, "not a snapshot piece for this member");
+  if (piece.snapshot_offset == 0) {
+    in = std::move(piece);
+  } else if (in.from != piece.from || in.term != piece.term || in.index != piece.index ||
+             in.snapshot_size != piece.snapshot_size ||
+             in.snapshot_data.size() != piece.snapshot_offset) {
+    return make_error(errc::invalid_argument, "snapshot piece out of order");
+  } else {
+    in.snapshot_data += piece.snapshot_data;
+  }
+  auto received = in.snapshot_data.size();
+  if (received == in.snapshot_size) {
+    auto whole = std::move(in);
+    in = raft_msg{};
+    whole.snapshot_offset = whole.snapshot_size = 0;
+    step(self, whole);
+  }
+  return received;
 }
 
 // Sends, applies and serves what a durable batch holds.
 void act(participant_pointer self, raft::ready& rd) {
   auto& st = self->state;
-  if (rd.has_snapshot) {
-    // Compaction is not yet driven by the participant, so no leader sends
-    // snapshots; restoring the metadata state machine from one arrives
-    // with it. Going on without it would skip entries.
-    st.log->critical("received a snapshot at index {}, which this release cannot install",
-                     rd.snapshot.index);
-    self->quit(make_error(errc::internal, "snapshot install is not supported yet"));
+  if (rd.has_snapshot && !install_snapshot(self, rd.snapshot))
     return;
-  }
   for (auto& m : rd.messages) {
     auto peer = st.peers.find(m.to);
-    if (peer != st.peers.end())
+    if (peer == st.peers.end())
+      continue;
+    if (m.kind == raft::msg_kind::install_snapshot)
+      send_snapshot(self, peer->second, std::move(m));
+    else
       self->send(peer->second, raft_atom::value, raft::to_wire(m));
   }
   if (!rd.committed.empty())
@@ -544,8 +737,11 @@ void flush(participant_pointer self) {
   auto more = st.core->take_ready();
   observe(self);
   // Entries from here on are replaced: the disk no longer matches past it.
+  // A snapshot from the leader replaces the whole log.
   if (!more.entries.empty())
     st.durable = std::min(st.durable, more.entries.front().index - 1);
+  if (more.has_snapshot)
+    st.durable = 0;
   if (st.persisting) {
     // Act now on what does not wait for the batch at the writer: messages
     // that need no disk, committed entries already durable here (in order:
@@ -593,7 +789,7 @@ void flush(participant_pointer self) {
   // a change of it alone rides along with the next write instead of
   // costing an fsync of its own.
   bool vote_changed = st.hs.term != st.saved.term || st.hs.vote != st.saved.vote;
-  if (!rd->has_snapshot && !vote_changed && rd->entries.empty()) {
+  if (!rd->has_snapshot && !vote_changed && rd->entries.empty() && !st.compacted) {
     act(self, *rd);
     return;
   }
@@ -620,8 +816,13 @@ void flush(participant_pointer self) {
     act(self, now);
   }
   auto job = std::make_shared<persist_job>();
-  job->has_snapshot = rd->has_snapshot;
-  job->snapshot = rd->snapshot;
+  job->has_snapshot = rd->has_snapshot || st.compacted;
+  job->replace_log = rd->has_snapshot;
+  if (rd->has_snapshot)
+    job->snapshot = rd->snapshot;
+  else if (st.compacted)
+    job->snapshot = *st.compacted;
+  st.compacted.reset();
   job->hard_state_changed = true;
   job->hard_state = st.hs;
   job->entries = std::move(rd->entries);
@@ -635,10 +836,12 @@ void flush(participant_pointer self) {
         st.persisting = false;
         st.inflight_committed = false;
         st.saved = job->hard_state;
-        if (!job->entries.empty()) {
+        if (job->replace_log)
+          st.durable = job->snapshot.index;
+        if (!job->entries.empty())
           st.durable = job->entries.back().index;
+        if (job->replace_log || !job->entries.empty())
           st.core->stable_to(st.durable);
-        }
         if (st.metrics)
           st.metrics->append_done(std::chrono::duration<double>(steady::now() - start).count());
         act(self, *rd);
@@ -722,19 +925,11 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
   self->link_to(st.writer);
   self->delayed_send(self, st.cfg.tick, tick_atom::value);
   observe(self);
+  if (st.core->latest_snapshot().index > st.applied)
+    install_snapshot(self, st.core->latest_snapshot());
   return {
-    [=](raft_atom, const raft_msg& w) {
-      auto& st = self->state;
-      raft::message m;
-      if (!raft::from_wire(w, m) || m.to != st.cfg.id) {
-        st.log->warn("dropped a malformed raft message from {}", w.from);
-        return;
-      }
-      st.core->step(m);
-      if (!m.from.empty() && m.from == st.core->leader())
-        st.last_contact = steady::now();
-      flush(self);
-    },
+    [=](raft_atom, const raft_msg& w) { step(self, w); },
+    [=](snapshot_atom, raft_msg& piece) { return receive_snapshot_piece(self, piece); },
     [=](peers_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& handles) {
       auto& peers = self->state.peers;
       peers.clear();
@@ -748,6 +943,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       self->state.core->tick();
       flush(self);
       retry_and_expire(self);
+      maybe_compact(self);
       self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
     },
     [=](propose_atom a, const request_context& ctx,
@@ -780,6 +976,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       s.commit_index = c.commit_index();
       s.applied_index = st.applied;
       s.last_index = c.last_index();
+      s.snapshot_index = c.latest_snapshot().index;
       s.voters = c.voters();
       s.learners = c.learners();
       if (c.current_role() == raft::role::leader)
@@ -830,9 +1027,11 @@ caf::behavior log_writer(caf::event_based_actor*, std::shared_ptr<raft::log_stor
   return {
     [=](persist_atom, const persist_job_ptr& job) -> caf::result<ok_atom> {
       try {
-        if (job->has_snapshot)
+        if (job->has_snapshot && job->replace_log)
           store->save_snapshot(job->snapshot, true);
         store->save(job->hard_state_changed, job->hard_state, job->entries);
+        if (job->has_snapshot && !job->replace_log)
+          store->save_snapshot(job->snapshot, false);
         return ok_atom::value;
       } catch (const std::exception& ex) {
         return make_error(errc::io_error, ex.what());
@@ -868,9 +1067,11 @@ caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, partici
   rc.leader_waits_for_stable = true;  // appends go out while the leader's write runs
   auto seed =
     cfg.seed ? cfg.seed : (uint64_t{std::random_device{}()} << 32 | std::random_device{}());
-  // The state machine skips indexes it already applied, so replaying from
-  // the snapshot is safe after a restart.
-  auto core = std::make_shared<raft::core>(rc, hs, snap, log, snap.index, seed);
+  // What meta.db holds is not handed out again (the core still replays
+  // entries past its last known commit index; the state machine skips
+  // indexes it already applied).
+  auto applied = std::max(snap.index, machine.view->applied_index());
+  auto core = std::make_shared<raft::core>(rc, hs, snap, log, applied, seed);
   auto writer = sys.spawn<caf::detached>(log_writer, std::move(store));
   return sys.spawn(participant, std::move(cfg), std::move(core), hs, std::move(writer),
                    std::move(machine));

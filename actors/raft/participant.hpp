@@ -40,6 +40,13 @@ struct participant_config {
   // A request forwarded to a leader that does not answer in this time is
   // tried again (at the new leader, once one is known).
   std::chrono::milliseconds forward_timeout{1000};
+  // Log compaction: once the log holds more entries than this, the state
+  // machine's database becomes a snapshot and the log before it goes (0:
+  // never).
+  uint64_t compact_after = 10000;
+  // A snapshot goes to a member that needs it in pieces of this size, each
+  // acknowledged before the next.
+  uint64_t snapshot_chunk_bytes = 1 << 20;
   prometheus::Registry* metrics = nullptr;  // may be null
 };
 

@@ -2,6 +2,8 @@
 // application saves its state machine as of an applied index, the log
 // before it is dropped, and a follower that needs dropped entries receives
 // the snapshot instead.
+#include <algorithm>
+
 #include "actors/raft/core.hpp"
 
 namespace dfs::raft {
@@ -15,6 +17,16 @@ bool core::compact(uint64_t index, std::string data) {
   snap_ = std::move(next);
   rebuild_membership();
   return true;
+}
+
+uint64_t core::replicated_to_all() const {
+  auto lowest = last_index();
+  if (role_ != role::leader)
+    return lowest;
+  for (auto& [id, pr] : progress_)
+    if (id != cfg_.id)
+      lowest = std::min(lowest, pr.match);
+  return lowest;
 }
 
 void core::handle_snapshot(const message& m) {

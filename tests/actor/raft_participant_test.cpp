@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -55,6 +56,8 @@ public:
     cfg.voters = ids_;
     cfg.db_path = dir_ + "/" + id + "-raft.db";
     cfg.seed = std::hash<std::string>{}(id) + restarts_++;
+    cfg.compact_after = compact_after;
+    cfg.snapshot_chunk_bytes = snapshot_chunk_bytes;
     auto node = spawn_raft_participant(sys_, cfg, *machine);
     ASSERT_TRUE(node) << describe(node.error());
     nodes_[id] = *node;
@@ -109,6 +112,10 @@ public:
                                     context_with_timeout(5s), cmd);
   }
 
+  caf::expected<raft_status> status(const std::string& id) {
+    return blocking_call<raft_status>(*self_, nodes_.at(id), 1s, status_atom::value);
+  }
+
   caf::expected<file_info> stat(const std::string& id, const std::string& path) {
     return blocking_call<file_info>(*self_, nodes_.at(id), 5s, stat_atom::value,
                                     context_with_timeout(5s), path);
@@ -130,6 +137,8 @@ public:
   }
 
   const std::vector<std::string>& ids() const { return ids_; }
+  uint64_t compact_after = 10000;
+  uint64_t snapshot_chunk_bytes = 1 << 20;
   caf::actor_system& sys() { return sys_; }
   std::map<std::string, raft_actor> handles() const { return nodes_; }
 
@@ -223,6 +232,52 @@ TEST(raft_participant, a_new_leader_takes_over_and_a_restarted_group_keeps_every
     auto found = group.stat(leader, path);
     EXPECT_TRUE(found) << path << ": " << (found ? "" : describe(found.error()));
   }
+}
+
+// A member that was down while the others compacted their logs catches up
+// from a snapshot sent in many pieces, and every member restarts from its
+// own snapshot plus what its log and database hold after it.
+TEST(raft_participant, a_member_behind_a_compacted_log_catches_up_from_a_snapshot) {
+  testing::temp_dir dir;
+  std::string lagging;
+  {
+    raft_group group{dir.path()};
+    group.compact_after = 20;
+    group.snapshot_chunk_bytes = 100;
+    group.start_all();
+    auto leader = group.leader();
+    ASSERT_FALSE(leader.empty());
+    lagging = leader == "n3" ? "n2" : "n3";
+    group.stop(lagging);
+    for (int i = 0; i < 80; ++i)
+      ASSERT_TRUE(group.propose(leader, mkdir_command("/d" + std::to_string(i)))) << i;
+    uint64_t compacted = 0;
+    for (int i = 0; i < 250 && compacted == 0; ++i) {
+      std::this_thread::sleep_for(20ms);
+      auto st = group.status(leader);
+      ASSERT_TRUE(st);
+      compacted = st->snapshot_index;
+    }
+    ASSERT_GT(compacted, 20u) << "the leader never compacted its log";
+    group.start(lagging);
+    EXPECT_TRUE(group.applied_on(lagging, "/d0"));
+    EXPECT_TRUE(group.applied_on(lagging, "/d79"));
+    auto st = group.status(lagging);
+    ASSERT_TRUE(st);
+    EXPECT_GE(st->snapshot_index, compacted) << "it caught up without the snapshot";
+    ASSERT_TRUE(group.propose(group.leader(), mkdir_command("/after")));
+    EXPECT_TRUE(group.applied_on(lagging, "/after"));
+  }
+  // The lagging member's database lost (or behind its snapshot, as after a
+  // crash between writing the two): it starts from the snapshot in its log.
+  for (auto suffix : {"", "-wal", "-shm"})
+    std::remove((dir.path() + "/" + lagging + "-meta.db" + suffix).c_str());
+  raft_group group{dir.path()};
+  group.compact_after = 20;
+  group.start_all();
+  for (auto& id : group.ids())
+    for (auto path : {"/d0", "/d41", "/d79", "/after"})
+      EXPECT_TRUE(group.applied_on(id, path)) << id << " " << path;
 }
 
 std::string remove_command(const std::string& path) {

@@ -46,6 +46,38 @@ TEST(meta_store, a_reopened_store_restores_the_exact_state) {
   EXPECT_EQ(sm.lookup("/x").code, errc::not_found);
 }
 
+// A snapshot read from one database and written over another (which held
+// something else) gives the same state, sessions included.
+TEST(meta_store, a_snapshot_replaces_another_database_exactly) {
+  testing::temp_dir dir;
+  meta_store source{dir.path() + "/a.db"};
+  state_machine sm;
+  apply(sm, source, mkdir_cmd("/a/b"));
+  auto in_session = mkdir_cmd("/s");
+  in_session.set_client_id("c1");
+  in_session.set_sequence(3);
+  apply(sm, source, in_session);
+  proto::MetaSnapshot snap;
+  ASSERT_EQ(source.read_all(snap), "");
+  EXPECT_EQ(snap.applied_index(), 2u);
+
+  meta_store target{dir.path() + "/b.db"};
+  state_machine other;
+  apply(other, target, mkdir_cmd("/old/stuff"));
+  target.replace_all(snap);
+  state_machine loaded;
+  ASSERT_EQ(target.load(loaded), "");
+  EXPECT_EQ(loaded.applied_index(), 2u);
+  EXPECT_EQ(loaded.next_inode(), sm.next_inode());
+  EXPECT_TRUE(loaded.lookup("/a/b").ok());
+  EXPECT_EQ(loaded.lookup("/old").code, errc::not_found) << "what was there before is gone";
+  auto retried = loaded.apply(3, in_session);
+  EXPECT_TRUE(retried.duplicate) << "the session came along";
+  state_machine restored;
+  ASSERT_EQ(restored.restore(snap), "");
+  EXPECT_EQ(restored.inode_count(), loaded.inode_count());
+}
+
 TEST(meta_store, client_sessions_survive_a_restart) {
   testing::temp_dir dir;
   auto db = dir.path() + "/meta.db";
