@@ -123,8 +123,18 @@ void core::become_leader() {
     }
   progress_[cfg_.id].match = last_index();
   // A no-op of the new term: only entries of its own term commit by
-  // counting (Figure 8), and this one carries the earlier ones along.
-  append_entries(last_index(), {entry{term_, last_index() + 1, {}}});
+  // counting (Figure 8), and this one carries the earlier ones along. The
+  // first leader of a new group records the bootstrap members instead.
+  entry first{term_, last_index() + 1, {}};
+  if (last_index() == 0) {
+    conf_change boot;
+    boot.kind = conf_change::op::bootstrap;
+    boot.voters = cfg_.voters;
+    boot.learners = cfg_.learners;
+    first.data = boot.encode();
+    first.type = entry_type::config;
+  }
+  append_entries(last_index(), {std::move(first)});
   progress_[cfg_.id].match = last_index();
   if (!maybe_commit())
     broadcast_append(false);

@@ -40,9 +40,14 @@ struct entry {
 // is promoted to voter once caught up, and any member can be removed. A
 // change takes effect on every node as soon as its entry is in the log.
 struct conf_change {
-  enum class op : uint8_t { add_learner = 1, promote = 2, remove = 3 };
+  // bootstrap: the group a new cluster started with, recorded by its first
+  // leader as the log's first entry, so that a server joining later learns
+  // it from the log (it starts with no members of its own).
+  enum class op : uint8_t { add_learner = 1, promote = 2, remove = 3, bootstrap = 4 };
   op kind = op::add_learner;
   peer_id id;
+  std::vector<peer_id> voters;    // bootstrap only
+  std::vector<peer_id> learners;  // bootstrap only
   std::string encode() const;
   static bool decode(const std::string& data, conf_change& out);
 };
@@ -101,7 +106,9 @@ struct hard_state {
 
 struct config {
   peer_id id;
-  std::vector<peer_id> voters;    // the bootstrap members; config entries change them
+  // The bootstrap members, the same on every server of a new group (empty
+  // on a server joining an existing one); config entries change them.
+  std::vector<peer_id> voters;
   std::vector<peer_id> learners;  // bootstrap learners (usually none)
   int election_ticks = 10;        // timeout drawn from [election_ticks, 2 * election_ticks)
   int heartbeat_ticks = 1;

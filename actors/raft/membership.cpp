@@ -5,16 +5,53 @@
 
 namespace dfs::raft {
 
+namespace {
+
+std::string join(const std::vector<peer_id>& ids) {
+  std::string out;
+  for (auto& id : ids)
+    out += (out.empty() ? "" : ",") + id;
+  return out;
+}
+
+std::vector<peer_id> split(const std::string& s) {
+  std::vector<peer_id> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    auto comma = s.find(',', at);
+    if (comma == std::string::npos)
+      comma = s.size();
+    out.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+// One byte of kind, then the id; a bootstrap: voters and learners, each
+// comma-separated, between them a ';' (ids hold neither character).
 std::string conf_change::encode() const {
-  return std::string(1, static_cast<char>(kind)) + id;
+  std::string out(1, static_cast<char>(kind));
+  if (kind == op::bootstrap)
+    return out + join(voters) + ";" + join(learners);
+  return out + id;
 }
 
 bool conf_change::decode(const std::string& data, conf_change& out) {
-  if (data.size() < 2 || data[0] < 1 || data[0] > 3)
+  if (data.size() < 2 || data[0] < 1 || data[0] > 4)
     return false;
   out.kind = static_cast<op>(data[0]);
-  out.id = data.substr(1);
-  return true;
+  if (out.kind != op::bootstrap) {
+    out.id = data.substr(1);
+    return true;
+  }
+  auto semi = data.find(';', 1);
+  if (semi == std::string::npos)
+    return false;
+  out.voters = split(data.substr(1, semi - 1));
+  out.learners = split(data.substr(semi + 1));
+  return !out.voters.empty();
 }
 
 bool core::is_voter(const peer_id& p) const {
@@ -44,6 +81,10 @@ uint64_t core::membership_at(uint64_t upto, std::vector<peer_id>& voters,
       xs.erase(std::remove(xs.begin(), xs.end(), cc.id), xs.end());
     };
     switch (cc.kind) {
+      case conf_change::op::bootstrap:
+        voters = cc.voters;
+        learners = cc.learners;
+        break;
       case conf_change::op::add_learner:
         if (!has(voters, cc.id) && !has(learners, cc.id))
           learners.push_back(cc.id);
@@ -94,6 +135,8 @@ uint64_t core::propose_conf_change(const conf_change& change) {
       if (!is_member(change.id) || (is_voter(change.id) && voters_.size() == 1))
         return 0;
       break;
+    case conf_change::op::bootstrap:
+      return 0;  // only a new group's first leader writes one
   }
   auto index = last_index() + 1;
   append_entries(last_index(), {entry{term_, index, change.encode(), entry_type::config}});

@@ -25,6 +25,13 @@ struct fault_profile {
   double partition = 0.0;  // per step: probability the partition changes
 };
 
+conf_change change(conf_change::op kind, const peer_id& id) {
+  conf_change c;
+  c.kind = kind;
+  c.id = id;
+  return c;
+}
+
 class simulation {
 public:
   // `voters` of the `nodes` form the bootstrap group (0: all); the others
@@ -178,7 +185,10 @@ private:
     auto& n = nodes_[id];
     config cfg;
     cfg.id = id;
-    cfg.voters = bootstrap_;
+    // A server outside the bootstrap group starts with no members of its
+    // own, as one joining a running group does: it learns them from the log.
+    if (std::find(bootstrap_.begin(), bootstrap_.end(), id) != bootstrap_.end())
+      cfg.voters = bootstrap_;
     cfg.leader_waits_for_stable = async_leader_;
     // The state machine restarts from the snapshot; the log replays the rest.
     n.applied = decode(n.snap.data);
@@ -622,9 +632,10 @@ TEST(raft_membership, a_server_joins_as_learner_is_promoted_and_the_leader_is_re
   ASSERT_TRUE(run(sim, 31, 100, [&] { return everyone_applied(sim, "one"); }));
   auto leader = leader_of(sim);
   auto* l = sim.node(leader);
-  EXPECT_EQ(l->propose_conf_change({conf_change::op::promote, "n4"}), 0u) << "not a learner yet";
-  ASSERT_GT(l->propose_conf_change({conf_change::op::add_learner, "n4"}), 0u);
-  EXPECT_EQ(l->propose_conf_change({conf_change::op::add_learner, "n5"}), 0u)
+  EXPECT_EQ(l->propose_conf_change(change(conf_change::op::promote, "n4")), 0u)
+    << "not a learner yet";
+  ASSERT_GT(l->propose_conf_change(change(conf_change::op::add_learner, "n4")), 0u);
+  EXPECT_EQ(l->propose_conf_change(change(conf_change::op::add_learner, "n5")), 0u)
     << "one change at a time";
   ASSERT_TRUE(run(sim, 31, 200,
                   [&] {
@@ -634,7 +645,7 @@ TEST(raft_membership, a_server_joins_as_learner_is_promoted_and_the_leader_is_re
     << "the learner catches up";
   EXPECT_EQ(sim.node("n4")->voters().size(), 3u);
   ASSERT_TRUE(run(sim, 31, 100, [&] {
-    return sim.node(leader)->propose_conf_change({conf_change::op::promote, "n4"}) > 0;
+    return sim.node(leader)->propose_conf_change(change(conf_change::op::promote, "n4")) > 0;
   }));
   ASSERT_TRUE(run(sim, 31, 100, [&] { return sim.propose("two") > 0; }));
   ASSERT_TRUE(run(sim, 31, 200, [&] { return everyone_applied(sim, "two"); }));
@@ -642,7 +653,7 @@ TEST(raft_membership, a_server_joins_as_learner_is_promoted_and_the_leader_is_re
   // Remove the leader itself: it leads until the change commits, then a
   // new leader among the other three takes over.
   ASSERT_TRUE(run(sim, 31, 100, [&] {
-    return sim.node(leader)->propose_conf_change({conf_change::op::remove, leader}) > 0;
+    return sim.node(leader)->propose_conf_change(change(conf_change::op::remove, leader)) > 0;
   }));
   ASSERT_TRUE(run(sim, 31, 400,
                   [&] {
@@ -695,11 +706,11 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
           bool voter = std::find(voters.begin(), voters.end(), who) != voters.end();
           uint64_t index = 0;
           if (learner)
-            index = l->propose_conf_change({conf_change::op::promote, who});
+            index = l->propose_conf_change(change(conf_change::op::promote, who));
           else if (!voter)
-            index = l->propose_conf_change({conf_change::op::add_learner, who});
+            index = l->propose_conf_change(change(conf_change::op::add_learner, who));
           else if (voters.size() > 3)
-            index = l->propose_conf_change({conf_change::op::remove, who});
+            index = l->propose_conf_change(change(conf_change::op::remove, who));
           changes += index > 0 ? 1 : 0;
         }
     }
