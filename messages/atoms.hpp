@@ -33,6 +33,7 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using raft_atom = caf::atom_constant<caf::atom("raft")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;
+using members_atom = caf::atom_constant<caf::atom("members")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using read_index_atom = caf::atom_constant<caf::atom("read_index")>;

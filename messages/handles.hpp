@@ -44,6 +44,13 @@ using raft_actor =
                      // a piece of an install_snapshot message; answers the
                      // bytes received so far
                      caf::replies_to<snapshot_atom, raft_msg>::with<uint64_t>,
+                     // members: the node table (id@host:port of every node not
+                     // removed), for the peer connector
+                     caf::replies_to<members_atom>::with<std::vector<std::string>>,
+                     // members(op, id), on the leader: "add" makes the node a
+                     // learner, then a voter once it caught up; "remove" takes
+                     // it out. Answers once done (idempotent: may be retried)
+                     caf::replies_to<members_atom, std::string, std::string>::with<ok_atom>,
                      // internal: do what the core asked, once the messages
                      // queued before this one have been taken in
                      caf::reacts_to<flush_atom>>;

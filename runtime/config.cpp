@@ -181,6 +181,15 @@ const std::vector<key_spec>& key_specs() {
      duration_in_range(&node_config::request_timeout, std::chrono::milliseconds{10})},
     {"upload_timeout", "an upload idle this long is abandoned",
      duration_in_range(&node_config::upload_timeout, std::chrono::milliseconds{1000})},
+    {"join",
+     "true: join a running cluster (added with `dfsctl node add`) instead of bootstrapping "
+     "a new one with the voters",
+     [](node_config& c, const std::string& v) -> std::string {
+       if (v != "true" && v != "false")
+         return "expected true or false, got '" + v + "'";
+       c.join = v == "true";
+       return {};
+     }},
     {"raft_compact_after",
      "compact the Raft log into a snapshot past this many entries (0: never; up to 10^9)",
      count_in_range(&node_config::raft_compact_after, 0, 1000000000)},
@@ -205,6 +214,8 @@ std::optional<std::string> toml_to_text(const toml::node& node) {
       return std::nullopt;
     return std::to_string(i->get());
   }
+  if (auto b = node.as_boolean())
+    return b->get() ? "true" : "false";
   if (auto arr = node.as_array()) {
     std::string out;
     for (auto& item : *arr) {
@@ -299,6 +310,8 @@ std::optional<peer_address> parse_peer(const std::string& text, std::string* why
 }
 
 std::vector<std::string> node_config::raft_voters() const {
+  if (join)
+    return {};
   if (!voters.empty())
     return voters;
   std::vector<std::string> out{node_id};
@@ -315,7 +328,9 @@ std::string check_config(const node_config& cfg) {
       return "key 'peers': node id '" + p.id + "' appears twice (or is this node's own id)";
     known.push_back(p.id);
   }
-  if (cfg.has_role("meta")) {
+  if (cfg.join && !cfg.voters.empty())
+    return "keys 'join' and 'voters': a joining node learns the voters from the cluster";
+  if (cfg.has_role("meta") && !cfg.join) {
     auto voters = cfg.raft_voters();
     if (std::find(voters.begin(), voters.end(), cfg.node_id) == voters.end())
       return "key 'voters': a meta node must be one of the voters it bootstraps with";
@@ -396,6 +411,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("data_dir", cfg.data_dir);
   t.insert("peers", list(peers));
   t.insert("voters", list(cfg.voters));
+  t.insert("join", cfg.join);
   t.insert("roles", list(cfg.roles));
   t.insert("metrics", cfg.metrics.to_string());
   t.insert("chunk_size", static_cast<int64_t>(cfg.chunk_size));

@@ -53,6 +53,9 @@ struct node_config {
   // The Raft group of a new cluster (node ids); empty: this node and every
   // peer. Used only to bootstrap: afterwards membership lives in the log.
   std::vector<std::string> voters;
+  // Joins a running cluster (as a learner, once `dfsctl node add` names it)
+  // instead of bootstrapping one: it starts with no voters of its own.
+  bool join = false;
   std::vector<std::string> roles = all_roles();
   host_port metrics{"127.0.0.1", 9100};
   uint64_t chunk_size = 4ull << 20;                  // bytes per chunk
@@ -68,7 +71,8 @@ struct node_config {
   uint64_t raft_compact_after = 10000;
 
   bool has_role(const std::string& role) const;
-  // The bootstrap Raft group: `voters`, or this node and every peer.
+  // The bootstrap Raft group: `voters`, or this node and every peer; none
+  // for a joining node.
   std::vector<std::string> raft_voters() const;
 };
 

@@ -204,6 +204,18 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
     for (int i = 0; i < nodes; ++i) {
       node_config cfg;
       cfg.node_id = "n" + std::to_string(i + 1);
+      if (::access(config_of(cfg.node_id).c_str(), R_OK) == 0) {
+        // Stopped by `cluster down`: its config (perhaps edited) and data
+        // are kept, and it starts again as it was.
+        auto why = load_config_file(cfg, config_of(cfg.node_id));
+        if (!why.empty()) {
+          std::cerr << "dfsctl: cluster up: " << config_of(cfg.node_id) << ": " << why << "\n";
+          return 2;
+        }
+        auto pid = spawn_daemon(binary, config_of(cfg.node_id), log_of(cfg.node_id));
+        started.push_back({cfg.node_id, cfg.listen, cfg.metrics, pid});
+        continue;
+      }
       for (int j = 0; j < nodes; ++j)
         if (j != i)
           cfg.peers.push_back(peer_address{"n" + std::to_string(j + 1), listen_of(j)});

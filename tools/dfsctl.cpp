@@ -318,7 +318,8 @@ int main(int argc, char** argv) {
   up->add_option("--dir", g.dir, "state and data directory (default ./var)");
   up->add_option("--base-port", base_port, "first node's port (default 7100; metrics at +1000)");
   up->callback([&] { rc = cluster_up(nodes, g.dir, base_port, g.json); });
-  auto down = cluster->add_subcommand("down", "stop the local cluster (data is kept)");
+  auto down = cluster->add_subcommand(
+    "down", "stop the local cluster (configs and data kept: cluster up starts it again)");
   down->add_option("--dir", g.dir, "state and data directory (default ./var)");
   down->callback([&] { rc = cluster_down(g.dir, g.json); });
   auto status = cluster->add_subcommand("status", "show every node's state");
@@ -354,6 +355,22 @@ int main(int argc, char** argv) {
     return raft_status_cmd(eps, g.json);
   }));
   std::string target;
+  auto node = app.add_subcommand("node", "nodes of the cluster");
+  node->require_subcommand(1);
+  std::string node_name, node_address;
+  auto add = node->add_subcommand(
+    "add", "add the node at HOST:PORT (started with join = true) to the Raft group");
+  add->add_option("ID", node_name)->required();
+  add->add_option("ADDRESS", node_address, "HOST:PORT of its node agent")->required();
+  add->callback(with_endpoints("node add", [&](const std::vector<host_port>& eps) {
+    return node_add_cmd(eps, node_name, node_address, g.json, std::chrono::seconds{60});
+  }));
+  auto remove = node->add_subcommand("remove", "take node ID out of the Raft group");
+  remove->add_option("ID", node_name)->required();
+  remove->callback(with_endpoints("node remove", [&](const std::vector<host_port>& eps) {
+    return node_remove_cmd(eps, node_name, g.json, std::chrono::seconds{60});
+  }));
+
   auto transfer = raft->add_subcommand("transfer-leader", "hand leadership to NODE");
   transfer->add_option("NODE", target)->required();
   transfer->add_option("--dir", g.dir, "state and data directory (default ./var)");

@@ -1,5 +1,6 @@
 #include "tools/raft_cmds.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -28,12 +29,24 @@ std::vector<member> poll(client& c, const std::vector<host_port>& endpoints) {
   return out;
 }
 
-// The leader every answering member names, if they agree and it says so itself.
+const member* current_leader(const std::vector<member>& members);
+
+// The leader every answering member names, if they agree and it says so
+// itself. Nodes outside the group (removed ones) have no say.
 std::string agreed_leader(const std::vector<member>& members) {
   std::string leader;
   bool confirmed = false;
+  auto* claimant = current_leader(members);
+  auto outside = [&](const raft_status& s) {
+    if (!claimant)
+      return false;
+    auto& v = claimant->status->voters;
+    auto& l = claimant->status->learners;
+    return std::find(v.begin(), v.end(), s.id) == v.end() &&
+           std::find(l.begin(), l.end(), s.id) == l.end();
+  };
   for (auto& m : members) {
-    if (!m.status)
+    if (!m.status || outside(*m.status))
       continue;
     if (m.status->leader.empty() || (!leader.empty() && m.status->leader != leader))
       return {};
@@ -55,7 +68,93 @@ std::string join(const std::vector<std::string>& xs) {
   return out;
 }
 
+// The member that reports itself leader in the highest term, if any.
+const member* current_leader(const std::vector<member>& members) {
+  const member* best = nullptr;
+  for (auto& m : members)
+    if (m.status && m.status->role == "leader" && (!best || m.status->term > best->status->term))
+      best = &m;
+  return best;
+}
+
+// Runs `step` at the current leader until it succeeds, fails for another
+// reason than leadership, or `deadline` passes.
+template <class F>
+caf::error at_leader(client& c, const std::vector<host_port>& endpoints,
+                     std::chrono::steady_clock::time_point deadline, F step) {
+  caf::error err = make_error(errc::unavailable, "no member reports itself leader");
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto members = poll(c, endpoints);
+    if (auto* leader = current_leader(members)) {
+      err = step(leader->endpoint);
+      if (!err)
+        return err;
+      auto text = describe(err);
+      bool leadership = text.find("not the leader") != std::string::npos ||
+                        text.find("leadership changed") != std::string::npos ||
+                        err == caf::sec::request_timeout;
+      if (!leadership)
+        return err;  // only a change of leader is worth another try
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return err;
+}
+
+std::unique_ptr<client> member_client() {
+  return client::create(client_options{{}, std::chrono::milliseconds{10000}, 1});
+}
+
 }  // namespace
+
+int node_add_cmd(const std::vector<host_port>& endpoints, const std::string& id,
+                 const std::string& address, bool json, std::chrono::milliseconds wait) {
+  auto what = "node add " + id;
+  std::string why;
+  auto addr = parse_host_port(address, &why);
+  if (!valid_node_id(id))
+    return report(what, make_error(errc::invalid_argument, "'" + id + "' is not a valid node id"));
+  if (!addr)
+    return report(what, make_error(errc::invalid_argument, why));
+  auto c = member_client();
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  auto err = at_leader(*c, endpoints, deadline, [&](const host_port& leader) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    return c->add_member(leader, id, *addr, std::max(left, std::chrono::milliseconds{1000}));
+  });
+  if (err)
+    return report(what, err);
+  if (json)
+    std::cout << nlohmann::json{{"added", id}, {"address", addr->to_string()}}.dump() << "\n";
+  else
+    std::cout << "node " << id << " at " << addr->to_string() << " is a voter\n";
+  return 0;
+}
+
+int node_remove_cmd(const std::vector<host_port>& endpoints, const std::string& id, bool json,
+                    std::chrono::milliseconds wait) {
+  auto what = "node remove " + id;
+  if (!valid_node_id(id))
+    return report(what, make_error(errc::invalid_argument, "'" + id + "' is not a valid node id"));
+  auto c = member_client();
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  auto err = at_leader(*c, endpoints, deadline, [&](const host_port& leader) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    return c->remove_member(leader, id, std::max(left, std::chrono::milliseconds{1000}));
+  });
+  if (!err)  // then forget its address; the leader may be a new one by now
+    err = at_leader(*c, endpoints, deadline,
+                    [&](const host_port& leader) { return c->forget_node(leader, id); });
+  if (err)
+    return report(what, err);
+  if (json)
+    std::cout << nlohmann::json{{"removed", id}}.dump() << "\n";
+  else
+    std::cout << "node " << id << " is no longer a member\n";
+  return 0;
+}
 
 int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
   auto c = probe();

@@ -1,4 +1,5 @@
-// `dfsctl raft status|transfer-leader`: the Raft group as its members see it.
+// `dfsctl raft status|transfer-leader` and `dfsctl node add|remove`: the
+// Raft group as its members see it, and changes of its membership.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,17 @@ int raft_status_cmd(const std::vector<host_port>& endpoints, bool json);
 // until the members report `to` as leader.
 int raft_transfer_cmd(const std::vector<host_port>& endpoints, const std::string& to, bool json,
                       std::chrono::milliseconds wait);
+
+// `dfsctl node add ID HOST:PORT`: the node at HOST:PORT (started with
+// `join = true`) joins the Raft group, as a learner until it has caught up,
+// then as a voter; waits up to `wait` for that.
+int node_add_cmd(const std::vector<host_port>& endpoints, const std::string& id,
+                 const std::string& address, bool json, std::chrono::milliseconds wait);
+
+// `dfsctl node remove ID`: takes node ID out of the Raft group (the leader
+// too, which then steps down) and out of the node table.
+int node_remove_cmd(const std::vector<host_port>& endpoints, const std::string& id, bool json,
+                    std::chrono::milliseconds wait);
 
 // Waits until the members reachable at `endpoints` agree on a leader that
 // reports itself leader. Returns its id, or empty after `wait`.

@@ -10,6 +10,8 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/client/blocking_call.hpp"
+#include "messages/meta.pb.h"
+#include "runtime/clock.hpp"
 #include "runtime/deadline.hpp"
 #include "runtime/net.hpp"
 #include "runtime/system.hpp"
@@ -263,6 +265,67 @@ caf::error client::transfer_leader(const host_port& leader, const std::string& t
     return raft.error();
   auto r = blocking_call<ok_atom>(*self_, *raft, opts_.timeout, transfer_atom::value, to);
   return r ? caf::error{} : r.error();
+}
+
+namespace {
+
+std::string set_node_command(const std::string& id, const host_port* address) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(now_ms());
+  auto* node = cmd.mutable_set_node()->mutable_node();
+  node->set_id(id);
+  if (address)
+    node->set_address(address->to_string());
+  else
+    node->set_removed(true);
+  return cmd.SerializeAsString();
+}
+
+}  // namespace
+
+caf::error client::add_member(const host_port& leader, const std::string& id,
+                              const host_port& address, std::chrono::milliseconds wait) {
+  auto joining = handles_at(address);
+  if (!joining)
+    return make_error(errc::unavailable, "no dfs node answers at " + address.to_string() + ": " +
+                                           describe(joining.error()));
+  if (joining->id.value != id)
+    return make_error(errc::invalid_argument, "the node at " + address.to_string() + " is '" +
+                                                joining->id.value + "', not '" + id + "'");
+  if (!joining->raft)
+    return make_error(errc::invalid_argument,
+                      "node '" + id + "' has no metadata role (no Raft participant)");
+  auto raft = raft_at(leader);
+  if (!raft)
+    return raft.error();
+  auto recorded =
+    blocking_call<file_info>(*self_, *raft, opts_.timeout, propose_atom::value,
+                             context_with_timeout(opts_.timeout), set_node_command(id, &address));
+  if (!recorded)
+    return recorded.error();
+  auto added = blocking_call<ok_atom>(*self_, *raft, wait + opts_.timeout, members_atom::value,
+                                      std::string{"add"}, id);
+  return added ? caf::error{} : added.error();
+}
+
+caf::error client::remove_member(const host_port& leader, const std::string& id,
+                                 std::chrono::milliseconds wait) {
+  auto raft = raft_at(leader);
+  if (!raft)
+    return raft.error();
+  auto removed = blocking_call<ok_atom>(*self_, *raft, wait + opts_.timeout, members_atom::value,
+                                        std::string{"remove"}, id);
+  return removed ? caf::error{} : removed.error();
+}
+
+caf::error client::forget_node(const host_port& member, const std::string& id) {
+  auto raft = raft_at(member);
+  if (!raft)
+    return raft.error();
+  auto recorded =
+    blocking_call<file_info>(*self_, *raft, opts_.timeout, propose_atom::value,
+                             context_with_timeout(opts_.timeout), set_node_command(id, nullptr));
+  return recorded ? caf::error{} : recorded.error();
 }
 
 }  // namespace dfs

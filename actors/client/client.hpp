@@ -74,6 +74,19 @@ public:
   caf::expected<raft_status> raft_status_of(const host_port& endpoint);
   caf::error transfer_leader(const host_port& leader, const std::string& to);
 
+  // Membership, asked of the leader at `leader`. add_member: first checks
+  // that the node at `address` answers as `id`, records its address in the
+  // node table (so every member connects to it) and adds it to the Raft
+  // group: a learner, then a voter once caught up, within `wait`.
+  // remove_member: takes `id` out of the group (the leader itself too:
+  // it steps down once that is committed); forget_node then marks it
+  // removed in the node table (through any member). All may be retried.
+  caf::error add_member(const host_port& leader, const std::string& id, const host_port& address,
+                        std::chrono::milliseconds wait);
+  caf::error remove_member(const host_port& leader, const std::string& id,
+                           std::chrono::milliseconds wait);
+  caf::error forget_node(const host_port& member, const std::string& id);
+
   const host_port& endpoint() const { return endpoint_; }
 
 private:

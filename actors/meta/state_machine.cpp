@@ -4,6 +4,7 @@
 
 #include "actors/meta/path.hpp"
 #include "messages/types.hpp"
+#include "runtime/config.hpp"
 
 namespace dfs {
 
@@ -39,6 +40,7 @@ std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t ap
                                    uint64_t next_inode, int64_t log_time_ms,
                                    std::vector<proto::SessionRecord> sessions) {
   inodes_.clear();
+  nodes_.clear();
   children_.clear();
   next_inode_ = root_inode + 1;
   for (auto& inode : inodes) {
@@ -70,8 +72,29 @@ std::string state_machine::restore(proto::MetaSnapshot snap) {
   std::vector<proto::SessionRecord> sessions(
     std::make_move_iterator(snap.mutable_sessions()->begin()),
     std::make_move_iterator(snap.mutable_sessions()->end()));
-  return restore(std::move(inodes), snap.applied_index(), snap.next_inode(), snap.log_time_ms(),
-                 std::move(sessions));
+  auto why = restore(std::move(inodes), snap.applied_index(), snap.next_inode(), snap.log_time_ms(),
+                     std::move(sessions));
+  for (auto& node : snap.nodes())
+    nodes_[node.id()] = node;
+  return why;
+}
+
+std::vector<proto::NodeRecord> state_machine::nodes() const {
+  std::vector<proto::NodeRecord> out;
+  for (auto& [id, node] : nodes_)
+    out.push_back(node);
+  return out;
+}
+
+apply_outcome state_machine::do_set_node(const proto::NodeRecord& node) {
+  if (!valid_node_id(node.id()))
+    return fail(errc::invalid_argument, "'" + node.id() + "' is not a valid node id");
+  if (!node.removed() && (node.address().empty() || node.address().size() > 300))
+    return fail(errc::invalid_argument, "a node needs its host:port");
+  nodes_[node.id()] = node;
+  apply_outcome out;
+  out.node_mutations.push_back(node);
+  return out;
 }
 
 apply_outcome state_machine::apply(uint64_t index, const proto::MetaCommand& cmd) {
@@ -126,6 +149,8 @@ apply_outcome state_machine::dispatch(const proto::MetaCommand& cmd) {
       return do_delete(cmd.delete_(), cmd.mtime_ms());
     case proto::MetaCommand::kRename:
       return do_rename(cmd.rename(), cmd.mtime_ms());
+    case proto::MetaCommand::kSetNode:
+      return do_set_node(cmd.set_node().node());
     default:
       return fail(errc::invalid_argument, "command without an operation");
   }

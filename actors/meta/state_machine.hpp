@@ -37,8 +37,9 @@ struct apply_outcome {
   std::string message;
   bool skipped = false;    // index already applied; nothing changed
   bool duplicate = false;  // a retried request: the first outcome, applied once
-  std::string path;        // canonical path of the entry the command produced
-  proto::Inode entry;      // that entry (after the command); empty for deletes
+  std::vector<proto::NodeRecord> node_mutations;  // node table records written
+  std::string path;    // canonical path of the entry the command produced
+  proto::Inode entry;  // that entry (after the command); empty for deletes
   std::vector<inode_mutation> mutations;
   std::vector<session_mutation> session_mutations;
   bool ok() const { return code == errc::ok; }
@@ -83,6 +84,8 @@ public:
   int64_t log_time() const { return log_time_ms_; }
   size_t session_clients() const { return sessions_.clients(); }
   size_t inode_count() const { return inodes_.size(); }
+  // The node table: every node added through SetNode, removed ones included.
+  std::vector<proto::NodeRecord> nodes() const;
 
   // Every structural invariant; returns an empty string when all hold.
   std::string check_invariants() const;
@@ -95,6 +98,7 @@ private:
   apply_outcome do_create(const proto::CreateFile& op, int64_t mtime_ms);
   apply_outcome do_delete(const proto::Delete& op, int64_t mtime_ms);
   apply_outcome do_rename(const proto::Rename& op, int64_t mtime_ms);
+  apply_outcome do_set_node(const proto::NodeRecord& node);
 
   // Resolves a canonical path to an inode id (0 when missing); on the way,
   // a file in a directory position is reported as not_a_directory.
@@ -115,6 +119,7 @@ private:
   uint64_t applied_index_ = 0;
   int64_t log_time_ms_ = 0;
   client_sessions sessions_;
+  std::map<std::string, proto::NodeRecord> nodes_;  // by id
 };
 
 }  // namespace dfs

@@ -11,6 +11,7 @@ meta_store::meta_store(const std::string& db_path, meta_durability durability)
   db_.exec(
     "CREATE TABLE IF NOT EXISTS sessions (client_id TEXT NOT NULL, sequence INTEGER NOT "
     "NULL, record BLOB NOT NULL, PRIMARY KEY (client_id, sequence))");
+  db_.exec("CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, record BLOB NOT NULL)");
 }
 
 std::string meta_store::load(state_machine& sm) {
@@ -38,6 +39,10 @@ std::string meta_store::read_all(proto::MetaSnapshot& out) {
   while (session_rows.step())
     if (!out.add_sessions()->ParseFromString(session_rows.column_blob(0)))
       return "a client session record is corrupt";
+  auto node_rows = db_.prepare("SELECT record FROM nodes");
+  while (node_rows.step())
+    if (!out.add_nodes()->ParseFromString(node_rows.column_blob(0)))
+      return "a node record is corrupt";
   auto st = db_.prepare("SELECT key, value FROM meta_state");
   while (st.step()) {
     auto key = st.column_text(0);
@@ -55,6 +60,10 @@ void meta_store::replace_all(const proto::MetaSnapshot& snap) {
   sqlite::transaction tx{db_};
   db_.exec("DELETE FROM inodes");
   db_.exec("DELETE FROM sessions");
+  db_.exec("DELETE FROM nodes");
+  auto put_node = db_.prepare("INSERT INTO nodes (id, record) VALUES (?1, ?2)");
+  for (auto& node : snap.nodes())
+    put_node.bind(1, node.id()).bind_blob(2, node.SerializeAsString()).run();
   auto insert = db_.prepare("INSERT INTO inodes (id, record) VALUES (?1, ?2)");
   for (auto& inode : snap.inodes())
     insert.bind(1, static_cast<int64_t>(inode.id())).bind_blob(2, inode.SerializeAsString()).run();
@@ -95,6 +104,7 @@ void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint6
   auto put_session = db_.prepare(
     "INSERT OR REPLACE INTO sessions (client_id, sequence, record) VALUES (?1, ?2, ?3)");
   auto drop_session = db_.prepare("DELETE FROM sessions WHERE client_id = ?1 AND sequence = ?2");
+  auto put_node = db_.prepare("INSERT OR REPLACE INTO nodes (id, record) VALUES (?1, ?2)");
   for (auto* out : applied) {
     for (auto& m : out->mutations) {
       auto id = static_cast<int64_t>(m.inode.id());
@@ -103,6 +113,8 @@ void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint6
       else
         upsert.bind(1, id).bind_blob(2, m.inode.SerializeAsString()).run();
     }
+    for (auto& node : out->node_mutations)
+      put_node.bind(1, node.id()).bind_blob(2, node.SerializeAsString()).run();
     for (auto& m : out->session_mutations) {
       auto seq = static_cast<int64_t>(m.record.sequence());
       if (m.erased)

@@ -29,6 +29,11 @@ caf::expected<std::vector<file_info>> meta_view::list(const std::string& path) c
   return out;
 }
 
+std::vector<proto::NodeRecord> meta_view::nodes() const {
+  std::shared_lock<std::shared_mutex> lock{mu_};
+  return machine_->nodes();
+}
+
 uint64_t meta_view::applied_index() const {
   std::shared_lock<std::shared_mutex> lock{mu_};
   return machine_->applied_index();

@@ -24,6 +24,7 @@ public:
   caf::expected<file_info> stat(const std::string& path) const;
   caf::expected<std::vector<file_info>> list(const std::string& path) const;
   uint64_t applied_index() const;
+  std::vector<proto::NodeRecord> nodes() const;
 
   // For the one writer: runs `f` on the state machine under the exclusive
   // lock and returns what it returns.

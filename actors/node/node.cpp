@@ -64,7 +64,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
       deps.metrics = std::make_shared<gateway_metrics>(*metrics, cfg.node_id);
     handles.gateway = spawn_gateway(sys, gw, std::move(deps));
   }
-  if (!cfg.peers.empty() && (handles.raft || handles.gateway)) {
+  if (handles.raft || (handles.gateway && !cfg.peers.empty())) {
     peer_connector_config pc;
     pc.peers = cfg.peers;
     spawn_peer_connector(sys, std::move(pc), handles);  // linked: stops with them

@@ -17,6 +17,7 @@ namespace {
 
 struct peer {
   peer_address address;
+  bool configured = false;  // from the config file (else: from the node table)
   bool connecting = false;
   caf::actor agent;      // null while disconnected
   node_handles handles;  // valid while connected
@@ -61,8 +62,10 @@ void connect(connector_pointer self, const std::string& id) {
   auto addr = p.address.addr;
   auto timeout = st.cfg.connect_timeout;
   auto failed = [=](const caf::error& err) {
-    auto& p = self->state.peers.at(id);
-    p.connecting = false;
+    auto it = self->state.peers.find(id);
+    if (it == self->state.peers.end())
+      return;  // removed meanwhile
+    it->second.connecting = false;
     self->state.log->debug("peer {} at {} not reachable: {}", id, addr.to_string(), describe(err));
   };
   self->request(mm, timeout, caf::connect_atom_v, addr.host, addr.port)
@@ -74,7 +77,10 @@ void connect(connector_pointer self, const std::string& id) {
         self->request(agent, timeout, handles_atom::value)
           .then(
             [=](const node_handles& handles) {
-              auto& p = self->state.peers.at(id);
+              auto it = self->state.peers.find(id);
+              if (it == self->state.peers.end())
+                return;  // removed meanwhile
+              auto& p = it->second;
               p.connecting = false;
               if (handles.id.value != id) {
                 self->state.log->warn("peer at {} says it is '{}', configured as '{}'; ignored",
@@ -92,6 +98,55 @@ void connect(connector_pointer self, const std::string& id) {
       failed);
 }
 
+// Nodes added to the cluster after this one started are in the metadata's
+// node table: connect to those too, and let go of the ones removed since.
+void learn_members(connector_pointer self) {
+  auto& st = self->state;
+  if (!st.local.raft)
+    return;
+  self->request(st.local.raft, st.cfg.connect_timeout, members_atom::value)
+    .then(
+      [=](const std::vector<std::string>& members) {
+        auto& st = self->state;
+        std::set<std::string> listed;
+        bool changed = false;
+        for (auto& text : members) {
+          auto p = parse_peer(text);
+          if (!p || p->id == st.local.id.value)
+            continue;
+          listed.insert(p->id);
+          auto& known = st.peers[p->id];
+          if (known.configured || known.address.addr.to_string() == p->addr.to_string())
+            continue;
+          st.log->info("node table: peer {} is at {}", p->id, p->addr.to_string());
+          known.address = *p;
+          if (known.agent) {
+            self->demonitor(known.agent);
+            known.agent = nullptr;
+            known.handles = node_handles{};
+            changed = true;
+          }
+          connect(self, p->id);
+        }
+        for (auto it = st.peers.begin(); it != st.peers.end();) {
+          if (it->second.configured || listed.count(it->first)) {
+            ++it;
+            continue;
+          }
+          st.log->info("node table: peer {} was removed", it->first);
+          if (it->second.agent)
+            self->demonitor(it->second.agent);
+          if (st.local.gateway)
+            self->send(st.local.gateway, peers_atom::value, node_id{it->first}, replica_actor{});
+          it = st.peers.erase(it);
+          changed = true;
+        }
+        if (changed)
+          publish(self);
+      },
+      [=](caf::error&) {});  // the participant is busy or starting: next tick
+}
+
 caf::behavior peer_connector(connector_pointer self, peer_connector_config cfg,
                              node_handles local) {
   auto& st = self->state;
@@ -103,8 +158,10 @@ caf::behavior peer_connector(connector_pointer self, peer_connector_config cfg,
     self->link_to(st.local.raft);
   if (st.local.gateway)
     self->link_to(st.local.gateway);
-  for (auto& a : st.cfg.peers)
+  for (auto& a : st.cfg.peers) {
     st.peers[a.id].address = a;
+    st.peers[a.id].configured = true;
+  }
   self->set_down_handler([=](caf::down_msg& down) {
     for (auto& [id, p] : self->state.peers)
       if (p.agent && p.agent.address() == down.source) {
@@ -122,6 +179,7 @@ caf::behavior peer_connector(connector_pointer self, peer_connector_config cfg,
         return;
       for (auto& [id, p] : self->state.peers)
         connect(self, id);
+      learn_members(self);
       self->delayed_send(self, self->state.cfg.retry, tick_atom::value);
     },
   };

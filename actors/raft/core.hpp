@@ -194,6 +194,11 @@ public:
   uint64_t propose_conf_change(const conf_change& change);
   const std::vector<peer_id>& voters() const { return voters_; }
   const std::vector<peer_id>& learners() const { return learners_; }
+  // On the leader: how far `member`'s log is known to match (0: unknown).
+  uint64_t match_of(const peer_id& member) const;
+  // The newest membership entry in the log; a change is pending while it
+  // is above the commit index.
+  uint64_t last_conf_index() const { return last_conf_index_; }
 
   // Leadership transfer: the leader brings `to` up to date, then tells it to
   // campaign at once. Proposals are refused while the transfer runs; it is

@@ -54,6 +54,11 @@ bool conf_change::decode(const std::string& data, conf_change& out) {
   return !out.voters.empty();
 }
 
+uint64_t core::match_of(const peer_id& member) const {
+  auto it = progress_.find(member);
+  return role_ == role::leader && it != progress_.end() ? it->second.match : 0;
+}
+
 bool core::is_voter(const peer_id& p) const {
   return std::find(voters_.begin(), voters_.end(), p) != voters_.end();
 }

@@ -21,6 +21,7 @@
 #include "actors/raft/metrics.hpp"
 #include "actors/raft/wire.hpp"
 #include "messages/errc.hpp"
+#include "runtime/config.hpp"
 #include "runtime/deadline.hpp"
 #include "runtime/logging.hpp"
 
@@ -76,6 +77,14 @@ struct waiting_read {
   std::function<void(uint64_t)> confirmed;  // set: answer the index itself (a follower asked)
 };
 
+// A membership change under way at the leader (see advance_member_changes).
+struct member_change {
+  bool add = true;
+  std::string id;
+  promise_t<ok_atom> promise;
+  steady::time_point deadline;
+};
+
 // A request that found no leader to serve or forward it to.
 struct parked_request {
   request_context ctx;
@@ -99,6 +108,7 @@ struct participant_state {
   // Snapshots being sent in pieces, by member: (index, term) of each.
   std::map<std::string, std::pair<uint64_t, uint64_t>> sending;
   raft_msg receiving;  // a snapshot arriving in pieces (empty `from`: none)
+  std::vector<member_change> member_changes;
   std::map<std::string, raft_actor> peers;
   std::map<uint64_t, pending_proposal> proposals;  // by log index
   std::map<uint64_t, waiting_read> reads;          // by read request id
@@ -447,6 +457,60 @@ void apply_committed(participant_pointer self, const std::vector<raft::entry>& c
   }
   queue_changes(self, std::move(changes));
   serve_reads(self);
+}
+
+// --- membership --------------------------------------------------------------
+
+bool contains(const std::vector<std::string>& xs, const std::string& x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+// Drives each membership change one step per call (on every tick): an
+// added node joins as a learner and becomes a voter once its log is within
+// one append of the commit index; a removed one leaves the group. The core
+// takes one change at a time; a step it refuses now is tried again on the
+// next tick, until the request's deadline.
+void advance_member_changes(participant_pointer self) {
+  auto& st = self->state;
+  auto& c = *st.core;
+  auto now = steady::now();
+  for (auto it = st.member_changes.begin(); it != st.member_changes.end();) {
+    auto& job = *it;
+    bool voter = contains(c.voters(), job.id);
+    bool member = voter || contains(c.learners(), job.id);
+    bool settled = c.last_conf_index() <= c.commit_index();
+    caf::error failed;
+    bool done = settled && (job.add ? voter : !member);
+    if (!done && now >= job.deadline)
+      failed = make_error(
+        errc::timeout, std::string{"membership change of '"} + job.id + "' not finished in time" +
+                         (job.add && member ? " (it is a learner, catching up)" : ""));
+    else if (!done && c.current_role() != raft::role::leader)
+      failed = not_leader(self);
+    if (done || failed) {
+      if (done) {
+        st.log->info("membership: {} {}", job.add ? "added" : "removed", job.id);
+        job.promise.deliver(ok_atom::value);
+      } else {
+        job.promise.deliver(failed);
+      }
+      it = st.member_changes.erase(it);
+      continue;
+    }
+    raft::conf_change change;
+    change.id = job.id;
+    if (!job.add)
+      change.kind = raft::conf_change::op::remove;
+    else if (!member)
+      change.kind = raft::conf_change::op::add_learner;
+    else if (c.match_of(job.id) + raft::config{}.max_entries_per_append >= c.commit_index())
+      change.kind = raft::conf_change::op::promote;
+    else
+      change.id.clear();  // a learner still catching up
+    if (!change.id.empty() && (job.add || member) && c.propose_conf_change(change) > 0)
+      flush(self);
+    ++it;
+  }
 }
 
 // --- snapshots -------------------------------------------------------------
@@ -930,6 +994,25 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
   return {
     [=](raft_atom, const raft_msg& w) { step(self, w); },
     [=](snapshot_atom, raft_msg& piece) { return receive_snapshot_piece(self, piece); },
+    [=](members_atom) {
+      std::vector<std::string> out;
+      for (auto& node : self->state.view->nodes())
+        if (!node.removed() && node.id() != self->state.cfg.id)
+          out.push_back(node.id() + "@" + node.address());
+      return out;
+    },
+    [=](members_atom, const std::string& op, const std::string& id) -> caf::result<ok_atom> {
+      auto& st = self->state;
+      if ((op != "add" && op != "remove") || !valid_node_id(id))
+        return make_error(errc::invalid_argument, "expected add or remove and a node id");
+      if (st.core->current_role() != raft::role::leader)
+        return not_leader(self);
+      auto rp = self->make_response_promise<ok_atom>();
+      st.member_changes.push_back(
+        member_change{op == "add", id, rp, steady::now() + st.cfg.member_change_timeout});
+      advance_member_changes(self);
+      return rp;
+    },
     [=](peers_atom, const std::vector<std::string>& ids, const std::vector<caf::actor>& handles) {
       auto& peers = self->state.peers;
       peers.clear();
@@ -944,6 +1027,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       flush(self);
       retry_and_expire(self);
       maybe_compact(self);
+      advance_member_changes(self);
       self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
     },
     [=](propose_atom a, const request_context& ctx,
