@@ -99,6 +99,15 @@ setter count_in_range(T node_config::*field, uint64_t lo, uint64_t hi) {
   };
 }
 
+setter flag(bool node_config::*field) {
+  return [=](node_config& c, const std::string& v) -> std::string {
+    if (v != "true" && v != "false")
+      return "expected true or false, got '" + v + "'";
+    c.*field = v == "true";
+    return {};
+  };
+}
+
 setter duration_in_range(std::chrono::milliseconds node_config::*field,
                          std::chrono::milliseconds lo) {
   return [=](node_config& c, const std::string& v) -> std::string {
@@ -184,12 +193,11 @@ const std::vector<key_spec>& key_specs() {
     {"join",
      "true: join a running cluster (added with `dfsctl node add`) instead of bootstrapping "
      "a new one with the voters",
-     [](node_config& c, const std::string& v) -> std::string {
-       if (v != "true" && v != "false")
-         return "expected true or false, got '" + v + "'";
-       c.join = v == "true";
-       return {};
-     }},
+     flag(&node_config::join)},
+    {"raft_lease_reads",
+     "true: the Raft leader serves reads by its lease, without a heartbeat round each "
+     "(relies on clocks running at nearly the same rate)",
+     flag(&node_config::raft_lease_reads)},
     {"raft_compact_after",
      "compact the Raft log into a snapshot past this many entries (0: never; up to 10^9)",
      count_in_range(&node_config::raft_compact_after, 0, 1000000000)},
@@ -422,6 +430,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("request_timeout", ms(cfg.request_timeout));
   t.insert("upload_timeout", ms(cfg.upload_timeout));
   t.insert("raft_compact_after", static_cast<int64_t>(cfg.raft_compact_after));
+  t.insert("raft_lease_reads", cfg.raft_lease_reads);
   t.insert("log_level", cfg.log_level);
   std::ostringstream out;
   out << t << "\n";

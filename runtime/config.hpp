@@ -69,6 +69,9 @@ struct node_config {
   // Raft log compaction: a snapshot once the log holds this many entries
   // (0: never).
   uint64_t raft_compact_after = 10000;
+  // Linearizable reads by the Raft leader's lease (clock-dependent) instead
+  // of a heartbeat round each.
+  bool raft_lease_reads = false;
 
   bool has_role(const std::string& role) const;
   // The bootstrap Raft group: `voters`, or this node and every peer; none

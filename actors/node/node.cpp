@@ -37,6 +37,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     pc.db_path = cfg.data_dir + "/raft.db";
     pc.metrics = metrics;
     pc.compact_after = cfg.raft_compact_after;
+    pc.lease_reads = cfg.raft_lease_reads;
     auto raft = spawn_raft_participant(sys, std::move(pc), std::move(*machine));
     if (!raft)
       return fail("raft participant cannot start", raft.error());

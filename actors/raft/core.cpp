@@ -89,6 +89,9 @@ void core::reset(uint64_t term) {
   read_round_unsent_ = false;
   transferee_.clear();
   transfer_elapsed_ = 0;
+  round_sent_.clear();
+  acked_round_.clear();
+  lease_round_ = 0;
 }
 
 void core::become_follower(uint64_t term, const peer_id& leader) {
@@ -176,6 +179,7 @@ bool core::in_lease() const {
 }
 
 void core::tick() {
+  ++ticks_;
   if (role_ != role::leader) {
     if (++election_elapsed_ >= election_timeout_) {
       election_elapsed_ = 0;
@@ -185,7 +189,8 @@ void core::tick() {
     return;
   }
   if (!transferee_.empty() && ++transfer_elapsed_ >= cfg_.election_ticks) {
-    transferee_.clear();  // the transferee did not take over in time: keep leading
+    transferee_.clear();       // the transferee did not take over in time: keep leading
+    lease_floor_ = read_seq_;  // it may have won meanwhile: a lease needs a newer round
     transfer_elapsed_ = 0;
   }
   if (++election_elapsed_ >= cfg_.election_ticks) {
@@ -205,6 +210,11 @@ void core::tick() {
   }
   if (++heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
+    if (cfg_.lease_reads && !read_round_unsent_) {
+      // Every heartbeat is a round whose acknowledgements extend the lease.
+      round_sent_[++read_seq_] = ticks_;
+      read_round_unsent_ = true;
+    }
     broadcast_append(true);
   }
 }

@@ -116,6 +116,15 @@ struct config {
   bool check_quorum = true;
   size_t max_entries_per_append = 64;
   size_t max_inflight_appends = 4;  // pipelined appends per follower
+  // Leader-lease reads: a read is served at once, without a heartbeat
+  // round of its own, while a quorum acknowledged a heartbeat sent less
+  // than election_ticks - lease_margin_ticks ago. Correct only if clocks
+  // run at nearly the same rate (the margin covers the difference), which
+  // ReadIndex does not assume; hence off by default. Needs check_quorum
+  // (followers then refuse votes within an election timeout of hearing
+  // from the leader).
+  bool lease_reads = false;
+  int lease_margin_ticks = 2;
   // The application may send a leader's appends before its own write of
   // the entries is durable (in parallel with its fsync) and reports with
   // stable_to() how far its log is on disk; the leader then counts itself
@@ -269,7 +278,8 @@ private:
   uint64_t membership_at(uint64_t upto, std::vector<peer_id>& voters,
                          std::vector<peer_id>& learners) const;
   bool in_lease() const;
-  uint64_t self_match() const;  // how far this node's log counts towards a quorum
+  bool leader_lease_holds() const;  // lease reads: no other leader can exist now
+  uint64_t self_match() const;      // how far this node's log counts towards a quorum
 
   config cfg_;
   std::mt19937_64 rng_;
@@ -304,7 +314,16 @@ private:
   std::vector<pending_read> waiting_reads_;  // waiting for this term's first commit
   uint64_t read_seq_ = 0;
   bool read_round_unsent_ = false;  // the newest read round's heartbeats are still in outbox_
-  std::vector<peer_id> voters_;     // current membership (from the log)
+  // Leader leases: the tick each heartbeat round went out, the newest round
+  // each voter acknowledged, and the newest round a quorum acknowledged
+  // (0: none in this term). Rounds at or below lease_floor_ do not count
+  // (sent before a leadership transfer was given up).
+  uint64_t ticks_ = 0;
+  std::map<uint64_t, uint64_t> round_sent_;
+  std::map<peer_id, uint64_t> acked_round_;
+  uint64_t lease_round_ = 0;
+  uint64_t lease_floor_ = 0;
+  std::vector<peer_id> voters_;  // current membership (from the log)
   std::vector<peer_id> learners_;
   uint64_t last_conf_index_ = 0;  // index of the newest config entry in the log
   peer_id transferee_;            // leadership transfer in progress to this peer

@@ -36,7 +36,7 @@ bool core::read_index(uint64_t request) {
     waiting_reads_.push_back({request, 0, 0, {}});
     return true;
   }
-  if (quorum() == 1) {
+  if (quorum() == 1 || leader_lease_holds()) {
     ready_reads_.push_back({request, commit_});
     return true;
   }
@@ -47,12 +47,39 @@ bool core::read_index(uint64_t request) {
     return true;
   }
   pending_reads_.push_back({request, commit_, ++read_seq_, {cfg_.id}});
+  if (cfg_.lease_reads)
+    round_sent_[read_seq_] = ticks_;
   broadcast_append(true);
   read_round_unsent_ = true;
   return true;
 }
 
+bool core::leader_lease_holds() const {
+  if (!cfg_.lease_reads || !cfg_.check_quorum || role_ != role::leader || !transferee_.empty() ||
+      lease_round_ <= lease_floor_)
+    return false;
+  auto sent = round_sent_.find(lease_round_);
+  auto length = std::max(1, cfg_.election_ticks - cfg_.lease_margin_ticks);
+  return sent != round_sent_.end() && ticks_ < sent->second + static_cast<uint64_t>(length);
+}
+
 void core::confirm_reads(const peer_id& from, uint64_t seq) {
+  if (cfg_.lease_reads && is_voter(from) && from != cfg_.id) {
+    auto& acked = acked_round_[from];
+    acked = std::max(acked, seq);
+    // The newest round a quorum (this leader included) acknowledged.
+    std::vector<uint64_t> rounds{read_seq_};
+    for (auto& v : voters_)
+      if (v != cfg_.id) {
+        auto it = acked_round_.find(v);
+        rounds.push_back(it == acked_round_.end() ? 0 : it->second);
+      }
+    std::sort(rounds.begin(), rounds.end(), std::greater<>());
+    if (rounds.size() >= quorum())
+      lease_round_ = std::max(lease_round_, rounds[quorum() - 1]);
+    // Rounds older than the lease's are of no more use.
+    round_sent_.erase(round_sent_.begin(), round_sent_.lower_bound(lease_round_));
+  }
   // An echo of round `seq` confirms every read registered up to it.
   auto it = pending_reads_.begin();
   for (; it != pending_reads_.end() && it->seq <= seq; ++it)

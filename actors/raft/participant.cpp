@@ -1148,6 +1148,7 @@ caf::expected<raft_actor> spawn_raft_participant(caf::actor_system& sys, partici
   rc.id = cfg.id;
   rc.voters = cfg.voters;
   rc.election_ticks = cfg.election_ticks;
+  rc.lease_reads = cfg.lease_reads;
   rc.leader_waits_for_stable = true;  // appends go out while the leader's write runs
   auto seed =
     cfg.seed ? cfg.seed : (uint64_t{std::random_device{}()} << 32 | std::random_device{}());

@@ -47,6 +47,9 @@ struct participant_config {
   // A snapshot goes to a member that needs it in pieces of this size, each
   // acknowledged before the next.
   uint64_t snapshot_chunk_bytes = 1 << 20;
+  // Reads served by the leader's lease instead of a heartbeat round each
+  // (see raft::config::lease_reads): faster, but they rely on clocks.
+  bool lease_reads = false;
   // A membership change (a node added and caught up, or removed) not done
   // in this time is answered with a timeout.
   std::chrono::milliseconds member_change_timeout{30000};

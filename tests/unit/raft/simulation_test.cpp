@@ -492,6 +492,62 @@ TEST(raft_core, a_leader_counts_only_its_durable_entries_towards_a_quorum) {
   EXPECT_EQ(c.commit_index(), 2u) << "committed once the leader's own copy is durable";
 }
 
+// Leader leases (config::lease_reads): while a quorum acknowledged a
+// heartbeat sent less than an election timeout (minus a margin) ago, a
+// read is safe at once; after that, or while a leadership transfer runs,
+// it waits for a round like any ReadIndex read. Off, every read waits.
+TEST(raft_read_index, lease_reads_skip_the_round_only_while_the_lease_holds) {
+  for (bool lease : {true, false}) {
+    SCOPED_TRACE(lease ? "lease reads on" : "lease reads off");
+    config cfg;
+    cfg.id = "n1";
+    cfg.voters = {"n1", "n2", "n3"};
+    cfg.lease_reads = lease;
+    core c{cfg, {}, {}, 0, 7};
+    auto reply = replies_from_n2(c);
+    ASSERT_TRUE(elected_with_n2(c));
+    reply(msg_kind::append_reply, 1, 1);  // the no-op commits
+    ASSERT_EQ(c.commit_index(), 1u);
+    c.take_ready();
+    // A heartbeat round acknowledged by n2 (a quorum with the leader).
+    auto heartbeat_acked = [&](bool acked) {
+      c.tick();
+      uint64_t seq = 0;
+      for (auto& m : c.take_ready().messages)
+        if (m.to == "n2")
+          seq = std::max(seq, m.read_seq);
+      if (!acked)
+        return;
+      message ack;
+      ack.kind = msg_kind::append_reply;
+      ack.from = "n2";
+      ack.to = "n1";
+      ack.term = 1;
+      ack.index = 1;
+      ack.read_seq = seq;
+      c.step(ack);
+      c.take_ready();
+    };
+    auto served_at_once = [&](uint64_t request) {
+      EXPECT_TRUE(c.read_index(request));
+      auto rd = c.take_ready();
+      return std::any_of(rd.reads.begin(), rd.reads.end(),
+                         [&](const read_state& r) { return r.request == request; });
+    };
+    heartbeat_acked(true);
+    EXPECT_EQ(served_at_once(1), lease) << "within the lease";
+    for (int i = 0; i < cfg.election_ticks - cfg.lease_margin_ticks; ++i)
+      heartbeat_acked(false);
+    ASSERT_EQ(c.current_role(), role::leader);
+    EXPECT_FALSE(served_at_once(2)) << "the lease ran out";
+    heartbeat_acked(true);
+    EXPECT_EQ(served_at_once(3), lease) << "a new acknowledgement renews it";
+    ASSERT_TRUE(c.transfer_leadership("n3"));
+    c.take_ready();
+    EXPECT_FALSE(served_at_once(4)) << "not while leadership is being handed over";
+  }
+}
+
 // ReadIndex batching: reads registered before the leader's heartbeats went
 // out share that round; a read registered after they went out must wait for
 // a round of its own, or an acknowledgement older than the read would
