@@ -9,7 +9,7 @@ bin=$(cd "${1:-build/tools}" && pwd)
 size_mib=${2:-100}
 runs=${3:-5}
 work=$(mktemp -d /tmp/dfs-bench-XXXXXX)
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+): no clash with outgoing sockets
 trap '(cd "$work" && "$bin/dfsctl" cluster down >/dev/null 2>&1); rm -rf "$work"' EXIT
 cd "$work"
 

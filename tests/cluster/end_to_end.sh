@@ -7,7 +7,7 @@ dfsctl="$bin/dfsctl"
 build_kind=${2:-release}
 work=$(mktemp -d /tmp/dfs-e2e-XXXXXX)
 # A base port unlikely to collide with another run on this machine.
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+): no clash with outgoing sockets
 
 cleanup() {
   (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)

@@ -13,7 +13,7 @@ dfsctl="$bin/dfsctl"
 limit_ms=2000
 [ "${2:-release}" = asan ] && limit_ms=10000
 work=$(mktemp -d /tmp/dfs-raft-XXXXXX)
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+): no clash with outgoing sockets
 
 cleanup() {
   touch "$work/stop"

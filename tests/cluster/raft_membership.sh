@@ -11,7 +11,7 @@ set -u
 bin=$(cd "${1:?usage: raft_membership.sh BIN_DIR}" && pwd)
 dfsctl="$bin/dfsctl"
 work=$(mktemp -d /tmp/dfs-members-XXXXXX)
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+): no clash with outgoing sockets
 n4_pid=""
 
 cleanup() {

@@ -38,7 +38,7 @@ bin=$root/build/tools
 bench=$bin/dfs-raft-bench
 
 work=$(mktemp -d /tmp/dfs-raft-bench-XXXXXX)
-base=$((20000 + RANDOM % 20000))
+base=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768+): no clash with outgoing sockets
 etcd_pids=()
 cleanup() {
   "$bin/dfsctl" cluster down --dir "$work/dfs" >/dev/null 2>&1 || true
