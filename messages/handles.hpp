@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -26,6 +27,18 @@ using meta_actor = caf::typed_actor<
   // list(ctx, path) -> children of a directory, or the file itself
   caf::replies_to<list_atom, request_context, std::string>::with<std::vector<file_info>>>;
 
+// The outcomes of proposals forwarded to the leader in one batch: per
+// proposal, its entry or the error it ended with (a default error: none).
+struct proposal_results {
+  std::vector<file_info> results;
+  std::vector<caf::error> errors;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, proposal_results& x) {
+  return f(caf::meta::type_name("proposal_results"), x.results, x.errors);
+}
+
 // A Raft participant: replicates metadata commands to its peers and
 // applies them, in log order, to its node's metadata state machine. Offers the meta
 // interface on every member: the leader serves it (proposals; linearizable
@@ -44,6 +57,9 @@ using raft_actor =
                      // a piece of an install_snapshot message; answers the
                      // bytes received so far
                      caf::replies_to<snapshot_atom, raft_msg>::with<uint64_t>,
+                     // proposals a follower forwards to the leader, in one batch
+                     caf::replies_to<propose_atom, std::vector<request_context>,
+                                     std::vector<std::string>>::with<proposal_results>,
                      // members: the node table (id@host:port of every node not
                      // removed), for the peer connector
                      caf::replies_to<members_atom>::with<std::vector<std::string>>,

@@ -1,5 +1,6 @@
 #include "actors/client/client.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <istream>
 #include <ostream>
@@ -73,6 +74,20 @@ caf::error client::connect_gateway() {
     if (!handles->gateway) {
       last = make_error(errc::unavailable, "node at " + ep.to_string() + " has no gateway role");
       continue;
+    }
+    if (handles->raft) {
+      // A node outside the Raft group (removed, or started to join and not
+      // added yet) cannot serve metadata: try the next one.
+      auto st =
+        blocking_call<raft_status>(*self_, handles->raft, opts_.timeout, status_atom::value);
+      auto member = [&](const std::vector<std::string>& ids) {
+        return std::find(ids.begin(), ids.end(), st->id) != ids.end();
+      };
+      if (st && !member(st->voters) && !member(st->learners)) {
+        last = make_error(errc::unavailable,
+                          "node " + st->id + " at " + ep.to_string() + " is not in the Raft group");
+        continue;
+      }
     }
     endpoint_ = ep;
     agent_ = *agent;

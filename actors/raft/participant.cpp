@@ -64,8 +64,16 @@ struct pending_proposal {
   request_context ctx;
   std::string cmd;
   uint64_t term = 0;
-  promise_t<file_info> promise;
   steady::time_point start;
+  std::function<void(caf::expected<file_info>)> reply;
+  std::function<void()> again;  // dispatch again (null: answer `unavailable`)
+};
+
+// A proposal waiting to be forwarded to the leader with the next batch.
+struct outbound_proposal {
+  request_context ctx;
+  std::string cmd;
+  promise_t<file_info> promise;
 };
 
 struct waiting_read {
@@ -109,6 +117,7 @@ struct participant_state {
   std::map<std::string, std::pair<uint64_t, uint64_t>> sending;
   raft_msg receiving;  // a snapshot arriving in pieces (empty `from`: none)
   std::vector<member_change> member_changes;
+  std::vector<outbound_proposal> outbound;  // to forward to the leader
   std::map<std::string, raft_actor> peers;
   std::map<uint64_t, pending_proposal> proposals;  // by log index
   std::map<uint64_t, waiting_read> reads;          // by read request id
@@ -163,6 +172,16 @@ void park(participant_pointer self, const request_context& ctx, std::function<vo
 
 void flush(participant_pointer self);
 
+bool contains(const std::vector<std::string>& xs, const std::string& x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+// A command that decodes and names an operation.
+bool well_formed(const std::string& cmd) {
+  proto::MetaCommand parsed;
+  return parsed.ParseFromString(cmd) && parsed.op_case() != proto::MetaCommand::OP_NOT_SET;
+}
+
 // Flushes after the messages already in the mailbox: reads arriving
 // together then share one heartbeat round.
 void flush_soon(participant_pointer self) {
@@ -184,7 +203,20 @@ bool serve_here(participant_pointer self, propose_atom, const request_context& c
   auto index = st.core->propose(cmd);
   if (index == 0)
     return false;
-  st.proposals[index] = pending_proposal{ctx, cmd, st.core->term(), rp, steady::now()};
+  pending_proposal p;
+  p.ctx = ctx;
+  p.cmd = cmd;
+  p.term = st.core->term();
+  p.start = steady::now();
+  p.reply = [rp](caf::expected<file_info> r) mutable {
+    if (r)
+      rp.deliver(std::move(*r));
+    else
+      rp.deliver(r.error());
+  };
+  if (ctx.hops == 0)
+    p.again = [=] { dispatch<file_info>(self, propose_atom::value, ctx, cmd, rp); };
+  st.proposals[index] = std::move(p);
   flush(self);
   return true;
 }
@@ -282,34 +314,128 @@ void request_read_index(participant_pointer self) {
 // (ReadIndex), the follower serves the read from its own state machine
 // once it has applied up to there.
 template <class T, class Atom>
-bool serve_at_follower(participant_pointer self, Atom atom, const request_context& ctx,
+void serve_at_follower(participant_pointer self, Atom atom, const request_context& ctx,
                        const std::string& path, promise_t<T> rp) {
   self->state.follower_reads.push_back(make_read<T>(self, atom, ctx, path, rp));
   request_read_index(self);
-  return true;
 }
 
-// Proposals always go to the leader.
-bool serve_at_follower(participant_pointer, propose_atom, const request_context&,
-                       const std::string&, promise_t<file_info>) {
-  return false;
+// A proposal on a follower goes to the leader, in a batch: every proposal
+// that arrives while a flush is on its way travels in the same message.
+void serve_at_follower(participant_pointer self, propose_atom, const request_context& ctx,
+                       const std::string& cmd, promise_t<file_info> rp) {
+  self->state.outbound.push_back(outbound_proposal{ctx, cmd, rp});
+  flush_soon(self);
 }
 
-template <class T, class Atom>
-void forward(participant_pointer self, const raft_actor& leader, Atom atom,
-             const request_context& ctx, const std::string& arg, promise_t<T> rp) {
-  auto fwd = ctx;
-  ++fwd.hops;
-  self->request(leader, time_left(ctx, self->state.cfg.forward_timeout), atom, fwd, arg)
-    .then([=](T& value) mutable { rp.deliver(std::move(value)); },
-          [=](caf::error& err) mutable {
-            if (retryable(err, ctx, std::is_same<Atom, propose_atom>::value) && !past_deadline(ctx))
-              park(
-                self, ctx, [=] { dispatch<T>(self, atom, ctx, arg, rp); },
-                [=](caf::error e) mutable { rp.deliver(std::move(e)); });
-            else
-              rp.deliver(err);
-          });
+void forward_proposals(participant_pointer self) {
+  auto& st = self->state;
+  if (st.outbound.empty())
+    return;
+  auto batch = std::make_shared<std::vector<outbound_proposal>>(std::move(st.outbound));
+  st.outbound.clear();
+  auto leader = st.peers.find(st.core->leader());
+  if (leader == st.peers.end() || st.core->current_role() == raft::role::leader) {
+    for (auto& p : *batch)  // the leader changed meanwhile
+      dispatch<file_info>(self, propose_atom::value, p.ctx, p.cmd, p.promise);
+    return;
+  }
+  auto settle = [=](outbound_proposal& p, const caf::error& err) {
+    if (retryable(err, p.ctx, true) && !past_deadline(p.ctx)) {
+      auto promise = p.promise;
+      auto ctx = p.ctx;
+      auto cmd = p.cmd;
+      park(
+        self, ctx, [=] { dispatch<file_info>(self, propose_atom::value, ctx, cmd, promise); },
+        [=](caf::error e) mutable { promise.deliver(std::move(e)); });
+    } else {
+      p.promise.deliver(err);
+    }
+  };
+  std::vector<request_context> ctxs;
+  std::vector<std::string> cmds;
+  for (auto& p : *batch) {
+    ctxs.push_back(p.ctx);
+    ++ctxs.back().hops;
+    cmds.push_back(p.cmd);
+  }
+  self
+    ->request(leader->second, st.cfg.forward_timeout, propose_atom::value, std::move(ctxs),
+              std::move(cmds))
+    .then(
+      [=](proposal_results& out) {
+        for (size_t i = 0; i < batch->size(); ++i) {
+          auto& p = (*batch)[i];
+          if (i >= out.results.size() || i >= out.errors.size())
+            settle(p, make_error(errc::internal, "the leader answered a short batch"));
+          else if (out.errors[i])
+            settle(p, out.errors[i]);
+          else
+            p.promise.deliver(std::move(out.results[i]));
+        }
+      },
+      [=](caf::error& err) {
+        for (auto& p : *batch)
+          settle(p, err);
+      });
+}
+
+// Proposals forwarded by a follower: each is proposed here, and the batch
+// is answered once every one of them has its outcome.
+caf::result<proposal_results> propose_forwarded(participant_pointer self,
+                                                const std::vector<request_context>& ctxs,
+                                                const std::vector<std::string>& cmds) {
+  auto& st = self->state;
+  if (st.core->current_role() != raft::role::leader)
+    return not_leader(self);
+  auto n = std::min(ctxs.size(), cmds.size());
+  struct collected {
+    proposal_results out;
+    size_t left = 0;
+    promise_t<proposal_results> rp;
+  };
+  auto acc = std::make_shared<collected>();
+  acc->out.results.resize(n);
+  acc->out.errors.resize(n);
+  acc->left = n;
+  acc->rp = self->make_response_promise<proposal_results>();
+  auto done = [acc](size_t i, caf::expected<file_info> r) {
+    if (r)
+      acc->out.results[i] = std::move(*r);
+    else
+      acc->out.errors[i] = r.error();
+    if (--acc->left == 0)
+      acc->rp.deliver(std::move(acc->out));
+  };
+  if (n == 0)
+    acc->rp.deliver(proposal_results{});
+  bool proposed = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (!well_formed(cmds[i])) {
+      done(i, make_error(errc::invalid_argument, "malformed metadata command"));
+      continue;
+    }
+    if (past_deadline(ctxs[i])) {
+      done(i, deadline_error("before the leader took the request"));
+      continue;
+    }
+    auto index = st.core->propose(cmds[i]);
+    if (index == 0) {
+      done(i, not_leader(self));
+      continue;
+    }
+    pending_proposal p;
+    p.ctx = ctxs[i];
+    p.cmd = cmds[i];
+    p.term = st.core->term();
+    p.start = steady::now();
+    p.reply = [done, i](caf::expected<file_info> r) { done(i, std::move(r)); };
+    st.proposals[index] = std::move(p);
+    proposed = true;
+  }
+  if (proposed)
+    flush(self);
+  return acc->rp;
 }
 
 template <class T, class Atom>
@@ -320,14 +446,18 @@ void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
     rp.deliver(deadline_error("before a Raft leader took the request"));
     return;
   }
+  auto& c = *st.core;
+  if (!contains(c.voters(), c.id()) && !contains(c.learners(), c.id())) {
+    // Removed, or waiting to be added: no leader will tell it anything.
+    rp.deliver(make_error(errc::unavailable, "node " + c.id() + " is not in the Raft group"));
+    return;
+  }
   if (st.core->current_role() == raft::role::leader) {
     if (serve_here(self, atom, ctx, arg, rp))
       return;
   } else if (ctx.hops == 0) {
-    auto peer = st.peers.find(st.core->leader());
-    if (peer != st.peers.end()) {
-      if (!serve_at_follower(self, atom, ctx, arg, rp))
-        forward(self, peer->second, atom, ctx, arg, rp);
+    if (st.peers.count(st.core->leader()) > 0) {
+      serve_at_follower(self, atom, ctx, arg, rp);
       return;
     }
   }
@@ -366,19 +496,18 @@ void answer_proposal(participant_pointer self, const raft::entry& e, const caf::
   st.proposals.erase(it);
   if (p.term != e.term) {
     // Another leader's entry took this index: ours was never committed.
-    if (p.ctx.hops == 0)
-      dispatch<file_info>(self, propose_atom::value, p.ctx, p.cmd, p.promise);
+    if (p.again)
+      p.again();
     else
-      p.promise.deliver(
-        make_error(errc::unavailable, "leadership changed before the command committed"));
+      p.reply(make_error(errc::unavailable, "leadership changed before the command committed"));
     return;
   }
   if (st.metrics)
     st.metrics->commit_done(std::chrono::duration<double>(steady::now() - p.start).count());
   if (err)
-    p.promise.deliver(err);
+    p.reply(err);
   else
-    p.promise.deliver(std::move(info));
+    p.reply(std::move(info));
 }
 
 // Hands what the state machine applied to its database writer: one batch
@@ -460,10 +589,6 @@ void apply_committed(participant_pointer self, const std::vector<raft::entry>& c
 }
 
 // --- membership --------------------------------------------------------------
-
-bool contains(const std::vector<std::string>& xs, const std::string& x) {
-  return std::find(xs.begin(), xs.end(), x) != xs.end();
-}
 
 // Drives each membership change one step per call (on every tick): an
 // added node joins as a learner and becomes a voter once its log is within
@@ -960,8 +1085,7 @@ void retry_and_expire(participant_pointer self) {
   }
   for (auto it = st.proposals.begin(); it != st.proposals.end();) {
     if (past_deadline(it->second.ctx)) {
-      it->second.promise.deliver(
-        deadline_error("before the command committed; it may still take effect"));
+      it->second.reply(deadline_error("before the command committed; it may still take effect"));
       it = st.proposals.erase(it);
     } else {
       ++it;
@@ -1032,8 +1156,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
     },
     [=](propose_atom a, const request_context& ctx,
         const std::string& cmd) -> caf::result<file_info> {
-      proto::MetaCommand parsed;
-      if (!parsed.ParseFromString(cmd) || parsed.op_case() == proto::MetaCommand::OP_NOT_SET)
+      if (!well_formed(cmd))
         return make_error(errc::invalid_argument, "malformed metadata command");
       auto rp = self->make_response_promise<file_info>();
       dispatch<file_info>(self, a, ctx, cmd, rp);
@@ -1074,7 +1197,10 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
     [=](flush_atom) {
       self->state.flush_scheduled = false;
       flush(self);
+      forward_proposals(self);
     },
+    [=](propose_atom, const std::vector<request_context>& ctxs,
+        const std::vector<std::string>& cmds) { return propose_forwarded(self, ctxs, cmds); },
     [=](read_index_atom) -> caf::result<uint64_t> {
       auto& st = self->state;
       auto request = ++st.next_read;

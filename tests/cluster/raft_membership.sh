@@ -91,12 +91,17 @@ done
 [ -n "$new" ] && [ "$new" != "$old" ] && ok "$new leads without $old" || bad "leader: ${new:-none}"
 voters=$(member_field "$all" "$new" voters)
 case $voters in *"\"$old\""*) bad "$old is still a voter: $voters" ;; *) ok "voters now $voters" ;; esac
-check "a write after the removal" ctl --cluster "$all" mkdir /after-removal
+old_ep=$(awk -v id="$old" '$1 == id {print $2}' var/cluster.txt)
+[ -z "$old_ep" ] && old_ep=$n4
+check "a write through a list that starts with the removed node" \
+  ctl --cluster "$old_ep,$all" --timeout 5s mkdir /after-removal
+t0=$(ms)
+check "the removed node refuses metadata requests at once" fails ctl --cluster "$old_ep" --timeout 10s stat /
+grep -q "not in the Raft group" "$work/err" && [ $(($(ms) - t0)) -lt 5000 ] &&
+  ok "with a clear error: $(head -c 120 "$work/err")" || bad "refusal: $(head -c 200 "$work/err")"
 check "raft status agrees (the removed node has no say)" ctl --cluster "$all" raft status
 
 say "the removed node comes back"
-old_ep=$(awk -v id="$old" '$1 == id {print $2}' var/cluster.txt)
-[ -z "$old_ep" ] && old_ep=$n4
 check "node add $old" ctl --cluster "$all" node add "$old" "$old_ep"
 check "$old reads the write made while it was out" ctl --cluster "$old_ep" stat /after-removal
 
