@@ -48,6 +48,13 @@ public:
     }
   }
 
+  // Leaders serve reads by their lease. Call before the first step.
+  void lease_reads() {
+    lease_reads_ = true;
+    for (auto& id : ids_)
+      start(id);
+  }
+
   // Leaders send their entries before writing them (written at the next
   // drain; lost if the node crashes first). Call before the first step.
   void async_leader_writes() {
@@ -190,6 +197,7 @@ private:
     if (std::find(bootstrap_.begin(), bootstrap_.end(), id) != bootstrap_.end())
       cfg.voters = bootstrap_;
     cfg.leader_waits_for_stable = async_leader_;
+    cfg.lease_reads = lease_reads_;
     // The state machine restarts from the snapshot; the log replays the rest.
     n.applied = decode(n.snap.data);
     n.c = std::make_unique<core>(cfg, n.hs, n.snap, n.log, n.snap.index, n.restart_seed++);
@@ -344,6 +352,7 @@ private:
   std::mt19937_64 rng_;
   fault_profile faults_;
   bool async_leader_ = false;
+  bool lease_reads_ = false;
   std::vector<std::string> ids_;
   std::vector<std::string> bootstrap_;
   std::map<std::string, node_state> nodes_;
@@ -661,6 +670,39 @@ TEST(raft_read_index, a_deposed_leader_in_the_minority_never_confirms_a_read) {
   for (int i = 0; i < 300; ++i)
     ASSERT_EQ(sim.step(), "");
   EXPECT_TRUE(sim.reads(old_leader).empty()) << "a stale read would miss 'after'";
+}
+
+// With leader leases, a leader cut off from the others serves reads from
+// its lease only until the lease runs out, which is before the others can
+// elect a new leader: no read at the old leader misses a newer write.
+TEST(raft_read_index, a_leader_cut_off_serves_no_lease_read_once_another_can_lead) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    simulation sim{3, seed, {}};
+    sim.lease_reads();
+    ASSERT_TRUE(run(sim, seed, 300, [&] { return sim.propose("w") > 0; }));
+    ASSERT_TRUE(run(sim, seed, 100, [&] { return everyone_applied(sim, "w"); }));
+    auto old_leader = leader_of(sim);
+    ASSERT_TRUE(sim.read(old_leader, 1));
+    ASSERT_TRUE(run(sim, seed, 5, [&] { return !sim.reads(old_leader).empty(); }))
+      << "a read within the lease is served at once";
+    sim.isolate(old_leader);
+    // The majority elects another leader; from then on, the old one must
+    // not serve a read, however long it goes on believing it leads.
+    std::string other;
+    ASSERT_TRUE(run(sim, seed, 400, [&] {
+      auto l = leader_of(sim);
+      if (!l.empty() && l != old_leader)
+        other = l;
+      return !other.empty();
+    }));
+    auto served_before = sim.reads(old_leader).size();
+    for (uint64_t request = 100; request < 130; ++request) {
+      sim.read(old_leader, request);
+      ASSERT_EQ(sim.step(), "");
+    }
+    EXPECT_EQ(sim.reads(old_leader).size(), served_before)
+      << "seed " << seed << ": a deposed leader served a read after " << other << " was elected";
+  }
 }
 
 TEST(raft_transfer, leadership_moves_to_the_chosen_node_without_losing_writes) {
