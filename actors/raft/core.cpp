@@ -92,6 +92,7 @@ void core::reset(uint64_t term) {
   round_sent_.clear();
   acked_round_.clear();
   lease_round_ = 0;
+  lease_floor_ = 0;
 }
 
 void core::become_follower(uint64_t term, const peer_id& leader) {
@@ -175,7 +176,12 @@ bool core::in_lease() const {
   // Under check-quorum a follower that heard from a live leader within the
   // minimum election timeout ignores vote requests: a node coming back from
   // a partition cannot depose a healthy leader.
-  return cfg_.check_quorum && !leader_.empty() && election_elapsed_ < cfg_.election_ticks;
+  // With lease reads, a node that just started refuses votes for an
+  // election timeout too: it may have acknowledged a leader's round before
+  // it restarted, and that leader's lease may still run.
+  return cfg_.check_quorum &&
+         ((!leader_.empty() && election_elapsed_ < cfg_.election_ticks) ||
+          (cfg_.lease_reads && ticks_ < static_cast<uint64_t>(cfg_.election_ticks)));
 }
 
 void core::tick() {
@@ -189,8 +195,7 @@ void core::tick() {
     return;
   }
   if (!transferee_.empty() && ++transfer_elapsed_ >= cfg_.election_ticks) {
-    transferee_.clear();       // the transferee did not take over in time: keep leading
-    lease_floor_ = read_seq_;  // it may have won meanwhile: a lease needs a newer round
+    transferee_.clear();  // the transferee did not take over in time: keep leading
     transfer_elapsed_ = 0;
   }
   if (++election_elapsed_ >= cfg_.election_ticks) {
@@ -210,7 +215,7 @@ void core::tick() {
   }
   if (++heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
-    if (cfg_.lease_reads && !read_round_unsent_) {
+    if (cfg_.lease_reads && !read_round_unsent_ && quorum() > 1) {
       // Every heartbeat is a round whose acknowledgements extend the lease.
       round_sent_[++read_seq_] = ticks_;
       read_round_unsent_ = true;

@@ -203,6 +203,11 @@ public:
   uint64_t propose_conf_change(const conf_change& change);
   const std::vector<peer_id>& voters() const { return voters_; }
   const std::vector<peer_id>& learners() const { return learners_; }
+  // Snapshots sent in pieces outside the core: on the leader, `member`
+  // answered a piece (it is alive, for check-quorum); on a follower, a
+  // piece came from `leader` in `term` (its election timer starts over).
+  void heard_from(const peer_id& member);
+  void leader_contact(const peer_id& leader, uint64_t term);
   // On the leader: how far `member`'s log is known to match (0: unknown).
   uint64_t match_of(const peer_id& member) const;
   // The newest membership entry in the log; a change is pending while it
@@ -317,7 +322,7 @@ private:
   // Leader leases: the tick each heartbeat round went out, the newest round
   // each voter acknowledged, and the newest round a quorum acknowledged
   // (0: none in this term). Rounds at or below lease_floor_ do not count
-  // (sent before a leadership transfer was given up).
+  // (after a leadership transfer began: none for the rest of the term).
   uint64_t ticks_ = 0;
   std::map<uint64_t, uint64_t> round_sent_;
   std::map<peer_id, uint64_t> acked_round_;

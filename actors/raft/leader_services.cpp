@@ -1,6 +1,7 @@
 // What a Raft leader offers beyond replication: linearizable reads by
 // ReadIndex and leadership transfer.
 #include <algorithm>
+#include <limits>
 
 #include "actors/raft/core.hpp"
 
@@ -13,6 +14,10 @@ bool core::transfer_leadership(const peer_id& to) {
     return true;  // already leading
   transferee_ = to;
   transfer_elapsed_ = 0;
+  // No lease reads for the rest of this term: the transferee may still
+  // campaign with forced votes (which override leases) after the transfer
+  // is given up. ReadIndex rounds stay safe.
+  lease_floor_ = std::numeric_limits<uint64_t>::max();
   if (progress_[to].match == last_index())
     send_timeout_now(to);
   else
@@ -28,7 +33,9 @@ void core::send_timeout_now(const peer_id& to) {
 }
 
 bool core::read_index(uint64_t request) {
-  if (role_ != role::leader)
+  // A leader that removed itself from the group (the entry is in its log)
+  // no longer counts towards a quorum: it confirms nothing.
+  if (role_ != role::leader || !is_voter(cfg_.id))
     return false;
   if (!committed_in_term()) {
     // The commit index is not known to be current before the leader has
@@ -56,7 +63,7 @@ bool core::read_index(uint64_t request) {
 
 bool core::leader_lease_holds() const {
   if (!cfg_.lease_reads || !cfg_.check_quorum || role_ != role::leader || !transferee_.empty() ||
-      lease_round_ <= lease_floor_)
+      lease_round_ <= lease_floor_ || !is_voter(cfg_.id))
     return false;
   auto sent = round_sent_.find(lease_round_);
   auto length = std::max(1, cfg_.election_ticks - cfg_.lease_margin_ticks);
@@ -87,7 +94,11 @@ void core::confirm_reads(const peer_id& from, uint64_t seq) {
       it->acks.push_back(from);
   // Reads become safe in order.
   auto done = pending_reads_.begin();
-  while (done != pending_reads_.end() && done->acks.size() >= quorum()) {
+  auto voter_acks = [&](const pending_read& r) {
+    return static_cast<size_t>(
+      std::count_if(r.acks.begin(), r.acks.end(), [&](const peer_id& p) { return is_voter(p); }));
+  };
+  while (done != pending_reads_.end() && voter_acks(*done) >= quorum()) {
     ready_reads_.push_back({done->request, done->index});
     ++done;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <random>
@@ -126,15 +127,18 @@ struct participant_state {
   bool read_index_pending = false;           // a read_index request is at the leader
   bool flush_scheduled = false;              // a flush_atom to itself is on its way
   uint64_t next_read = 0;
-  uint64_t applied = 0;             // the state machine's applied index
-  bool persisting = false;          // a batch is at the log writer
-  uint64_t durable = 0;             // the log is on disk up to here
+  uint64_t applied = 0;                                         // the state machine's applied index
+  bool persisting = false;                                      // a batch is at the log writer
+  uint64_t durable = 0;                                         // the log is on disk up to here
+  uint64_t durable_cap = std::numeric_limits<uint64_t>::max();  // see flush()
+  uint64_t inflight_last = 0;       // the last entry of the batch at the writer (0: none)
   bool inflight_committed = false;  // the batch at the writer holds committed entries
   raft::hard_state hs;              // the newest hard state
   raft::hard_state saved;           // the hard state on disk
   raft::ready next;                 // collected meanwhile, for the next batch
   std::string last_leader;
   steady::time_point last_contact;
+  steady::time_point next_tick;  // when the core's next tick is due
   std::unique_ptr<raft_metrics> metrics;
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "raft_participant";
@@ -742,6 +746,7 @@ void send_snapshot_piece(participant_pointer self, raft_actor to,
   self->request(to, st.cfg.forward_timeout, snapshot_atom::value, std::move(piece))
     .then(
       [=](uint64_t received) {
+        self->state.core->heard_from(header->to);
         auto& sending = self->state.sending;
         auto it = sending.find(header->to);
         if (it == sending.end() || it->second != key)
@@ -800,6 +805,9 @@ caf::result<uint64_t> receive_snapshot_piece(participant_pointer self, raft_msg&
       piece.snapshot_offset > piece.snapshot_size ||
       piece.snapshot_data.size() > piece.snapshot_size - piece.snapshot_offset)
     return make_error(errc::invalid_argument, "not a snapshot piece for this member");
+  st.core->leader_contact(piece.from, piece.term);
+  if (piece.from == st.core->leader())
+    st.last_contact = steady::now();
   if (piece.snapshot_offset == 0) {
     in = std::move(piece);
   } else if (in.from != piece.from || in.term != piece.term || in.index != piece.index ||
@@ -927,10 +935,18 @@ void flush(participant_pointer self) {
   observe(self);
   // Entries from here on are replaced: the disk no longer matches past it.
   // A snapshot from the leader replaces the whole log.
-  if (!more.entries.empty())
-    st.durable = std::min(st.durable, more.entries.front().index - 1);
-  if (more.has_snapshot)
+  // The batch at the writer, when it completes, must not raise it past
+  // what was replaced meanwhile (durable_cap).
+  if (!more.entries.empty()) {
+    auto keep = more.entries.front().index - 1;
+    st.durable = std::min(st.durable, keep);
+    if (keep < st.inflight_last)
+      st.durable_cap = std::min(st.durable_cap, keep);
+  }
+  if (more.has_snapshot) {
     st.durable = 0;
+    st.durable_cap = 0;
+  }
   if (st.persisting) {
     // Act now on what does not wait for the batch at the writer: messages
     // that need no disk, committed entries already durable here (in order:
@@ -1016,6 +1032,8 @@ void flush(participant_pointer self) {
   job->hard_state = st.hs;
   job->entries = std::move(rd->entries);
   st.persisting = true;
+  st.durable_cap = std::numeric_limits<uint64_t>::max();
+  st.inflight_last = job->entries.empty() ? 0 : job->entries.back().index;
   st.inflight_committed = !rd->committed.empty();
   auto start = steady::now();
   self->request(st.writer, persist_timeout, persist_atom::value, persist_job_ptr{job})
@@ -1023,12 +1041,16 @@ void flush(participant_pointer self) {
       [=](ok_atom) {
         auto& st = self->state;
         st.persisting = false;
+        st.inflight_last = 0;
         st.inflight_committed = false;
         st.saved = job->hard_state;
         if (job->replace_log)
           st.durable = job->snapshot.index;
         if (!job->entries.empty())
           st.durable = job->entries.back().index;
+        // Entries replaced (or a snapshot received) while this batch was
+        // being written: what it wrote past there is not the log any more.
+        st.durable = std::min(st.durable, st.durable_cap);
         if (job->replace_log || !job->entries.empty())
           st.core->stable_to(st.durable);
         if (st.metrics)
@@ -1111,6 +1133,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
   st.durable = st.core->last_index();  // as loaded from disk
   self->link_to(st.meta_writer);
   self->link_to(st.writer);
+  st.next_tick = steady::now() + st.cfg.tick;
   self->delayed_send(self, st.cfg.tick, tick_atom::value);
   observe(self);
   if (st.core->latest_snapshot().index > st.applied)
@@ -1147,12 +1170,23 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
     [=](tick_atom) {
       if (self->current_sender() != self->ctrl())
         return;
-      self->state.core->tick();
+      auto& st = self->state;
+      // The core's clock follows real time: ticks a busy mailbox delivered
+      // late are made up for, so election timeouts and leader leases are
+      // measured in time, not in messages handled. Far behind, two
+      // election timeouts' worth is enough for every timeout to expire.
+      auto now = steady::now();
+      for (int due = 0; st.next_tick <= now && due < 2 * st.cfg.election_ticks; ++due) {
+        st.core->tick();
+        st.next_tick += st.cfg.tick;
+      }
+      if (st.next_tick <= now)
+        st.next_tick = now + st.cfg.tick;
       flush(self);
       retry_and_expire(self);
       maybe_compact(self);
       advance_member_changes(self);
-      self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
+      self->delayed_send(self, st.next_tick - now, tick_atom::value);
     },
     [=](propose_atom a, const request_context& ctx,
         const std::string& cmd) -> caf::result<file_info> {

@@ -19,6 +19,17 @@ bool core::compact(uint64_t index, std::string data) {
   return true;
 }
 
+void core::heard_from(const peer_id& member) {
+  auto it = progress_.find(member);
+  if (role_ == role::leader && it != progress_.end())
+    it->second.recent_active = true;
+}
+
+void core::leader_contact(const peer_id& leader, uint64_t term) {
+  if (role_ == role::follower && term == term_ && leader == leader_)
+    election_elapsed_ = 0;
+}
+
 uint64_t core::replicated_to_all() const {
   auto lowest = last_index();
   if (role_ != role::leader)

@@ -557,6 +557,23 @@ TEST(raft_read_index, lease_reads_skip_the_round_only_while_the_lease_holds) {
   }
 }
 
+// A leader whose own removal is in its log is no longer part of any
+// quorum: it must not confirm reads with its own vote (the new group may
+// elect another leader without it).
+TEST(raft_read_index, a_leader_that_removed_itself_confirms_no_read) {
+  config cfg;
+  cfg.id = "n1";
+  cfg.voters = {"n1", "n2", "n3"};
+  core c{cfg, {}, {}, 0, 9};
+  auto reply = replies_from_n2(c);
+  ASSERT_TRUE(elected_with_n2(c));
+  reply(msg_kind::append_reply, 1, 1);
+  ASSERT_EQ(c.commit_index(), 1u);
+  EXPECT_TRUE(c.read_index(1));
+  ASSERT_GT(c.propose_conf_change(change(conf_change::op::remove, "n1")), 0u);
+  EXPECT_FALSE(c.read_index(2)) << "it is not a voter any more";
+}
+
 // ReadIndex batching: reads registered before the leader's heartbeats went
 // out share that round; a read registered after they went out must wait for
 // a round of its own, or an acknowledgement older than the read would
