@@ -430,13 +430,14 @@ TEST(raft_core, a_follower_refuses_to_append_past_a_gap) {
 
 // Steps a reply from n2 into n1's core `c`: reply(kind, term, index).
 auto replies_from_n2(core& c) {
-  return [&c](msg_kind kind, uint64_t term, uint64_t index) {
+  return [&c](msg_kind kind, uint64_t term, uint64_t index, uint64_t read_seq = 0) {
     message m;
     m.kind = kind;
     m.from = "n2";
     m.to = "n1";
     m.term = term;
     m.index = index;
+    m.read_seq = read_seq;
     c.step(m);
   };
 }
@@ -527,14 +528,7 @@ TEST(raft_read_index, lease_reads_skip_the_round_only_while_the_lease_holds) {
           seq = std::max(seq, m.read_seq);
       if (!acked)
         return;
-      message ack;
-      ack.kind = msg_kind::append_reply;
-      ack.from = "n2";
-      ack.to = "n1";
-      ack.term = 1;
-      ack.index = 1;
-      ack.read_seq = seq;
-      c.step(ack);
+      reply(msg_kind::append_reply, 1, 1, seq);
       c.take_ready();
     };
     auto served_at_once = [&](uint64_t request) {
@@ -599,14 +593,7 @@ TEST(raft_read_index, reads_share_a_round_only_while_its_heartbeats_are_unsent) 
     return std::make_pair(seq, rounds);
   };
   auto ack = [&](uint64_t seq) {
-    message m;
-    m.kind = msg_kind::append_reply;
-    m.from = "n2";
-    m.to = "n1";
-    m.term = 1;
-    m.index = 1;
-    m.read_seq = seq;
-    c.step(m);
+    reply(msg_kind::append_reply, 1, 1, seq);
     std::vector<uint64_t> confirmed;
     for (auto& r : c.take_ready().reads)
       confirmed.push_back(r.request);
