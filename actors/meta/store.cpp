@@ -2,8 +2,7 @@
 
 namespace dfs {
 
-meta_store::meta_store(const std::string& db_path, meta_durability durability)
-  : db_(db_path), durability_(durability) {
+meta_store::meta_store(const std::string& db_path, meta_durability durability) : db_(db_path) {
   if (durability == meta_durability::replayed_from_log)
     db_.exec("PRAGMA synchronous=NORMAL");
   db_.exec("CREATE TABLE IF NOT EXISTS inodes (id INTEGER PRIMARY KEY, record BLOB NOT NULL)");

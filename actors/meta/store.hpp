@@ -57,13 +57,10 @@ public:
   // Replaces everything with `snap`, in one transaction.
   void replace_all(const proto::MetaSnapshot& snap);
 
-  meta_durability durability() const { return durability_; }
-
 private:
   void write_state(uint64_t applied_index, uint64_t next_inode, int64_t log_time);
 
   sqlite::database db_;
-  meta_durability durability_;
 };
 
 }  // namespace dfs

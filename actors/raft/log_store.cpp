@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/raft/ids.hpp"
 #include "runtime/checksum.hpp"
 
 namespace dfs::raft {
@@ -18,31 +19,11 @@ int64_t entry_checksum(const entry& e) {
   return static_cast<int64_t>(chunk_checksum(buf.data(), buf.size()));
 }
 
-std::string join(const std::vector<peer_id>& ids) {
-  std::string out;
-  for (auto& id : ids)
-    out += id + "\n";
-  return out;
-}
-
-std::vector<peer_id> split(const std::string& text) {
-  std::vector<peer_id> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    auto end = text.find('\n', pos);
-    if (end == std::string::npos)
-      end = text.size();
-    out.push_back(text.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 int64_t snapshot_checksum(const snapshot& s) {
   std::string buf;
   buf.append(reinterpret_cast<const char*>(&s.index), sizeof(s.index));
   buf.append(reinterpret_cast<const char*>(&s.term), sizeof(s.term));
-  buf += join(s.voters) + "|" + join(s.learners) + "|" + s.data;
+  buf += encode_ids(s.voters) + "|" + encode_ids(s.learners) + "|" + s.data;
   return static_cast<int64_t>(chunk_checksum(buf.data(), buf.size()));
 }
 
@@ -67,8 +48,8 @@ void log_store::save_snapshot(const snapshot& snap, bool replace_log) {
       "checksum) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)")
     .bind(1, static_cast<int64_t>(snap.index))
     .bind(2, static_cast<int64_t>(snap.term))
-    .bind(3, join(snap.voters))
-    .bind(4, join(snap.learners))
+    .bind(3, encode_ids(snap.voters))
+    .bind(4, encode_ids(snap.learners))
     .bind_blob(5, snap.data)
     .bind(6, snapshot_checksum(snap))
     .run();
@@ -131,8 +112,8 @@ std::string log_store::load(hard_state& hs, snapshot& snap, std::vector<entry>& 
   if (snap_row.step()) {
     snap.index = static_cast<uint64_t>(snap_row.column_int(0));
     snap.term = static_cast<uint64_t>(snap_row.column_int(1));
-    snap.voters = split(snap_row.column_text(2));
-    snap.learners = split(snap_row.column_text(3));
+    snap.voters = decode_ids(snap_row.column_text(2));
+    snap.learners = decode_ids(snap_row.column_text(3));
     snap.data = snap_row.column_blob(4);
     if (snapshot_checksum(snap) != snap_row.column_int(5))
       return "raft snapshot is corrupt";

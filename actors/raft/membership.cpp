@@ -2,39 +2,16 @@
 #include <algorithm>
 
 #include "actors/raft/core.hpp"
+#include "actors/raft/ids.hpp"
 
 namespace dfs::raft {
 
-namespace {
-
-std::string join(const std::vector<peer_id>& ids) {
-  std::string out;
-  for (auto& id : ids)
-    out += (out.empty() ? "" : ",") + id;
-  return out;
-}
-
-std::vector<peer_id> split(const std::string& s) {
-  std::vector<peer_id> out;
-  size_t at = 0;
-  while (at < s.size()) {
-    auto comma = s.find(',', at);
-    if (comma == std::string::npos)
-      comma = s.size();
-    out.push_back(s.substr(at, comma - at));
-    at = comma + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
-// One byte of kind, then the id; a bootstrap: voters and learners, each
-// comma-separated, between them a ';' (ids hold neither character).
+// One byte of kind, then the id; a bootstrap: voters, a ';', learners,
+// each id followed by a ',' (no newlines: log data stays on one line).
 std::string conf_change::encode() const {
   std::string out(1, static_cast<char>(kind));
   if (kind == op::bootstrap)
-    return out + join(voters) + ";" + join(learners);
+    return out + encode_ids(voters, ',') + ";" + encode_ids(learners, ',');
   return out + id;
 }
 
@@ -49,8 +26,8 @@ bool conf_change::decode(const std::string& data, conf_change& out) {
   auto semi = data.find(';', 1);
   if (semi == std::string::npos)
     return false;
-  out.voters = split(data.substr(1, semi - 1));
-  out.learners = split(data.substr(semi + 1));
+  out.voters = decode_ids(data.substr(1, semi - 1), ',');
+  out.learners = decode_ids(data.substr(semi + 1), ',');
   return !out.voters.empty();
 }
 

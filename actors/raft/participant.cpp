@@ -735,31 +735,28 @@ void send_snapshot_piece(participant_pointer self, raft_actor to,
   piece.snapshot_offset = offset;
   piece.snapshot_data = data->substr(offset, len);
   auto key = std::make_pair(header->index, header->term);
-  auto done = [=] {
-    auto& sending = self->state.sending;
-    auto it = sending.find(header->to);
-    if (it == sending.end() || it->second != key)
-      return false;  // superseded by a newer snapshot
-    sending.erase(it);
-    return true;
+  // False when a newer snapshot (or none) is being sent to the member now.
+  auto current = [=] {
+    auto it = self->state.sending.find(header->to);
+    return it != self->state.sending.end() && it->second == key;
   };
   self->request(to, st.cfg.forward_timeout, snapshot_atom::value, std::move(piece))
     .then(
       [=](uint64_t received) {
         self->state.core->heard_from(header->to);
-        auto& sending = self->state.sending;
-        auto it = sending.find(header->to);
-        if (it == sending.end() || it->second != key)
+        if (!current())
           return;
         if (received >= data->size() || received <= offset)
-          done();
+          self->state.sending.erase(header->to);
         else
           send_snapshot_piece(self, to, header, data, received);
       },
       [=](caf::error& err) {
-        if (done())
-          self->state.log->warn("sending the snapshot at index {} to {} failed: {}", header->index,
-                                header->to, describe(err));
+        if (!current())
+          return;
+        self->state.sending.erase(header->to);
+        self->state.log->warn("sending the snapshot at index {} to {} failed: {}", header->index,
+                              header->to, describe(err));
       });
 }
 

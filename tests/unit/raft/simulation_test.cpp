@@ -32,6 +32,14 @@ conf_change change(conf_change::op kind, const peer_id& id) {
   return c;
 }
 
+// The config of node `id` in the group n1, n2, n3.
+config member_of_three(const std::string& id) {
+  config cfg;
+  cfg.id = id;
+  cfg.voters = {"n1", "n2", "n3"};
+  return cfg;
+}
+
 class simulation {
 public:
   // `voters` of the `nodes` form the bootstrap group (0: all); the others
@@ -408,9 +416,7 @@ TEST(raft_core, three_nodes_elect_one_leader_and_replicate) {
 }
 
 TEST(raft_core, a_follower_refuses_to_append_past_a_gap) {
-  config cfg;
-  cfg.id = "n2";
-  cfg.voters = {"n1", "n2", "n3"};
+  auto cfg = member_of_three("n2");
   core c{cfg, {}, {}, 0, 1};
   message m;
   m.kind = msg_kind::append;
@@ -456,9 +462,7 @@ bool elected_with_n2(core& c) {
 // earlier term just because a majority holds it; it commits it only with an
 // entry of its own term (its no-op).
 TEST(raft_core, a_leader_commits_earlier_terms_only_through_its_own) {
-  config cfg;
-  cfg.id = "n1";
-  cfg.voters = {"n1", "n2", "n3"};
+  auto cfg = member_of_three("n1");
   core c{cfg, hard_state{1, {}, 0}, {entry{1, 1, "old"}}, 0, 3};
   auto reply = replies_from_n2(c);
   for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
@@ -480,14 +484,12 @@ TEST(raft_core, a_leader_commits_earlier_terms_only_through_its_own) {
 // one follower's acknowledgement of an entry the leader holds only in
 // memory is not a majority of copies on disk.
 TEST(raft_core, a_leader_counts_only_its_durable_entries_towards_a_quorum) {
-  config cfg;
-  cfg.id = "n1";
-  cfg.voters = {"n1", "n2", "n3"};
+  auto cfg = member_of_three("n1");
   cfg.leader_waits_for_stable = true;
   core c{cfg, {}, {}, 0, 3};
   auto reply = replies_from_n2(c);
   ASSERT_TRUE(elected_with_n2(c));
-  c.stable_to(1);  // the no-op is on disk
+  c.stable_to(1);  // the leader's first entry is on disk
   reply(msg_kind::append_reply, 1, 1);
   ASSERT_EQ(c.commit_index(), 1u);
   auto index = c.propose("x");
@@ -509,14 +511,12 @@ TEST(raft_core, a_leader_counts_only_its_durable_entries_towards_a_quorum) {
 TEST(raft_read_index, lease_reads_skip_the_round_only_while_the_lease_holds) {
   for (bool lease : {true, false}) {
     SCOPED_TRACE(lease ? "lease reads on" : "lease reads off");
-    config cfg;
-    cfg.id = "n1";
-    cfg.voters = {"n1", "n2", "n3"};
+    auto cfg = member_of_three("n1");
     cfg.lease_reads = lease;
     core c{cfg, {}, {}, 0, 7};
     auto reply = replies_from_n2(c);
     ASSERT_TRUE(elected_with_n2(c));
-    reply(msg_kind::append_reply, 1, 1);  // the no-op commits
+    reply(msg_kind::append_reply, 1, 1);  // the leader's first entry commits
     ASSERT_EQ(c.commit_index(), 1u);
     c.take_ready();
     // A heartbeat round acknowledged by n2 (a quorum with the leader).
@@ -555,9 +555,7 @@ TEST(raft_read_index, lease_reads_skip_the_round_only_while_the_lease_holds) {
 // quorum: it must not confirm reads with its own vote (the new group may
 // elect another leader without it).
 TEST(raft_read_index, a_leader_that_removed_itself_confirms_no_read) {
-  config cfg;
-  cfg.id = "n1";
-  cfg.voters = {"n1", "n2", "n3"};
+  auto cfg = member_of_three("n1");
   core c{cfg, {}, {}, 0, 9};
   auto reply = replies_from_n2(c);
   ASSERT_TRUE(elected_with_n2(c));
@@ -573,13 +571,11 @@ TEST(raft_read_index, a_leader_that_removed_itself_confirms_no_read) {
 // a round of its own, or an acknowledgement older than the read would
 // confirm it.
 TEST(raft_read_index, reads_share_a_round_only_while_its_heartbeats_are_unsent) {
-  config cfg;
-  cfg.id = "n1";
-  cfg.voters = {"n1", "n2", "n3"};
+  auto cfg = member_of_three("n1");
   core c{cfg, {}, {}, 0, 5};
   auto reply = replies_from_n2(c);
   ASSERT_TRUE(elected_with_n2(c));
-  reply(msg_kind::append_reply, 1, 1);  // the no-op commits
+  reply(msg_kind::append_reply, 1, 1);  // the leader's first entry commits
   ASSERT_EQ(c.commit_index(), 1u);
   c.take_ready();
   auto round_to_n2 = [](const ready& rd) {
