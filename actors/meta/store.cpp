@@ -1,5 +1,8 @@
 #include "actors/meta/store.hpp"
 
+#include <map>
+#include <utility>
+
 namespace dfs {
 
 meta_store::meta_store(const std::string& db_path, meta_durability durability) : db_(db_path) {
@@ -97,6 +100,19 @@ void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint6
 
 void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint64_t last_index,
                          uint64_t next_inode, int64_t log_time) {
+  // Only the last change of each record matters: a batch often touches
+  // one record many times (a directory, a client's session).
+  std::map<uint64_t, const inode_mutation*> inodes;
+  std::map<std::string, const proto::NodeRecord*> nodes;
+  std::map<std::pair<std::string, uint64_t>, const session_mutation*> sessions;
+  for (auto* out : applied) {
+    for (auto& m : out->mutations)
+      inodes[m.inode.id()] = &m;
+    for (auto& node : out->node_mutations)
+      nodes[node.id()] = &node;
+    for (auto& m : out->session_mutations)
+      sessions[{m.record.client_id(), m.record.sequence()}] = &m;
+  }
   sqlite::transaction tx{db_};
   auto upsert = db_.prepare("INSERT OR REPLACE INTO inodes (id, record) VALUES (?1, ?2)");
   auto erase = db_.prepare("DELETE FROM inodes WHERE id = ?1");
@@ -104,26 +120,20 @@ void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint6
     "INSERT OR REPLACE INTO sessions (client_id, sequence, record) VALUES (?1, ?2, ?3)");
   auto drop_session = db_.prepare("DELETE FROM sessions WHERE client_id = ?1 AND sequence = ?2");
   auto put_node = db_.prepare("INSERT OR REPLACE INTO nodes (id, record) VALUES (?1, ?2)");
-  for (auto* out : applied) {
-    for (auto& m : out->mutations) {
-      auto id = static_cast<int64_t>(m.inode.id());
-      if (m.erased)
-        erase.bind(1, id).run();
-      else
-        upsert.bind(1, id).bind_blob(2, m.inode.SerializeAsString()).run();
-    }
-    for (auto& node : out->node_mutations)
-      put_node.bind(1, node.id()).bind_blob(2, node.SerializeAsString()).run();
-    for (auto& m : out->session_mutations) {
-      auto seq = static_cast<int64_t>(m.record.sequence());
-      if (m.erased)
-        drop_session.bind(1, m.record.client_id()).bind(2, seq).run();
-      else
-        put_session.bind(1, m.record.client_id())
-          .bind(2, seq)
-          .bind_blob(3, m.record.SerializeAsString())
-          .run();
-    }
+  for (auto& [id, m] : inodes) {
+    if (m->erased)
+      erase.bind(1, static_cast<int64_t>(id)).run();
+    else
+      upsert.bind(1, static_cast<int64_t>(id)).bind_blob(2, m->inode.SerializeAsString()).run();
+  }
+  for (auto& [id, node] : nodes)
+    put_node.bind(1, id).bind_blob(2, node->SerializeAsString()).run();
+  for (auto& [key, m] : sessions) {
+    auto seq = static_cast<int64_t>(key.second);
+    if (m->erased)
+      drop_session.bind(1, key.first).bind(2, seq).run();
+    else
+      put_session.bind(1, key.first).bind(2, seq).bind_blob(3, m->record.SerializeAsString()).run();
   }
   write_state(last_index, next_inode, log_time);
   tx.commit();

@@ -57,6 +57,11 @@ using steady = std::chrono::steady_clock;
 // cannot vote or acknowledge anything meanwhile, and a supervisor restart
 // is the honest answer.
 constexpr std::chrono::seconds persist_timeout{60};
+// meta.db is written at most this often (or once this many commands are
+// waiting): the Raft log is the durable record, so the database may lag,
+// and one transaction for many commands costs a fraction of one each.
+constexpr std::chrono::milliseconds meta_save_interval{100};
+constexpr size_t meta_save_batch = 20000;
 
 template <class T>
 using promise_t = caf::typed_response_promise<T>;
@@ -109,6 +114,7 @@ struct participant_state {
   caf::actor meta_writer;                 // writes it to its database (detached)
   std::shared_ptr<meta_changes> unsaved;  // applied, not yet handed to meta_writer
   bool saving = false;                    // a batch of changes is at meta_writer
+  steady::time_point last_save;           // when the latest batch went to meta_writer
   // Log compaction: a snapshot read from meta.db; taken into the core
   // once the other members hold its entries; then written to the log.
   bool snapshotting = false;
@@ -515,15 +521,21 @@ void answer_proposal(participant_pointer self, const raft::entry& e, const caf::
 }
 
 // Hands what the state machine applied to its database writer: one batch
-// at a time; what is applied meanwhile goes with the next one.
-void save_changes(participant_pointer self) {
+// at a time, at most one per meta_save_interval unless many commands are
+// waiting or `now` (ticks call this too); what is applied meanwhile goes
+// with the next one.
+void save_changes(participant_pointer self, bool now = false) {
   auto& st = self->state;
   if (st.saving || !st.unsaved)
+    return;
+  auto start = steady::now();
+  if (!now && start - st.last_save < meta_save_interval && !st.unsaved->restore &&
+      st.unsaved->outcomes.size() < meta_save_batch)
     return;
   auto batch = meta_changes_ptr{std::move(st.unsaved)};
   st.unsaved.reset();
   st.saving = true;
-  auto start = steady::now();
+  st.last_save = start;
   self->request(st.meta_writer, persist_timeout, persist_atom::value, batch)
     .then(
       [=](ok_atom) {
@@ -708,6 +720,7 @@ void maybe_compact(participant_pointer self) {
   if (st.snapshotting || entries <= st.cfg.compact_after)
     return;
   st.snapshotting = true;
+  save_changes(self, true);  // the writer takes it before the snapshot
   self->request(st.meta_writer, persist_timeout, snapshot_atom::value)
     .then(
       [=](uint64_t index, std::string& data) {
@@ -987,9 +1000,9 @@ void flush(participant_pointer self) {
   if (rd->hard_state_changed)
     st.hs = rd->hard_state;
   // Term and vote must be durable before anything that depends on them is
-  // sent. The commit index need not be (Raft recovers it from the leader):
-  // a change of it alone rides along with the next write instead of
-  // costing an fsync of its own.
+  // sent. The commit index need not be (Raft recovers it from the leader,
+  // and meta.db records what was applied): it is written only along with
+  // a new term or vote, so a batch of entries costs no extra row.
   bool vote_changed = st.hs.term != st.saved.term || st.hs.vote != st.saved.vote;
   if (!rd->has_snapshot && !vote_changed && rd->entries.empty() && !st.compacted) {
     act(self, *rd);
@@ -1025,7 +1038,7 @@ void flush(participant_pointer self) {
   else if (st.compacted)
     job->snapshot = *st.compacted;
   st.compacted.reset();
-  job->hard_state_changed = true;
+  job->hard_state_changed = vote_changed;
   job->hard_state = st.hs;
   job->entries = std::move(rd->entries);
   st.persisting = true;
@@ -1040,7 +1053,8 @@ void flush(participant_pointer self) {
         st.persisting = false;
         st.inflight_last = 0;
         st.inflight_committed = false;
-        st.saved = job->hard_state;
+        if (job->hard_state_changed)
+          st.saved = job->hard_state;
         if (job->replace_log)
           st.durable = job->snapshot.index;
         if (!job->entries.empty())
@@ -1181,6 +1195,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
         st.next_tick = now + st.cfg.tick;
       flush(self);
       retry_and_expire(self);
+      save_changes(self);
       maybe_compact(self);
       advance_member_changes(self);
       self->delayed_send(self, st.next_tick - now, tick_atom::value);
