@@ -50,10 +50,11 @@ using raft_actor =
                      caf::reacts_to<tick_atom>, caf::replies_to<status_atom>::with<raft_status>,
                      // transfer(node): the leader hands leadership to a voter once it is up to date
                      caf::replies_to<transfer_atom, std::string>::with<ok_atom>,
-                     // read_index: the leader's commit index once a heartbeat round
-                     // confirmed it still leads; a follower serves a read after
-                     // applying up to there
-                     caf::replies_to<read_index_atom>::with<uint64_t>,
+                     // read_index(member, term): the leader's commit index once it
+                     // is confirmed to still lead (the asking member, in the
+                     // leader's term, counts towards that); the member serves its
+                     // reads after applying up to there
+                     caf::replies_to<read_index_atom, std::string, uint64_t>::with<uint64_t>,
                      // a piece of an install_snapshot message; answers the
                      // bytes received so far
                      caf::replies_to<snapshot_atom, raft_msg>::with<uint64_t>,

@@ -52,7 +52,9 @@ core::core(config cfg, hard_state hs, snapshot snap, std::vector<entry> log, uin
     snap_(std::move(snap)),
     log_(std::move(log)),
     last_hard_state_(hs) {
-  commit_ = std::clamp(hs.commit, snap_.index, last_index());
+  // What the state machine applied was committed, whatever the stored
+  // commit index (written only with a new term or vote) says.
+  commit_ = std::clamp(std::max(hs.commit, applied), snap_.index, last_index());
   applied_ = std::clamp(applied, snap_.index, commit_);
   unstable_from_ = last_index() + 1;
   stable_ = last_index();  // restarted from what is on disk
@@ -515,9 +517,10 @@ bool core::maybe_commit() {
   auto candidate = matches[quorum() - 1];
   if (candidate > commit_ && term_at(candidate) == term_) {
     commit_ = candidate;
-    for (auto& r : waiting_reads_)
-      read_index(r.request);
+    auto waiting = std::move(waiting_reads_);
     waiting_reads_.clear();
+    for (auto& r : waiting)
+      register_read(r.request, std::move(r.acks));
     broadcast_append(false);
     // A leader removed from the group leads until that change commits.
     if (!is_voter(cfg_.id) && commit_ >= last_conf_index_)

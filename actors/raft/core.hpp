@@ -165,7 +165,7 @@ struct not_leader {
 class core {
 public:
   // Restarts from persisted state: `log` holds entries 1..n in order;
-  // entries up to `applied` are already in the state machine.
+  // entries up to `applied` are already in the state machine (so committed).
   core(config cfg, hard_state hs, std::vector<entry> log, uint64_t applied, uint64_t seed);
   // Restarts from a snapshot and the entries after it.
   core(config cfg, hard_state hs, snapshot snap, std::vector<entry> log, uint64_t applied,
@@ -194,7 +194,15 @@ public:
   // heartbeat that it still leads; the read then appears in ready::reads.
   // Returns false when this node is not the leader (reads dropped on a
   // step-down never appear; the caller's deadline covers them).
-  bool read_index(uint64_t request);
+  //
+  // A read a member asked for on behalf of its clients names that member
+  // (`asked_by`) and the term it was in when it asked (`asked_in`), after
+  // the reads reached it. A voter asking in this term counts as one
+  // acknowledgement of the round: like an echo of a heartbeat, it shows
+  // that the voter had not moved to a later term (so had helped elect no
+  // later leader) at a moment after the reads began. In a group of three
+  // that and the leader are a quorum, and no round is needed.
+  bool read_index(uint64_t request, const peer_id& asked_by = {}, uint64_t asked_in = 0);
 
   // Proposes a membership change. Returns its index, or 0 when refused: not
   // the leader, a transfer or another change still pending, nothing
@@ -314,6 +322,8 @@ private:
     std::vector<peer_id> acks;
   };
   void confirm_reads(const peer_id& from, uint64_t seq);
+  // Registers read `request`, acknowledged so far by `acks`.
+  void register_read(uint64_t request, std::vector<peer_id> acks);
   bool committed_in_term() const { return term_at(commit_) == term_; }
   std::vector<pending_read> pending_reads_;  // waiting for a quorum heartbeat
   std::vector<pending_read> waiting_reads_;  // waiting for this term's first commit

@@ -32,33 +32,43 @@ void core::send_timeout_now(const peer_id& to) {
   send(std::move(m));
 }
 
-bool core::read_index(uint64_t request) {
+bool core::read_index(uint64_t request, const peer_id& asked_by, uint64_t asked_in) {
   // A leader that removed itself from the group (the entry is in its log)
   // no longer counts towards a quorum: it confirms nothing.
   if (role_ != role::leader || !is_voter(cfg_.id))
     return false;
+  std::vector<peer_id> acks{cfg_.id};
+  if (asked_in == term_ && asked_by != cfg_.id && is_voter(asked_by))
+    acks.push_back(asked_by);
+  register_read(request, std::move(acks));
+  return true;
+}
+
+void core::register_read(uint64_t request, std::vector<peer_id> acks) {
+  if (!is_voter(cfg_.id))
+    return;  // dropped, as read_index() refuses it now
   if (!committed_in_term()) {
     // The commit index is not known to be current before the leader has
     // committed an entry of its own term (its no-op): wait for that.
-    waiting_reads_.push_back({request, 0, 0, {}});
-    return true;
+    waiting_reads_.push_back({request, 0, 0, std::move(acks)});
+    return;
   }
-  if (quorum() == 1 || leader_lease_holds()) {
+  auto voters = std::count_if(acks.begin(), acks.end(), [&](auto& p) { return is_voter(p); });
+  if (static_cast<size_t>(voters) >= quorum() || leader_lease_holds()) {
     ready_reads_.push_back({request, commit_});
-    return true;
+    return;
   }
   if (read_round_unsent_) {
     // The heartbeat round of an earlier read has not been handed out yet:
     // it goes after this read too, so its acknowledgements confirm both.
-    pending_reads_.push_back({request, commit_, read_seq_, {cfg_.id}});
-    return true;
+    pending_reads_.push_back({request, commit_, read_seq_, std::move(acks)});
+    return;
   }
-  pending_reads_.push_back({request, commit_, ++read_seq_, {cfg_.id}});
+  pending_reads_.push_back({request, commit_, ++read_seq_, std::move(acks)});
   if (cfg_.lease_reads)
     round_sent_[read_seq_] = ticks_;
   broadcast_append(true);
   read_round_unsent_ = true;
-  return true;
 }
 
 bool core::leader_lease_holds() const {

@@ -301,7 +301,9 @@ void request_read_index(participant_pointer self) {
     return;
   }
   st.read_index_pending = true;
-  self->request(leader->second, st.cfg.forward_timeout, read_index_atom::value)
+  self
+    ->request(leader->second, st.cfg.forward_timeout, read_index_atom::value, st.core->id(),
+              st.core->term())
     .then(
       [=](uint64_t index) {
         auto& st = self->state;
@@ -1247,10 +1249,11 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
     },
     [=](propose_atom, const std::vector<request_context>& ctxs,
         const std::vector<std::string>& cmds) { return propose_forwarded(self, ctxs, cmds); },
-    [=](read_index_atom) -> caf::result<uint64_t> {
+    [=](read_index_atom, const std::string& member, uint64_t term) -> caf::result<uint64_t> {
       auto& st = self->state;
       auto request = ++st.next_read;
-      if (st.core->current_role() != raft::role::leader || !st.core->read_index(request))
+      if (st.core->current_role() != raft::role::leader ||
+          !st.core->read_index(request, member, term))
         return not_leader(self);
       auto rp = self->make_response_promise<uint64_t>();
       waiting_read w;

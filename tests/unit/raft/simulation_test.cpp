@@ -99,6 +99,19 @@ public:
       if (auto why = drain(m.to); !why.empty())
         return why;
     }
+    for (auto it = asked_.begin(); it != asked_.end();) {
+      if (it->at > now_) {
+        ++it;
+        continue;
+      }
+      auto& target = nodes_[it->to];
+      if (target.c && !cut(it->from, it->to)) {
+        target.c->read_index(it->request, it->from, it->term);
+        if (auto why = drain(it->to); !why.empty())
+          return why;
+      }
+      it = asked_.erase(it);
+    }
     inject_faults();
     if (compact_every_ && now_ % compact_every_ == 0)
       for (auto& id : ids_) {
@@ -138,6 +151,29 @@ public:
   }
 
   const std::vector<read_state>& reads(const std::string& id) { return nodes_[id].reads; }
+
+  // A linearizable read reaching node `id` now, as a client's read reaches
+  // a participant: the leader registers it at once; a follower asks the
+  // leader it knows, through the faulty network, naming itself and its
+  // term then (as a participant does). Every read a leader confirms is
+  // checked: its index covers every entry applied anywhere before the read
+  // began. Returns the first violated property, or an empty string.
+  std::string read_anywhere(const std::string& id, uint64_t request) {
+    auto& n = nodes_[id];
+    if (!n.c)
+      return {};
+    read_floor_[request] = committed_.empty() ? 0 : committed_.rbegin()->first;
+    if (n.c->current_role() == role::leader) {
+      n.c->read_index(request);
+      return drain(id);
+    }
+    std::uniform_real_distribution<double> p{0, 1};
+    if (!n.c->leader().empty() && p(rng_) >= faults_.loss)
+      asked_.push_back({now_ + 1 + rng_() % static_cast<uint64_t>(faults_.max_delay), id,
+                        n.c->leader(), n.c->term(), request});
+    return {};
+  }
+  size_t reads_confirmed() const { return reads_confirmed_; }
 
   // Cuts every link to and from `id`.
   void isolate(const std::string& id) {
@@ -266,8 +302,16 @@ private:
       for (int i = 0; i < copies; ++i)
         net_.emplace_back(now_ + 1 + rng_() % static_cast<uint64_t>(faults_.max_delay), m);
     }
-    for (auto& r : rd.reads)
+    for (auto& r : rd.reads) {
+      if (auto floor = read_floor_.find(r.request); floor != read_floor_.end()) {
+        if (r.index < floor->second)
+          return "read safety: " + id + " confirmed read " + std::to_string(r.request) +
+                 " at index " + std::to_string(r.index) + ", but index " +
+                 std::to_string(floor->second) + " was applied before the read began";
+        ++reads_confirmed_;
+      }
       n.reads.push_back(r);
+    }
     for (auto& e : rd.committed) {
       auto it = committed_.find(e.index);
       if (it == committed_.end())
@@ -365,6 +409,15 @@ private:
   std::vector<std::string> bootstrap_;
   std::map<std::string, node_state> nodes_;
   std::vector<std::pair<uint64_t, message>> net_;
+  // A follower asking the leader `to` for a read index, delivered at `at`.
+  struct read_request {
+    uint64_t at;
+    std::string from, to;
+    uint64_t term, request;
+  };
+  std::vector<read_request> asked_;
+  std::map<uint64_t, uint64_t> read_floor_;  // read -> highest index applied before it began
+  size_t reads_confirmed_ = 0;
   std::set<std::pair<std::string, std::string>> cut_;
   uint64_t now_ = 0;
   uint64_t compact_every_ = 0;
@@ -564,6 +617,73 @@ TEST(raft_read_index, a_leader_that_removed_itself_confirms_no_read) {
   EXPECT_TRUE(c.read_index(1));
   ASSERT_GT(c.propose_conf_change(change(conf_change::op::remove, "n1")), 0u);
   EXPECT_FALSE(c.read_index(2)) << "it is not a voter any more";
+}
+
+// A voter that asks for a read index in the leader's term counts as one
+// acknowledgement (core::read_index): with the leader that is a quorum of
+// three, so the read is safe at once. An asker from another term, one
+// outside the group, or the leader itself counts for nothing.
+TEST(raft_read_index, a_voter_asking_in_the_leaders_term_counts_as_an_acknowledgement) {
+  auto cfg = member_of_three("n1");
+  core c{cfg, {}, {}, 0, 11};
+  auto reply = replies_from_n2(c);
+  ASSERT_TRUE(elected_with_n2(c));
+  reply(msg_kind::append_reply, 1, 1);
+  ASSERT_EQ(c.commit_index(), 1u);
+  c.take_ready();
+  auto served_at_once = [&](uint64_t request, const peer_id& by, uint64_t term) {
+    EXPECT_TRUE(c.read_index(request, by, term));
+    auto rd = c.take_ready();
+    return std::any_of(rd.reads.begin(), rd.reads.end(),
+                       [&](const read_state& r) { return r.request == request; });
+  };
+  EXPECT_TRUE(served_at_once(1, "n3", 1));
+  EXPECT_FALSE(served_at_once(2, "n3", 2)) << "asked in a later term: it may have voted since";
+  EXPECT_FALSE(served_at_once(3, "n1", 1)) << "the leader itself";
+  EXPECT_FALSE(served_at_once(4, "n9", 1)) << "not a member";
+  EXPECT_FALSE(served_at_once(5, "", 0)) << "a read of the leader's own clients";
+}
+
+// In a group of five the asker and the leader are two: the read still
+// waits for one more acknowledgement, from the round it starts.
+TEST(raft_read_index, an_asking_voter_is_not_a_quorum_of_five_on_its_own) {
+  config cfg;
+  cfg.id = "n1";
+  cfg.voters = {"n1", "n2", "n3", "n4", "n5"};
+  core c{cfg, {}, {}, 0, 13};
+  auto from = [&](const peer_id& id, msg_kind kind, uint64_t index, uint64_t seq = 0) {
+    message m;
+    m.kind = kind;
+    m.from = id;
+    m.to = "n1";
+    m.term = 1;
+    m.index = index;
+    m.read_seq = seq;
+    c.step(m);
+  };
+  for (int i = 0; i < 100 && c.current_role() == role::follower; ++i)
+    c.tick();
+  from("n2", msg_kind::pre_vote_reply, 0);
+  from("n3", msg_kind::pre_vote_reply, 0);
+  from("n2", msg_kind::vote_reply, 0);
+  from("n3", msg_kind::vote_reply, 0);
+  ASSERT_EQ(c.current_role(), role::leader);
+  from("n2", msg_kind::append_reply, 1);
+  from("n3", msg_kind::append_reply, 1);
+  ASSERT_EQ(c.commit_index(), 1u);
+  c.take_ready();
+  ASSERT_TRUE(c.read_index(7, "n4", 1));
+  auto rd = c.take_ready();
+  EXPECT_TRUE(rd.reads.empty()) << "two of five";
+  uint64_t seq = 0;
+  for (auto& m : rd.messages)
+    if (m.to == "n5")
+      seq = std::max(seq, m.read_seq);
+  ASSERT_GT(seq, 0u) << "a heartbeat round went out";
+  from("n5", msg_kind::append_reply, 1, seq);
+  rd = c.take_ready();
+  ASSERT_EQ(rd.reads.size(), 1u) << "n5's echo makes three";
+  EXPECT_EQ(rd.reads[0].request, 7u);
 }
 
 // ReadIndex batching: reads registered before the leader's heartbeats went
@@ -777,7 +897,7 @@ class raft_simulation : public ::testing::TestWithParam<profile_case> {};
 TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
   auto param = GetParam();
   int seeds = 60;
-  size_t committed_total = 0, changes = 0, snapshots = 0;
+  size_t committed_total = 0, changes = 0, snapshots = 0, reads = 0;
   for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
     simulation sim{param.nodes, seed * 7919, param.faults, param.voters};
     sim.compact_every(param.compact_every);
@@ -789,6 +909,11 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
       ASSERT_EQ(why, "") << param.name << " seed " << seed << " step " << i;
       if (i % 7 == 0)
         sim.propose("v" + std::to_string(seed) + "." + std::to_string(proposed++));
+      if (i % 3 == 0) {
+        auto& at = sim.ids()[(seed * 13 + static_cast<uint64_t>(i) / 3) % sim.ids().size()];
+        ASSERT_EQ(sim.read_anywhere(at, 1000000 + static_cast<uint64_t>(i)), "")
+          << param.name << " seed " << seed << " step " << i;
+      }
       if (i % 97 == 0)
         if (auto leader = leader_of(sim); !leader.empty())
           sim.node(leader)->transfer_leadership(sim.ids()[(seed + i) % sim.ids().size()]);
@@ -821,12 +946,14 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
       << param.name << " seed " << seed << ": no progress after healing";
     committed_total += sim.committed_count();
     snapshots += sim.snapshots_installed();
+    reads += sim.reads_confirmed();
   }
   if (param.compact_every) {
     EXPECT_GT(snapshots, 0u) << param.name << ": no follower ever needed a snapshot";
   }
   // The run must have exercised something: plenty of commits across seeds.
   EXPECT_GT(committed_total, static_cast<size_t>(seeds) * 10) << param.name;
+  EXPECT_GT(reads, static_cast<size_t>(seeds) * 10) << param.name << ": reads confirmed";
   if (param.voters) {
     EXPECT_GT(changes, static_cast<size_t>(seeds) * 3) << param.name << ": membership changes";
   }
