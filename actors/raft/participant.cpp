@@ -843,11 +843,35 @@ caf::result<uint64_t> receive_snapshot_piece(participant_pointer self, raft_msg&
   return received;
 }
 
+// Acknowledgements to one leader in one batch say no more together than
+// one with the highest index and the newest read round echoed (the leader
+// counts a match up to an index, and a round up to a sequence number): only
+// that one goes out.
+void coalesce_acks(std::vector<raft::message>& msgs) {
+  std::map<std::pair<std::string, uint64_t>, size_t> kept;  // (to, term) -> position in out
+  std::vector<raft::message> out;
+  out.reserve(msgs.size());
+  for (auto& m : msgs) {
+    if (m.kind == raft::msg_kind::append_reply && !m.reject) {
+      auto [it, fresh] = kept.emplace(std::make_pair(m.to, m.term), out.size());
+      if (!fresh) {
+        auto& ack = out[it->second];
+        ack.index = std::max(ack.index, m.index);
+        ack.read_seq = std::max(ack.read_seq, m.read_seq);
+        continue;
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  msgs = std::move(out);
+}
+
 // Sends, applies and serves what a durable batch holds.
 void act(participant_pointer self, raft::ready& rd) {
   auto& st = self->state;
   if (rd.has_snapshot && !install_snapshot(self, rd.snapshot))
     return;
+  coalesce_acks(rd.messages);
   for (auto& m : rd.messages) {
     auto peer = st.peers.find(m.to);
     if (peer == st.peers.end())
