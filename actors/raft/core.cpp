@@ -536,8 +536,10 @@ uint64_t core::propose(std::string data) {
   auto index = last_index() + 1;
   append_entries(last_index(), {entry{term_, index, std::move(data)}});
   progress_[cfg_.id].match = index;
+  // The appends go out at take_ready(): proposals made in between travel
+  // together, one message per follower instead of one per proposal.
   if (!maybe_commit())
-    broadcast_append(false);
+    append_pending_ = true;
   return index;
 }
 
@@ -561,6 +563,15 @@ uint64_t core::self_match() const {
 }
 
 ready core::take_ready() {
+  // New proposals go to every follower with room for them: not one whose
+  // window of pipelined appends is full, nor one waiting for a probe's or
+  // a snapshot's answer (the answer sends them).
+  if (append_pending_ && role_ == role::leader)
+    for (auto& [peer, pr] : progress_)
+      if (peer != cfg_.id && pr.next <= last_index() && !pr.paused &&
+          pr.inflight.size() < cfg_.max_inflight_appends)
+        send_append(peer, false);
+  append_pending_ = false;
   ready out;
   if (snapshot_pending_) {
     out.has_snapshot = true;

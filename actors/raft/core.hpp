@@ -314,6 +314,7 @@ private:
   int election_timeout_ = 0;  // randomized
   hard_state last_hard_state_;
   std::vector<message> outbox_;
+  bool append_pending_ = false;  // proposals not yet sent to the followers
 
   struct pending_read {
     uint64_t request;
