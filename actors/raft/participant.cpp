@@ -876,7 +876,7 @@ void act(participant_pointer self, raft::ready& rd) {
     auto peer = st.peers.find(m.to);
     if (peer == st.peers.end())
       continue;
-    if (m.kind == raft::msg_kind::append_reply) {
+    if (m.kind == raft::msg_kind::append_reply && m.to == st.core->leader()) {
       st.last_reply = steady::now();
       st.echoed_read = std::max(st.echoed_read, std::make_pair(m.term, m.read_seq));
     }
@@ -944,6 +944,33 @@ bool needs_no_disk(const raft::message& m, uint64_t durable, uint64_t durable_te
   }
 }
 
+// Moves from `msgs` to `now` what claims nothing beyond the durable log.
+// An acknowledgement beyond the durable index waits for the write; the
+// leader hears one up to the durable index meanwhile when it needs one:
+// to confirm a read round this member has not echoed yet, or when it has
+// heard no acknowledgement from here for a tick, so that a slow disk here
+// does not look like a dead follower. Otherwise the acknowledgement after
+// the write is enough (under load that halves what the leader receives).
+void take_what_needs_no_disk(participant_pointer self, std::vector<raft::message>& msgs,
+                             std::vector<raft::message>& now) {
+  auto& st = self->state;
+  auto durable = st.durable;
+  auto durable_term = st.saved.term;
+  auto waits = std::stable_partition(msgs.begin(), msgs.end(), [=](const raft::message& m) {
+    return needs_no_disk(m, durable, durable_term);
+  });
+  now.insert(now.end(), std::make_move_iterator(msgs.begin()), std::make_move_iterator(waits));
+  msgs.erase(msgs.begin(), waits);
+  auto quiet = steady::now() - st.last_reply >= st.cfg.tick;
+  for (auto& m : msgs)
+    if (m.kind == raft::msg_kind::append_reply && durable > 0 && m.term <= durable_term &&
+        (quiet || std::make_pair(m.term, m.read_seq) > st.echoed_read)) {
+      auto early = m;
+      early.index = durable;
+      now.push_back(std::move(early));
+    }
+}
+
 // Appends `more` to the batch `into` (which `more` came after).
 void merge(raft::ready& into, raft::ready&& more) {
   if (more.has_snapshot) {
@@ -996,28 +1023,7 @@ void flush(participant_pointer self) {
     // that need no disk, committed entries already durable here (in order:
     // none may pass an earlier one still waiting), and confirmed reads.
     raft::ready now;
-    auto& msgs = more.messages;
-    auto durable = st.durable;
-    auto durable_term = st.saved.term;
-    auto waits = std::stable_partition(msgs.begin(), msgs.end(), [=](const raft::message& m) {
-      return needs_no_disk(m, durable, durable_term);
-    });
-    now.messages.assign(std::make_move_iterator(msgs.begin()), std::make_move_iterator(waits));
-    msgs.erase(msgs.begin(), waits);
-    // An acknowledgement beyond the durable index waits. Meanwhile the
-    // leader hears one up to it when it needs one: to confirm a read round
-    // this member has not echoed yet, or when nothing went to it for a
-    // tick, so that a slow disk here does not look like a dead follower.
-    // Otherwise the acknowledgement after the write is enough (under load
-    // that halves what the leader receives).
-    auto quiet = steady::now() - st.last_reply >= st.cfg.tick;
-    for (auto& m : msgs)
-      if (m.kind == raft::msg_kind::append_reply && durable > 0 && m.term <= durable_term &&
-          (quiet || std::make_pair(m.term, m.read_seq) > st.echoed_read)) {
-        auto early = m;
-        early.index = durable;
-        now.messages.push_back(std::move(early));
-      }
+    take_what_needs_no_disk(self, more.messages, now.messages);
     if (!st.inflight_committed && st.next.committed.empty()) {
       auto& c = more.committed;
       auto later = std::find_if(c.begin(), c.end(),
@@ -1053,13 +1059,7 @@ void flush(participant_pointer self) {
   {
     raft::ready now;
     auto durable = st.durable;
-    auto durable_term = st.saved.term;
-    auto& msgs = rd->messages;
-    auto waits = std::stable_partition(msgs.begin(), msgs.end(), [=](const raft::message& m) {
-      return needs_no_disk(m, durable, durable_term);
-    });
-    now.messages.assign(std::make_move_iterator(msgs.begin()), std::make_move_iterator(waits));
-    msgs.erase(msgs.begin(), waits);
+    take_what_needs_no_disk(self, rd->messages, now.messages);
     auto& c = rd->committed;
     auto later =
       std::find_if(c.begin(), c.end(), [&](const raft::entry& e) { return e.index > durable; });

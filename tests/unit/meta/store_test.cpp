@@ -167,6 +167,23 @@ TEST(meta_store, one_batch_of_many_commands_equals_writing_them_one_by_one) {
   EXPECT_EQ(a.sessions_size(), 2 * static_cast<int>(client_sessions::remembered_per_client));
   EXPECT_EQ(a.inodes_size(), b.inodes_size());
   EXPECT_EQ(in_order(a), in_order(b));
+  // And the batch holds exactly the state machine's state.
+  state_machine loaded;
+  ASSERT_EQ(batched.load(loaded), "");
+  EXPECT_EQ(loaded.applied_index(), sm.applied_index());
+  EXPECT_EQ(loaded.next_inode(), sm.next_inode());
+  EXPECT_EQ(loaded.inode_count(), sm.inode_count());
+  for (int round = 0; round < 30; ++round)
+    for (auto path : {"/d" + std::to_string(round % 4) + "/x",
+                      "/d" + std::to_string(round % 4) + "/y" + std::to_string(round),
+                      "/d" + std::to_string(round % 4)}) {
+      auto want = sm.lookup(path);
+      auto got = loaded.lookup(path);
+      ASSERT_EQ(got.code, want.code) << path;
+      if (want.ok()) {
+        EXPECT_EQ(got.inode->SerializeAsString(), want.inode->SerializeAsString()) << path;
+      }
+    }
 }
 
 TEST(meta_store, client_sessions_survive_a_restart) {
