@@ -512,6 +512,15 @@ bool elected_with_n2(core& c) {
   return c.current_role() == role::leader;
 }
 
+// Makes n1's core `c` leader of term 1 (elected_with_n2) with its first
+// entry committed through n2's acknowledgement.
+bool leads_with_first_commit(core& c) {
+  if (!elected_with_n2(c))
+    return false;
+  replies_from_n2(c)(msg_kind::append_reply, 1, 1);
+  return c.commit_index() == 1;
+}
+
 // Figure 8 of the Raft paper: a new leader must not commit an entry of an
 // earlier term just because a majority holds it; it commits it only with an
 // entry of its own term (its no-op).
@@ -569,9 +578,7 @@ TEST(raft_read_index, lease_reads_skip_the_round_only_while_the_lease_holds) {
     cfg.lease_reads = lease;
     core c{cfg, {}, {}, 0, 7};
     auto reply = replies_from_n2(c);
-    ASSERT_TRUE(elected_with_n2(c));
-    reply(msg_kind::append_reply, 1, 1);  // the leader's first entry commits
-    ASSERT_EQ(c.commit_index(), 1u);
+    ASSERT_TRUE(leads_with_first_commit(c));
     c.take_ready();
     // A heartbeat round acknowledged by n2 (a quorum with the leader).
     auto heartbeat_acked = [&](bool acked) {
@@ -611,10 +618,7 @@ TEST(raft_read_index, lease_reads_skip_the_round_only_while_the_lease_holds) {
 TEST(raft_read_index, a_leader_that_removed_itself_confirms_no_read) {
   auto cfg = member_of_three("n1");
   core c{cfg, {}, {}, 0, 9};
-  auto reply = replies_from_n2(c);
-  ASSERT_TRUE(elected_with_n2(c));
-  reply(msg_kind::append_reply, 1, 1);
-  ASSERT_EQ(c.commit_index(), 1u);
+  ASSERT_TRUE(leads_with_first_commit(c));
   EXPECT_TRUE(c.read_index(1));
   ASSERT_GT(c.propose_conf_change(change(conf_change::op::remove, "n1")), 0u);
   EXPECT_FALSE(c.read_index(2)) << "it is not a voter any more";
@@ -627,10 +631,7 @@ TEST(raft_read_index, a_leader_that_removed_itself_confirms_no_read) {
 TEST(raft_read_index, a_voter_asking_in_the_leaders_term_counts_as_an_acknowledgement) {
   auto cfg = member_of_three("n1");
   core c{cfg, {}, {}, 0, 11};
-  auto reply = replies_from_n2(c);
-  ASSERT_TRUE(elected_with_n2(c));
-  reply(msg_kind::append_reply, 1, 1);
-  ASSERT_EQ(c.commit_index(), 1u);
+  ASSERT_TRUE(leads_with_first_commit(c));
   c.take_ready();
   auto served_at_once = [&](uint64_t request, const peer_id& by, uint64_t term) {
     EXPECT_TRUE(c.read_index(request, by, term));
@@ -695,9 +696,7 @@ TEST(raft_read_index, reads_share_a_round_only_while_its_heartbeats_are_unsent) 
   auto cfg = member_of_three("n1");
   core c{cfg, {}, {}, 0, 5};
   auto reply = replies_from_n2(c);
-  ASSERT_TRUE(elected_with_n2(c));
-  reply(msg_kind::append_reply, 1, 1);  // the leader's first entry commits
-  ASSERT_EQ(c.commit_index(), 1u);
+  ASSERT_TRUE(leads_with_first_commit(c));
   c.take_ready();
   auto round_to_n2 = [](const ready& rd) {
     uint64_t seq = 0;
