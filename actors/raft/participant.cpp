@@ -211,17 +211,24 @@ template <class T, class Atom>
 void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
               const std::string& arg, promise_t<T> rp);
 
+// A proposal the core took at `index`, waiting for its entry to be applied.
+pending_proposal& track_proposal(participant_pointer self, uint64_t index,
+                                 const request_context& ctx, const std::string& cmd) {
+  auto& p = self->state.proposals[index] = pending_proposal{};
+  p.ctx = ctx;
+  p.cmd = cmd;
+  p.term = self->state.core->term();
+  p.start = steady::now();
+  return p;
+}
+
 bool serve_here(participant_pointer self, propose_atom, const request_context& ctx,
                 const std::string& cmd, promise_t<file_info> rp) {
   auto& st = self->state;
   auto index = st.core->propose(cmd);
   if (index == 0)
     return false;
-  pending_proposal p;
-  p.ctx = ctx;
-  p.cmd = cmd;
-  p.term = st.core->term();
-  p.start = steady::now();
+  auto& p = track_proposal(self, index, ctx, cmd);
   p.reply = [rp](caf::expected<file_info> r) mutable {
     if (r)
       rp.deliver(std::move(*r));
@@ -230,7 +237,6 @@ bool serve_here(participant_pointer self, propose_atom, const request_context& c
   };
   if (ctx.hops == 0)
     p.again = [=] { dispatch<file_info>(self, propose_atom::value, ctx, cmd, rp); };
-  st.proposals[index] = std::move(p);
   flush(self);
   return true;
 }
@@ -440,13 +446,9 @@ caf::result<proposal_results> propose_forwarded(participant_pointer self,
       done(i, not_leader(self));
       continue;
     }
-    pending_proposal p;
-    p.ctx = ctxs[i];
-    p.cmd = cmds[i];
-    p.term = st.core->term();
-    p.start = steady::now();
-    p.reply = [done, i](caf::expected<file_info> r) { done(i, std::move(r)); };
-    st.proposals[index] = std::move(p);
+    track_proposal(self, index, ctxs[i], cmds[i]).reply = [done, i](caf::expected<file_info> r) {
+      done(i, std::move(r));
+    };
     proposed = true;
   }
   if (proposed)
