@@ -42,6 +42,7 @@ std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t ap
   inodes_.clear();
   nodes_.clear();
   children_.clear();
+  chunk_owner_.clear();
   next_inode_ = root_inode + 1;
   for (auto& inode : inodes) {
     auto id = inode.id();
@@ -51,10 +52,14 @@ std::string state_machine::restore(std::vector<proto::Inode> inodes, uint64_t ap
   }
   if (inodes_.count(root_inode) == 0)
     inodes_.emplace(root_inode, make_root());
-  for (auto& [id, inode] : inodes_)
+  for (auto& [id, inode] : inodes_) {
     if (id != root_inode && !children_.emplace(child_key{inode.parent(), inode.name()}, id).second)
       return "two entries named '" + inode.name() + "' in directory " +
              std::to_string(inode.parent());
+    for (auto& chunk : inode.chunks())
+      if (!chunk_owner_.emplace(chunk.id(), id).second)
+        return "chunk " + chunk.id() + " belongs to two files";
+  }
   if (next_inode != 0) {
     if (next_inode < next_inode_)
       return "next inode id " + std::to_string(next_inode) + " is not above every inode";
@@ -95,6 +100,65 @@ apply_outcome state_machine::do_set_node(const proto::NodeRecord& node) {
   apply_outcome out;
   out.node_mutations.push_back(node);
   return out;
+}
+
+apply_outcome state_machine::do_set_node_state(const proto::SetNodeState& op) {
+  if (!valid_node_id(op.id()))
+    return fail(errc::invalid_argument, "'" + op.id() + "' is not a valid node id");
+  if (!proto::NodeState_IsValid(op.state()))
+    return fail(errc::invalid_argument, "unknown node state " + std::to_string(op.state()));
+  auto& node = nodes_[op.id()];
+  node.set_id(op.id());
+  node.set_state(op.state());
+  apply_outcome out;
+  out.node_mutations.push_back(node);
+  return out;
+}
+
+apply_outcome state_machine::do_update_replicas(const proto::UpdateReplicas& op) {
+  auto owner = chunk_owner_.find(op.chunk());
+  if (owner == chunk_owner_.end())
+    return fail(errc::not_found, "no file references chunk " + op.chunk());
+  for (auto& id : op.add())
+    if (!valid_node_id(id))
+      return fail(errc::invalid_argument, "'" + id + "' is not a valid node id");
+  auto file = inodes_.at(owner->second);
+  auto chunk = std::find_if(file.mutable_chunks()->begin(), file.mutable_chunks()->end(),
+                            [&](auto& c) { return c.id() == op.chunk(); });
+  std::vector<std::string> replicas(chunk->replicas().begin(), chunk->replicas().end());
+  for (auto& id : op.remove())
+    replicas.erase(std::remove(replicas.begin(), replicas.end(), id), replicas.end());
+  for (auto& id : op.add())
+    if (std::find(replicas.begin(), replicas.end(), id) == replicas.end())
+      replicas.push_back(id);
+  if (replicas.empty())
+    return fail(errc::invalid_argument, "chunk " + op.chunk() + " would be left without a replica");
+  if (replicas.size() > max_replication)
+    return fail(errc::too_large, "chunk " + op.chunk() + " would have more than " +
+                                   std::to_string(max_replication) + " replicas");
+  chunk->clear_replicas();
+  for (auto& id : replicas)
+    chunk->add_replicas(id);
+  apply_outcome out;
+  put_inode(file, out);
+  out.path = path_of(file.id());
+  out.entry = file;
+  return out;
+}
+
+std::string state_machine::path_of(uint64_t id) const {
+  std::vector<const std::string*> names;
+  for (auto cur = id; cur != root_inode;) {
+    auto& inode = inodes_.at(cur);
+    names.push_back(&inode.name());
+    cur = inode.parent();
+  }
+  if (names.empty())
+    return "/";
+  std::string path;
+  for (auto it = names.rbegin(); it != names.rend(); ++it)
+    path += "/" + **it;
+  return path;
 }
 
 apply_outcome state_machine::apply(uint64_t index, const proto::MetaCommand& cmd) {
@@ -151,6 +215,10 @@ apply_outcome state_machine::dispatch(const proto::MetaCommand& cmd) {
       return do_rename(cmd.rename(), cmd.mtime_ms());
     case proto::MetaCommand::kSetNode:
       return do_set_node(cmd.set_node().node());
+    case proto::MetaCommand::kSetNodeState:
+      return do_set_node_state(cmd.set_node_state());
+    case proto::MetaCommand::kUpdateReplicas:
+      return do_update_replicas(cmd.update_replicas());
     default:
       return fail(errc::invalid_argument, "command without an operation");
   }
@@ -194,6 +262,10 @@ void state_machine::put_inode(const proto::Inode& inode, apply_outcome& out) {
   auto& slot = inodes_[inode.id()];
   if (slot.id() != 0 && slot.parent() != 0)
     children_.erase(child_key{slot.parent(), slot.name()});
+  for (auto& chunk : slot.chunks())
+    chunk_owner_.erase(chunk.id());
+  for (auto& chunk : inode.chunks())
+    chunk_owner_[chunk.id()] = inode.id();
   slot = inode;
   if (inode.id() != root_inode)
     children_[child_key{inode.parent(), inode.name()}] = inode.id();
@@ -203,6 +275,8 @@ void state_machine::put_inode(const proto::Inode& inode, apply_outcome& out) {
 void state_machine::erase_inode(uint64_t id, apply_outcome& out) {
   auto it = inodes_.find(id);
   children_.erase(child_key{it->second.parent(), it->second.name()});
+  for (auto& chunk : it->second.chunks())
+    chunk_owner_.erase(chunk.id());
   inode_mutation m;
   m.erased = true;
   m.inode.set_id(id);
@@ -266,9 +340,17 @@ apply_outcome state_machine::do_create(const proto::CreateFile& op, int64_t mtim
   if (p.path == "/")
     return fail(errc::is_a_directory, "/ is a directory");
   uint64_t total = 0;
+  std::unordered_map<std::string, int> seen;
   for (auto& chunk : op.chunks()) {
-    if (!valid_chunk_id(chunk.id()) || chunk.length() == 0 || chunk.replicas_size() == 0)
-      return fail(errc::invalid_argument, "chunk with an invalid id, no length or no replica");
+    if (!valid_chunk_id(chunk.id()) || chunk.length() == 0 || chunk.replicas_size() == 0 ||
+        chunk.replicas_size() > static_cast<int>(max_replication))
+      return fail(errc::invalid_argument,
+                  "chunk with an invalid id, no length, or no or too many replicas");
+    for (auto& node : chunk.replicas())
+      if (!valid_node_id(node))
+        return fail(errc::invalid_argument, "'" + node + "' is not a valid node id");
+    if (seen[chunk.id()]++ > 0)
+      return fail(errc::invalid_argument, "chunk " + chunk.id() + " appears twice");
     if (chunk.length() > UINT64_MAX - total)
       return fail(errc::invalid_argument, "chunk lengths overflow");
     total += chunk.length();
@@ -286,6 +368,11 @@ apply_outcome state_machine::do_create(const proto::CreateFile& op, int64_t mtim
   apply_outcome out;
   proto::Inode file;
   auto it = children_.find(child_key{parent, base_name(p.path)});
+  auto replaced = it == children_.end() ? 0 : it->second;
+  for (auto& chunk : op.chunks())
+    if (auto owner = chunk_owner_.find(chunk.id());
+        owner != chunk_owner_.end() && owner->second != replaced)
+      return fail(errc::already_exists, "chunk " + chunk.id() + " belongs to another file");
   if (it != children_.end()) {
     file = inodes_.at(it->second);
     if (is_dir(file))
@@ -471,6 +558,17 @@ std::string state_machine::check_invariants() const {
         return "file inode " + std::to_string(id) + " has inconsistent size or version";
     }
   }
+  size_t chunks = 0;
+  for (auto& [id, inode] : inodes_)
+    for (auto& chunk : inode.chunks()) {
+      ++chunks;
+      auto owner = chunk_owner_.find(chunk.id());
+      if (owner == chunk_owner_.end() || owner->second != id)
+        return "chunk index does not name inode " + std::to_string(id) + " for chunk " + chunk.id();
+    }
+  if (chunks != chunk_owner_.size())
+    return "chunk index has " + std::to_string(chunk_owner_.size()) + " entries for " +
+           std::to_string(chunks) + " chunks";
   // Every inode reaches the root (no cycles): walk up at most depth+1 steps.
   for (auto& [id, inode] : inodes_) {
     auto cur = id;

@@ -87,6 +87,21 @@ public:
   // The node table: every node added through SetNode, removed ones included.
   std::vector<proto::NodeRecord> nodes() const;
 
+  // Calls f(file inode, its path, chunk) for every chunk of every file.
+  template <class F>
+  void for_each_chunk(F&& f) const {
+    for (auto& [id, inode] : inodes_)
+      if (inode.kind() == proto::INODE_KIND_FILE && inode.chunks_size() > 0) {
+        auto path = path_of(id);
+        for (auto& chunk : inode.chunks())
+          f(inode, path, chunk);
+      }
+  }
+  size_t chunk_count() const { return chunk_owner_.size(); }
+
+  // The canonical path of an inode.
+  std::string path_of(uint64_t id) const;
+
   // Every structural invariant; returns an empty string when all hold.
   std::string check_invariants() const;
 
@@ -99,6 +114,8 @@ private:
   apply_outcome do_delete(const proto::Delete& op, int64_t mtime_ms);
   apply_outcome do_rename(const proto::Rename& op, int64_t mtime_ms);
   apply_outcome do_set_node(const proto::NodeRecord& node);
+  apply_outcome do_set_node_state(const proto::SetNodeState& op);
+  apply_outcome do_update_replicas(const proto::UpdateReplicas& op);
 
   // Resolves a canonical path to an inode id (0 when missing); on the way,
   // a file in a directory position is reported as not_a_directory.
@@ -115,6 +132,9 @@ private:
 
   std::unordered_map<uint64_t, proto::Inode> inodes_;
   std::map<child_key, uint64_t> children_;  // (parent, name) -> inode id
+  // Chunk id -> the file inode that references it. A chunk belongs to at
+  // most one file: every write makes chunks with fresh ids.
+  std::unordered_map<std::string, uint64_t> chunk_owner_;
   uint64_t next_inode_ = root_inode + 1;
   uint64_t applied_index_ = 0;
   int64_t log_time_ms_ = 0;

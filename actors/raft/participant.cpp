@@ -1196,7 +1196,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
     [=](members_atom) {
       std::vector<std::string> out;
       for (auto& node : self->state.view->nodes())
-        if (!node.removed() && node.id() != self->state.cfg.id)
+        if (!node.removed() && !node.address().empty() && node.id() != self->state.cfg.id)
           out.push_back(node.id() + "@" + node.address());
       return out;
     },

@@ -53,7 +53,7 @@ disk_status chunk_store::open() {
         if (raw.size() < prefix_bytes + header_len ||
             !header.ParseFromArray(raw.data() + prefix_bytes, static_cast<int>(header_len)))
           continue;
-        index_[id] = stored_chunk{header.checksum(), header.length()};
+        index_[id] = stored_chunk{header.checksum(), header.length(), header.created_ms()};
         bytes_used_ += header.length();
       }
     }
@@ -84,8 +84,11 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
   {
     std::lock_guard<std::mutex> guard{mtx_};
     writing_.erase(id.value);
-    if (st.ok() && index_.emplace(id.value, stored_chunk{checksum, data.size()}).second)
+    if (st.ok() &&
+        index_.emplace(id.value, stored_chunk{checksum, data.size(), created_ms}).second) {
       bytes_used_ += data.size();
+      bad_.erase(id.value);
+    }
   }
   written_.notify_all();
   return st;
@@ -110,18 +113,39 @@ disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer&
                                              const_slice{data.data(), data.size()}});
 }
 
+void chunk_store::forget(const std::string& id, bool bad) {
+  if (auto it = index_.find(id); it != index_.end()) {
+    bytes_used_ -= it->second.length;
+    index_.erase(it);
+    if (bad)
+      bad_.insert(id);
+  }
+}
+
 disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
   if (!valid_chunk_id(id.value))
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
   auto path = file_of(id.value);
+  {
+    // Not while it is being written: the file would look short.
+    std::unique_lock<std::mutex> guard{mtx_};
+    written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
+  }
   auto corrupt = [&](const char* why) {
+    // The copy is useless and must not be offered again; repair replaces it.
+    fs_.remove_file(path);
+    std::lock_guard<std::mutex> guard{mtx_};
+    forget(id.value, true);
     return disk_status{errc::corrupt, "chunk " + id.value + ": " + why};
   };
   // The header first, then the data straight into `out` (no copy).
   byte_buffer head;
   if (auto st = fs_.read_at(path, 0, max_header_read, head); !st.ok()) {
-    if (st.code == errc::not_found)
+    if (st.code == errc::not_found) {
       st.message = "chunk " + id.value + " is not stored here";
+      std::lock_guard<std::mutex> guard{mtx_};
+      forget(id.value, true);
+    }
     return st;
   }
   if (head.size() < prefix_bytes || std::memcmp(head.data(), chunk_magic, sizeof(chunk_magic)) != 0)
@@ -149,13 +173,58 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
 disk_status chunk_store::remove(const chunk_id& id) {
   if (!valid_chunk_id(id.value))
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
+  std::unique_lock<std::mutex> guard{mtx_};
+  written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
   auto st = fs_.remove_file(file_of(id.value));
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (auto it = index_.find(id.value); it != index_.end()) {
-    bytes_used_ -= it->second.length;
-    index_.erase(it);
-  }
+  forget(id.value, false);
+  bad_.erase(id.value);
   return st;
+}
+
+std::vector<chunk_store::listed> chunk_store::list() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<listed> out;
+  out.reserve(index_.size());
+  for (auto& [id, c] : index_)
+    out.push_back(listed{chunk_id{id}, c.length, c.created_ms});
+  return out;
+}
+
+std::vector<chunk_id> chunk_store::bad() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<chunk_id> out;
+  for (auto& id : bad_)
+    out.push_back(chunk_id{id});
+  return out;
+}
+
+chunk_store::scrub_result chunk_store::scrub(const std::string& cursor, uint64_t max_bytes) {
+  scrub_result out;
+  out.cursor = cursor;
+  while (out.bytes < max_bytes) {
+    std::string id;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      auto it = index_.upper_bound(out.cursor);
+      if (it == index_.end()) {
+        out.cursor.clear();  // the pass is complete
+        return out;
+      }
+      id = it->first;
+    }
+    out.cursor = id;
+    byte_buffer data;
+    auto st = get(chunk_id{id}, data);
+    ++out.chunks;
+    out.bytes += data.size();
+    if (st.code == errc::corrupt)
+      ++out.corrupt;
+    else if (st.code == errc::not_found)
+      ++out.missing;
+    if (!st.ok())
+      out.bytes += 4096;  // a failed read still took time: the pass moves on
+  }
+  return out;
 }
 
 replica_stats chunk_store::stats() {

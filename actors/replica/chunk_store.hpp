@@ -7,10 +7,12 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "messages/types.hpp"
 #include "runtime/disk.hpp"
@@ -35,12 +37,38 @@ public:
   disk_status put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
                   int64_t created_ms);
 
-  // Reads and verifies a chunk.
+  // Reads and verifies a chunk. A copy that fails verification (bad
+  // header, length or checksum) is deleted, so that the node no longer
+  // offers it and repair stores a good one; so is the index entry of a
+  // chunk whose file vanished. Both are remembered as bad (see bad()).
   disk_status get(const chunk_id& id, byte_buffer& out);
 
   disk_status remove(const chunk_id& id);
 
   replica_stats stats();
+
+  // Every chunk stored here, with when it was written.
+  struct listed {
+    chunk_id id;
+    uint64_t length = 0;
+    int64_t created_ms = 0;
+  };
+  std::vector<listed> list();
+
+  // Chunks found corrupt or missing here and not stored again since.
+  std::vector<chunk_id> bad();
+
+  // Scrubbing: verifies stored chunks in id order, starting after
+  // `cursor`, until about `max_bytes` were read. Returns the cursor to
+  // continue from (empty: the pass is complete) and adds what it found.
+  struct scrub_result {
+    std::string cursor;
+    uint64_t chunks = 0;  // verified
+    uint64_t bytes = 0;   // read
+    uint64_t corrupt = 0;
+    uint64_t missing = 0;
+  };
+  scrub_result scrub(const std::string& cursor, uint64_t max_bytes);
 
 private:
   std::string file_of(const std::string& id) const;
@@ -55,9 +83,12 @@ private:
   struct stored_chunk {
     uint64_t checksum;
     uint64_t length;  // bytes of data
+    int64_t created_ms;
   };
-  std::unordered_map<std::string, stored_chunk> index_;  // the chunks on disk
-  uint64_t bytes_used_ = 0;                              // data bytes of indexed chunks
+  std::map<std::string, stored_chunk> index_;    // the chunks on disk, by id
+  std::set<std::string> bad_;                    // found corrupt or missing, not stored again
+  void forget(const std::string& id, bool bad);  // drops an index entry (under mtx_)
+  uint64_t bytes_used_ = 0;                      // data bytes of indexed chunks
 };
 
 }  // namespace dfs

@@ -17,6 +17,14 @@ proto::MetaCommand mkdir_cmd(const std::string& path, bool parents = false) {
   return cmd;
 }
 
+// A fresh chunk id per call: every write makes new chunks.
+std::string next_chunk_id() {
+  static uint64_t counter = 0;
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%032llx", static_cast<unsigned long long>(++counter));
+  return buf;
+}
+
 proto::MetaCommand create_cmd(const std::string& path, uint64_t size) {
   proto::MetaCommand cmd;
   cmd.set_mtime_ms(2000);
@@ -26,7 +34,7 @@ proto::MetaCommand create_cmd(const std::string& path, uint64_t size) {
   c->set_replication(1);
   if (size > 0) {
     auto chunk = c->add_chunks();
-    chunk->set_id(std::string(32, 'a'));
+    chunk->set_id(next_chunk_id());
     chunk->set_length(size);
     chunk->add_replicas("n1");
   }
@@ -110,9 +118,90 @@ TEST_F(state_machine_story, malformed_file_records_are_refused) {
   auto overflow = create_cmd("/f", 10);
   auto second = overflow.mutable_create_file()->add_chunks();
   *second = overflow.create_file().chunks(0);
+  second->set_id(next_chunk_id());
   second->set_length(UINT64_MAX - 5);
   EXPECT_EQ(run(overflow), errc::invalid_argument);
   EXPECT_EQ(sm.lookup("/f").code, errc::not_found);
+}
+
+proto::MetaCommand update_replicas_cmd(const std::string& chunk, std::vector<std::string> add,
+                                       std::vector<std::string> remove) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(5000);
+  auto u = cmd.mutable_update_replicas();
+  u->set_chunk(chunk);
+  for (auto& id : add)
+    u->add_add(id);
+  for (auto& id : remove)
+    u->add_remove(id);
+  return cmd;
+}
+
+std::vector<std::string> replicas_of(const state_machine& sm, const std::string& path) {
+  auto found = sm.lookup(path);
+  EXPECT_TRUE(found.ok()) << path;
+  if (!found.ok())
+    return {};
+  auto& r = found.inode->chunks(0).replicas();
+  return {r.begin(), r.end()};
+}
+
+TEST_F(state_machine_story, a_chunk_belongs_to_one_file) {
+  auto first = create_cmd("/a", 10);
+  ASSERT_EQ(run(first), errc::ok);
+  auto thief = create_cmd("/b", 10);
+  *thief.mutable_create_file()->mutable_chunks(0) = first.create_file().chunks(0);
+  EXPECT_EQ(run(thief), errc::already_exists);
+  EXPECT_EQ(sm.lookup("/b").code, errc::not_found);
+  auto twice = create_cmd("/c", 20);
+  auto copy = twice.mutable_create_file()->add_chunks();
+  *copy = twice.create_file().chunks(0);
+  twice.mutable_create_file()->mutable_chunks(0)->set_length(10);
+  copy->set_length(10);
+  EXPECT_EQ(run(twice), errc::invalid_argument);
+  EXPECT_EQ(run(first), errc::ok) << "a file's new version may keep its own chunks";
+  EXPECT_EQ(sm.chunk_count(), 1u);
+  ASSERT_EQ(run(delete_cmd("/a")), errc::ok);
+  EXPECT_EQ(sm.chunk_count(), 0u);
+  EXPECT_EQ(run(thief), errc::ok) << "a deleted file's chunk ids are free again";
+}
+
+TEST_F(state_machine_story, replicas_are_added_and_removed_by_chunk_id) {
+  auto cmd = create_cmd("/d/f", 10);
+  ASSERT_EQ(run(mkdir_cmd("/d")), errc::ok);
+  ASSERT_EQ(run(cmd), errc::ok);
+  auto chunk = cmd.create_file().chunks(0).id();
+  ASSERT_EQ(run(rename_cmd("/d", "/e")), errc::ok);
+  auto out = sm.apply(++index, update_replicas_cmd(chunk, {"n2", "n3", "n1"}, {}));
+  ASSERT_EQ(out.code, errc::ok);
+  EXPECT_EQ(out.path, "/e/f") << "the outcome names the file's path now";
+  EXPECT_EQ(replicas_of(sm, "/e/f"), (std::vector<std::string>{"n1", "n2", "n3"}));
+  EXPECT_EQ(run(update_replicas_cmd(chunk, {"n4"}, {"n1", "n9"})), errc::ok);
+  EXPECT_EQ(replicas_of(sm, "/e/f"), (std::vector<std::string>{"n2", "n3", "n4"}));
+  EXPECT_EQ(run(update_replicas_cmd(chunk, {}, {"n2", "n3", "n4"})), errc::invalid_argument)
+    << "the last replica stays";
+  EXPECT_EQ(run(update_replicas_cmd(chunk, {"bad id!"}, {})), errc::invalid_argument);
+  EXPECT_EQ(replicas_of(sm, "/e/f"), (std::vector<std::string>{"n2", "n3", "n4"}));
+  ASSERT_EQ(run(delete_cmd("/e", true)), errc::ok);
+  EXPECT_EQ(run(update_replicas_cmd(chunk, {"n5"}, {})), errc::not_found)
+    << "a copy made for a file deleted meanwhile is not recorded";
+}
+
+TEST_F(state_machine_story, a_node_state_is_recorded_with_or_without_an_address) {
+  proto::MetaCommand cmd;
+  cmd.mutable_set_node_state()->set_id("n7");
+  cmd.mutable_set_node_state()->set_state(proto::NODE_STATE_DEAD);
+  ASSERT_EQ(run(cmd), errc::ok);
+  auto nodes = sm.nodes();
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_EQ(nodes[0].state(), proto::NODE_STATE_DEAD);
+  EXPECT_TRUE(nodes[0].address().empty());
+  cmd.mutable_set_node_state()->set_state(static_cast<proto::NodeState>(9));
+  EXPECT_EQ(run(cmd), errc::invalid_argument);
+  cmd.mutable_set_node_state()->set_id("../n");
+  cmd.mutable_set_node_state()->set_state(proto::NODE_STATE_DRAINING);
+  EXPECT_EQ(run(cmd), errc::invalid_argument);
+  EXPECT_EQ(sm.nodes().size(), 1u);
 }
 
 TEST_F(state_machine_story, a_rename_may_not_push_paths_past_the_depth_limit) {

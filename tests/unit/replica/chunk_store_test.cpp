@@ -144,15 +144,59 @@ TEST(chunk_store_faults, a_flipped_bit_is_reported_as_corrupt_never_returned) {
   auto file = "/c/ee/" + id.value + ".chunk";
   std::vector<char> raw;
   ASSERT_TRUE(fs.read_file(file, raw).ok());
-  // Flip a bit in the data, then one in the header of a second copy.
+  // Flip a bit in the data, then one in the header of a fresh copy.
   ASSERT_TRUE(fs.flip_bit(file, raw.size() - 10));
   byte_buffer back;
   EXPECT_EQ(store.get(id, back).code, errc::corrupt);
   EXPECT_TRUE(back.empty());
-  ASSERT_TRUE(fs.flip_bit(file, raw.size() - 10));  // heal
+  EXPECT_EQ(store.get(id, back).code, errc::not_found) << "the bad copy is no longer offered";
+  EXPECT_EQ(store.stats().chunks, 0u);
+  ASSERT_EQ(store.bad().size(), 1u);
+  EXPECT_EQ(store.bad()[0], id);
+  ASSERT_TRUE(store.put(id, data, chunk_checksum(data.data(), data.size()), 2).ok()) << "repaired";
+  EXPECT_TRUE(store.bad().empty());
   ASSERT_TRUE(store.get(id, back).ok());
+  EXPECT_EQ(back, data);
   ASSERT_TRUE(fs.flip_bit(file, 2));  // magic number
   EXPECT_EQ(store.get(id, back).code, errc::corrupt);
+}
+
+TEST(chunk_store_faults, a_scrub_pass_finds_corrupt_and_vanished_copies) {
+  memory_disk fs;
+  chunk_store store{fs, "/c"};
+  ASSERT_TRUE(store.open().ok());
+  std::vector<byte_buffer> data;
+  for (char c : std::string{"0123456789"}) {
+    data.push_back(testing::pattern(1000, c));
+    ASSERT_TRUE(
+      store.put(id_of(c), data.back(), chunk_checksum(data.back().data(), 1000), 100 + c).ok());
+  }
+  auto listed = store.list();
+  ASSERT_EQ(listed.size(), 10u);
+  EXPECT_EQ(listed[3].id, id_of('3'));
+  EXPECT_EQ(listed[3].length, 1000u);
+  EXPECT_EQ(listed[3].created_ms, 100 + '3');
+  ASSERT_TRUE(fs.flip_bit("/c/33/" + id_of('3').value + ".chunk", 500));
+  ASSERT_TRUE(fs.remove_file("/c/77/" + id_of('7').value + ".chunk").ok());
+  // Passes of about 2500 bytes: three chunks each, until the cursor is empty.
+  std::string cursor;
+  uint64_t chunks = 0, corrupt = 0, missing = 0;
+  int steps = 0;
+  do {
+    auto r = store.scrub(cursor, 2500);
+    cursor = r.cursor;
+    chunks += r.chunks;
+    corrupt += r.corrupt;
+    missing += r.missing;
+    ASSERT_LE(r.chunks, 3u);
+    ASSERT_LT(++steps, 10);
+  } while (!cursor.empty());
+  EXPECT_EQ(chunks, 10u);
+  EXPECT_EQ(corrupt, 1u);
+  EXPECT_EQ(missing, 1u);
+  EXPECT_EQ(store.bad(), (std::vector<chunk_id>{id_of('3'), id_of('7')}));
+  EXPECT_EQ(store.list().size(), 8u);
+  EXPECT_EQ(store.stats().bytes_used, 8000u);
 }
 
 TEST(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {
