@@ -28,6 +28,12 @@ using read_atom = caf::atom_constant<caf::atom("read")>;
 // chunks (replica manager)
 using store_atom = caf::atom_constant<caf::atom("store")>;
 using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
+using inventory_atom = caf::atom_constant<caf::atom("inventory")>;
+using scrub_atom = caf::atom_constant<caf::atom("scrub")>;
+
+// repair manager
+using fsck_atom = caf::atom_constant<caf::atom("fsck")>;
 
 // raft
 using raft_atom = caf::atom_constant<caf::atom("raft")>;

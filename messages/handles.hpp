@@ -11,6 +11,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/raft_messages.hpp"
+#include "messages/repair_messages.hpp"
 #include "messages/types.hpp"
 
 namespace dfs {
@@ -78,7 +79,29 @@ using replica_actor = caf::typed_actor<
   caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t>::with<ok_atom>,
   // fetch(ctx, id) -> bytes, verified against the stored checksum
   caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
-  caf::replies_to<status_atom>::with<replica_stats>>;
+  caf::replies_to<status_atom>::with<replica_stats>,
+  // replicate(ctx, id, target): reads the chunk here, verified, and stores
+  // it at the target replica manager (a replica_actor, untyped here as a
+  // type cannot name itself); answers once the target has it
+  caf::replies_to<replicate_atom, request_context, chunk_id, caf::actor>::with<ok_atom>,
+  // remove(ctx, id): deletes this node's copy (garbage collection)
+  caf::replies_to<remove_atom, request_context, chunk_id>::with<ok_atom>,
+  // every chunk stored here, and the ones found bad
+  caf::replies_to<inventory_atom>::with<chunk_inventory>,
+  // internal timer: the scrubber's next step
+  caf::reacts_to<tick_atom>>;
+
+// Repair manager (one per metadata node; the Raft leader's does the
+// work): watches storage nodes, marks dead ones, re-replicates, collects
+// garbage. A follower's forwards fsck to the leader's.
+using repair_actor = caf::typed_actor<
+  // fsck(ctx) -> the report of a scan that started after the request came
+  caf::replies_to<fsck_atom, request_context>::with<fsck_report>,
+  // internal timer: the next scan
+  caf::reacts_to<tick_atom>,
+  // peers(node, address, replica manager, repair manager): another node
+  // became reachable (null handles: unreachable); from the peer connector
+  caf::reacts_to<peers_atom, node_id, std::string, replica_actor, caf::actor>>;
 
 // Gateway: the client API of the file service.
 using gateway_actor = caf::typed_actor<
@@ -112,12 +135,14 @@ struct node_handles {
   gateway_actor gateway;
   meta_actor meta;
   replica_actor replica;
-  raft_actor raft;  // the node's Raft participant (meta nodes)
+  raft_actor raft;      // the node's Raft participant (meta nodes)
+  repair_actor repair;  // meta nodes
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_handles& x) {
-  return f(caf::meta::type_name("node_handles"), x.id, x.gateway, x.meta, x.replica, x.raft);
+  return f(caf::meta::type_name("node_handles"), x.id, x.gateway, x.meta, x.replica, x.raft,
+           x.repair);
 }
 
 // Node agent: the one actor published on a node's port.

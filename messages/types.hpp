@@ -140,11 +140,17 @@ struct replica_stats {
   uint64_t chunks = 0;
   uint64_t bytes_used = 0;
   uint64_t bytes_free = 0;
+  uint64_t corrupt_found = 0;  // copies that failed verification (reads and scrubber)
+  uint64_t missing_found = 0;  // indexed copies whose file had vanished
+  uint64_t scrub_passes = 0;   // complete passes of the scrubber
+  uint64_t scrubbed_bytes = 0;
+  std::string domain;  // the node's failure domain (empty: its own)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_stats& x) {
-  return f(caf::meta::type_name("replica_stats"), x.chunks, x.bytes_used, x.bytes_free);
+  return f(caf::meta::type_name("replica_stats"), x.chunks, x.bytes_used, x.bytes_free,
+           x.corrupt_found, x.missing_found, x.scrub_passes, x.scrubbed_bytes, x.domain);
 }
 
 }  // namespace dfs

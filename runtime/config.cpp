@@ -190,6 +190,28 @@ const std::vector<key_spec>& key_specs() {
      duration_in_range(&node_config::request_timeout, std::chrono::milliseconds{10})},
     {"upload_timeout", "an upload idle this long is abandoned",
      duration_in_range(&node_config::upload_timeout, std::chrono::milliseconds{1000})},
+    {"failure_domain",
+     "rack or zone of this node: replicas of a chunk go to distinct domains when possible "
+     "(empty: the node is its own domain)",
+     [](node_config& c, const std::string& v) -> std::string {
+       if (!v.empty() && !valid_node_id(v))
+         return "expected letters, digits, '-' and '_', got '" + v + "'";
+       c.failure_domain = v;
+       return {};
+     }},
+    {"dead_after",
+     "a storage node unreachable this long is marked dead and its chunks re-replicated",
+     duration_in_range(&node_config::dead_after, std::chrono::milliseconds{1000})},
+    {"repair_interval", "how often the Raft leader scans nodes and chunks for repairs",
+     duration_in_range(&node_config::repair_interval, std::chrono::milliseconds{100})},
+    {"repair_concurrency", "chunk copies the repair manager keeps in flight (1 to 1024)",
+     count_in_range(&node_config::repair_concurrency, 1, 1024)},
+    {"gc_grace",
+     "a chunk copy no file references is deleted after this long (writes must commit within "
+     "half of it)",
+     duration_in_range(&node_config::gc_grace, std::chrono::milliseconds{1000})},
+    {"scrub_rate", "bytes per second the scrubber re-reads and verifies (0: off)",
+     bytes_in_range(&node_config::scrub_rate, 0, 1ull << 40)},
     {"join",
      "true: join a running cluster (added with `dfsctl node add`) instead of bootstrapping "
      "a new one with the voters",
@@ -429,6 +451,12 @@ std::string to_toml(const node_config& cfg) {
   t.insert("io_threads", static_cast<int64_t>(cfg.io_threads));
   t.insert("request_timeout", ms(cfg.request_timeout));
   t.insert("upload_timeout", ms(cfg.upload_timeout));
+  t.insert("failure_domain", cfg.failure_domain);
+  t.insert("dead_after", ms(cfg.dead_after));
+  t.insert("repair_interval", ms(cfg.repair_interval));
+  t.insert("repair_concurrency", static_cast<int64_t>(cfg.repair_concurrency));
+  t.insert("gc_grace", ms(cfg.gc_grace));
+  t.insert("scrub_rate", static_cast<int64_t>(cfg.scrub_rate));
   t.insert("raft_compact_after", static_cast<int64_t>(cfg.raft_compact_after));
   t.insert("raft_lease_reads", cfg.raft_lease_reads);
   t.insert("log_level", cfg.log_level);

@@ -65,6 +65,15 @@ struct node_config {
   uint32_t io_threads = 2;                           // detached disk-I/O actors per replica manager
   std::chrono::milliseconds request_timeout{30000};  // default deadline of a request
   std::chrono::milliseconds upload_timeout{300000};  // idle uploads are abandoned after this
+  // Replication upkeep (the Raft leader's repair manager).
+  std::string failure_domain;                       // rack or zone; empty: the node is its own
+  std::chrono::milliseconds dead_after{30000};      // unreachable this long: marked dead
+  std::chrono::milliseconds repair_interval{2000};  // one scan of nodes and chunks
+  uint32_t repair_concurrency = 8;                  // chunk copies in flight
+  // A chunk copy nothing references is deleted once it has been so this
+  // long (and is this old); a write must commit within half of it.
+  std::chrono::milliseconds gc_grace{3600000};
+  uint64_t scrub_rate = 8ull << 20;  // bytes per second the scrubber re-reads; 0: off
   std::string log_level = "info";
   // Raft log compaction: a snapshot once the log holds this many entries
   // (0: never).

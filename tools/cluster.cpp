@@ -148,7 +148,8 @@ std::vector<cluster_node> read_cluster(const std::string& dir) {
   return out;
 }
 
-int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) {
+int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json,
+               const std::vector<std::string>& settings) {
   if (nodes < 1) {
     std::cerr << "dfsctl: cluster up: --nodes must be at least 1\n";
     return 2;
@@ -228,6 +229,17 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json) 
       // core between them, at least one each.
       cfg.scheduler_threads =
         std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(nodes));
+      cfg.replication = static_cast<uint32_t>(std::min(3, nodes));
+      for (auto& kv : settings) {
+        auto eq = kv.find('=');
+        auto why = eq == std::string::npos
+                     ? "expected KEY=VALUE, got '" + kv + "'"
+                     : set_config_key(cfg, kv.substr(0, eq), kv.substr(eq + 1));
+        if (!why.empty()) {
+          std::cerr << "dfsctl: cluster up: --set: " << why << "\n";
+          return 2;
+        }
+      }
       std::ofstream{config_of(cfg.node_id)} << "# written by dfsctl cluster up\n" << to_toml(cfg);
       auto pid = spawn_daemon(binary, config_of(cfg.node_id), log_of(cfg.node_id));
       started.push_back({cfg.node_id, cfg.listen, cfg.metrics, pid});

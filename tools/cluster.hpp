@@ -22,7 +22,10 @@ std::string cluster_file(const std::string& dir);
 // Reads DIR/cluster.txt; empty if absent or unreadable.
 std::vector<cluster_node> read_cluster(const std::string& dir);
 
-int cluster_up(int nodes, const std::string& dir, int base_port, bool json);
+// `settings` ("key=value", as in dfsd.toml) apply to every new node's
+// config, after the cluster's own defaults.
+int cluster_up(int nodes, const std::string& dir, int base_port, bool json,
+               const std::vector<std::string>& settings = {});
 int cluster_down(const std::string& dir, bool json);
 int cluster_status(const std::vector<host_port>& endpoints, bool json);
 

@@ -18,6 +18,7 @@
 #include "tools/cluster.hpp"
 #include "tools/output.hpp"
 #include "tools/raft_cmds.hpp"
+#include "tools/repair_cmds.hpp"
 
 namespace {
 
@@ -317,7 +318,10 @@ int main(int argc, char** argv) {
   up->add_option("--nodes", nodes, "number of nodes, each a Raft voter (default 3)");
   up->add_option("--dir", g.dir, "state and data directory (default ./var)");
   up->add_option("--base-port", base_port, "first node's port (default 7100; metrics at +1000)");
-  up->callback([&] { rc = cluster_up(nodes, g.dir, base_port, g.json); });
+  std::vector<std::string> settings;
+  up->add_option("--set", settings,
+                 "KEY=VALUE for every new node's config, e.g. --set dead_after=5s (repeatable)");
+  up->callback([&] { rc = cluster_up(nodes, g.dir, base_port, g.json, settings); });
   auto down = cluster->add_subcommand(
     "down", "stop the local cluster (configs and data kept: cluster up starts it again)");
   down->add_option("--dir", g.dir, "state and data directory (default ./var)");
@@ -370,6 +374,34 @@ int main(int argc, char** argv) {
   remove->callback(with_endpoints("node remove", [&](const std::vector<host_port>& eps) {
     return node_remove_cmd(eps, node_name, g.json, std::chrono::seconds{60});
   }));
+
+  auto list = node->add_subcommand("list", "storage nodes: state, chunks, bytes used and free");
+  list->callback(with_endpoints(
+    "node list", [&](const std::vector<host_port>& eps) { return node_list_cmd(eps, g.json); }));
+  std::string drain_wait = "10m";
+  auto drain = node->add_subcommand(
+    "drain", "move every chunk off node ID (then it can be removed with no loss)");
+  drain->add_option("ID", node_name)->required();
+  drain->add_option("--wait", drain_wait, "how long to wait for the drain to finish (default 10m)");
+  drain->callback(with_endpoints("node drain", [&](const std::vector<host_port>& eps) {
+    auto wait = parse_duration(drain_wait);
+    if (!wait) {
+      std::cerr << "dfsctl: node drain: --wait: expected a duration such as 10m\n";
+      return 2;
+    }
+    return node_drain_cmd(eps, node_name, g.json, *wait);
+  }));
+  auto activate = node->add_subcommand(
+    "activate", "mark node ID active again (ends a drain, or revives a node marked dead)");
+  activate->add_option("ID", node_name)->required();
+  activate->callback(with_endpoints("node activate", [&](const std::vector<host_port>& eps) {
+    return node_activate_cmd(eps, node_name, g.json);
+  }));
+
+  auto fsck = app.add_subcommand(
+    "fsck", "check the stored data: exit 0 only when every chunk has all its copies");
+  fsck->callback(with_endpoints(
+    "fsck", [&](const std::vector<host_port>& eps) { return fsck_cmd(eps, g.json); }));
 
   auto transfer = raft->add_subcommand("transfer-leader", "hand leadership to NODE");
   transfer->add_option("NODE", target)->required();

@@ -21,6 +21,7 @@ packages=(
   googletest            # GoogleTest + GoogleMock sources
   libgtest-dev libgmock-dev
   iproute2              # network namespaces for the partition tests
+  jq                    # JSON in the cluster test scripts
 )
 
 missing=()

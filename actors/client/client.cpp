@@ -333,6 +333,41 @@ caf::error client::remove_member(const host_port& leader, const std::string& id,
   return removed ? caf::error{} : removed.error();
 }
 
+caf::expected<fsck_report> client::fsck(const host_port& member) {
+  auto handles = handles_at(member);
+  if (!handles)
+    return handles.error();
+  if (!handles->repair)
+    return make_error(errc::unavailable,
+                      "node at " + member.to_string() + " has no meta role (no repair manager)");
+  return blocking_call<fsck_report>(*self_, handles->repair, opts_.timeout, fsck_atom::value,
+                                    context_with_timeout(opts_.timeout));
+}
+
+caf::error client::set_node_state(const host_port& member, const std::string& id,
+                                  const std::string& state) {
+  proto::MetaCommand cmd;
+  cmd.set_mtime_ms(now_ms());
+  auto* op = cmd.mutable_set_node_state();
+  op->set_id(id);
+  if (state == "active")
+    op->set_state(proto::NODE_STATE_ACTIVE);
+  else if (state == "draining")
+    op->set_state(proto::NODE_STATE_DRAINING);
+  else if (state == "dead")
+    op->set_state(proto::NODE_STATE_DEAD);
+  else
+    return make_error(errc::invalid_argument,
+                      "node state must be active, draining or dead, not '" + state + "'");
+  auto raft = raft_at(member);
+  if (!raft)
+    return raft.error();
+  auto recorded =
+    blocking_call<file_info>(*self_, *raft, opts_.timeout, propose_atom::value,
+                             context_with_timeout(opts_.timeout), cmd.SerializeAsString());
+  return recorded ? caf::error{} : recorded.error();
+}
+
 caf::error client::forget_node(const host_port& member, const std::string& id) {
   auto raft = raft_at(member);
   if (!raft)

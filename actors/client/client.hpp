@@ -87,6 +87,18 @@ public:
                            std::chrono::milliseconds wait);
   caf::error forget_node(const host_port& member, const std::string& id);
 
+  // The health of the stored data and of every storage node, from a scan
+  // by the Raft leader's repair manager (asked through any metadata node
+  // at `member`; the leader's answers). Waits for a scan that starts
+  // after the call.
+  caf::expected<fsck_report> fsck(const host_port& member);
+
+  // Sets a storage node's state in the node table through the metadata
+  // node at `member`: "draining" moves every chunk off it, "active" ends
+  // that (or declares a dead node alive again).
+  caf::error set_node_state(const host_port& member, const std::string& id,
+                            const std::string& state);
+
   const host_port& endpoint() const { return endpoint_; }
 
 private:

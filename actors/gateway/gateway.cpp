@@ -8,6 +8,8 @@
 
 #include "actors/meta/convert.hpp"
 #include "actors/meta/path.hpp"
+#include "actors/meta/view.hpp"
+#include "actors/repair/planner.hpp"
 #include "actors/replica/chunk_store.hpp"
 #include "messages/meta.pb.h"
 #include "runtime/checksum.hpp"
@@ -24,6 +26,7 @@ struct upload {
   std::string path;
   uint32_t replication = 1;
   std::map<uint64_t, chunk_ref> chunks;  // by index
+  std::chrono::steady_clock::time_point opened;
   std::chrono::steady_clock::time_point last_active;
 };
 
@@ -33,6 +36,37 @@ struct gateway_state {
   std::map<uint64_t, upload> uploads;
   uint64_t next_upload = 1;
   std::random_device entropy;  // the OS's random source: ids must not repeat across runs
+  std::mt19937_64 rng;         // placement
+  std::map<node_id, replica_stats> stats;            // of reachable storage nodes, refreshed
+  std::map<node_id, uint64_t> pending;               // chunk bytes this gateway is sending to each
+  std::map<std::string, repair::node_state> states;  // from the node table, refreshed
+  // Requests to storage nodes awaiting an answer, failed at once when the
+  // connection to their node is lost (CAF would let them time out).
+  struct outstanding {
+    node_id node;
+    std::function<void(const caf::error&)> fail;
+  };
+  std::map<uint64_t, outstanding> waiting;
+  uint64_t next_waiting = 1;
+
+  uint64_t track(const node_id& node, std::function<void(const caf::error&)> fail) {
+    waiting.emplace(next_waiting, outstanding{node, std::move(fail)});
+    return next_waiting++;
+  }
+  // False when the request was already failed (its node was lost).
+  bool untrack(uint64_t id) { return waiting.erase(id) > 0; }
+  void lost(const node_id& node) {
+    std::vector<std::function<void(const caf::error&)>> failing;
+    for (auto it = waiting.begin(); it != waiting.end();)
+      if (it->second.node == node) {
+        failing.push_back(std::move(it->second.fail));
+        it = waiting.erase(it);
+      } else {
+        ++it;
+      }
+    for (auto& f : failing)
+      f(make_error(errc::unavailable, "lost the connection to " + node.value));
+  }
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "gateway";
 
@@ -208,7 +242,7 @@ void open_upload(gateway_pointer self, const std::string& path, uint32_t replica
   auto& up = st.uploads[id];
   up.path = path;
   up.replication = replication;
-  up.last_active = std::chrono::steady_clock::now();
+  up.opened = up.last_active = std::chrono::steady_clock::now();
   if (st.deps.metrics)
     st.deps.metrics->open_uploads(st.uploads.size());
   r->deliver(upload_ticket{id, st.cfg.chunk_size});
@@ -253,6 +287,107 @@ void do_open(gateway_pointer self, const request_context& ctx, const std::string
       });
 }
 
+// The storage nodes a new chunk may go to: reachable ones, with their
+// state, free space (unknown until first asked: taken as plenty) and the
+// bytes this gateway is already sending them.
+std::vector<repair::node_info> candidates(gateway_pointer self) {
+  auto& st = self->state;
+  std::vector<repair::node_info> out;
+  for (auto& [node, handle] : st.deps.replicas) {
+    repair::node_info n;
+    n.id = node.value;
+    auto state = st.states.find(node.value);
+    n.state = state == st.states.end() ? repair::node_state::active : state->second;
+    n.reachable = true;
+    auto stats = st.stats.find(node);
+    n.bytes_free = stats == st.stats.end() ? UINT64_MAX / 2 : stats->second.bytes_free;
+    n.domain = stats == st.stats.end() ? std::string{} : stats->second.domain;
+    n.pending_bytes = st.pending[node];
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// One chunk being written: stored at every target before the write is
+// acknowledged. A target that fails is replaced by another node.
+struct chunk_write {
+  request_context ctx;
+  uint64_t upload_id = 0;
+  uint64_t index = 0;
+  chunk_ref ref;  // replicas: the nodes that have stored it
+  byte_buffer data;
+  std::vector<std::string> tried;  // every node sent to, failed ones included
+  size_t outstanding = 0;
+  uint32_t retries_left = 0;
+  bool failed = false;
+  reply_ptr<chunk_ref> r;
+};
+
+void chunk_written(gateway_pointer self, std::shared_ptr<chunk_write> w) {
+  auto up = self->state.uploads.find(w->upload_id);
+  if (up == self->state.uploads.end())
+    return w->r->fail(errc::not_found, "upload " + std::to_string(w->upload_id) +
+                                         " ended while a chunk was being stored");
+  up->second.chunks[w->index] = w->ref;
+  up->second.last_active = std::chrono::steady_clock::now();
+  w->r->deliver(w->ref);
+  w->data = byte_buffer{};
+}
+
+void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id target) {
+  auto& st = self->state;
+  auto handle = st.deps.replicas.find(target);
+  w->tried.push_back(target.value);
+  auto on_error = [=](const caf::error& err) {
+    if (w->failed)
+      return;
+    self->state.log->warn("trace={} chunk={} node={} store failed: {}", w->ctx.trace_id,
+                          w->ref.id.value, target.value, describe(err));
+    auto keep = std::vector<std::string>{};
+    for (auto& n : w->ref.replicas)
+      keep.push_back(n.value);
+    auto next =
+      w->retries_left > 0 && !past_deadline(w->ctx)
+        ? repair::place(candidates(self), 1, w->ref.length, w->tried, keep, self->state.rng)
+        : std::vector<std::string>{};
+    if (next.empty()) {
+      w->failed = true;
+      w->data = byte_buffer{};
+      return w->r->fail(err);
+    }
+    --w->retries_left;
+    store_copy(self, w, node_id{next.front()});
+  };
+  if (handle == st.deps.replicas.end())
+    return on_error(make_error(errc::unavailable, target.value + " is not reachable"));
+  st.pending[target] += w->ref.length;
+  auto length = w->ref.length;
+  auto op = st.track(target, [=](const caf::error& err) {
+    self->state.pending[target] -= length;
+    on_error(err);
+  });
+  self
+    ->request(handle->second, budget(self, w->ctx), store_atom::value, w->ctx, w->ref.id, w->data,
+              w->ref.checksum)
+    .then(
+      [=](ok_atom) {
+        if (!self->state.untrack(op))
+          return;
+        self->state.pending[target] -= length;
+        if (w->failed)
+          return;
+        w->ref.replicas.push_back(target);
+        if (--w->outstanding == 0)
+          chunk_written(self, w);
+      },
+      [=](caf::error& err) {
+        if (!self->state.untrack(op))
+          return;
+        self->state.pending[target] -= length;
+        on_error(err);
+      });
+}
+
 void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_id, uint64_t index,
               byte_buffer data, reply_ptr<chunk_ref> r) {
   if (!admitted(ctx, r))
@@ -274,58 +409,36 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   it->second.last_active = std::chrono::steady_clock::now();
   if (st.deps.metrics)
     st.deps.metrics->bytes_received(data.size());
-  auto ref = std::make_shared<chunk_ref>();
-  ref->id = st.new_chunk_id();
-  ref->length = data.size();
-  ref->checksum = chunk_checksum(data.data(), data.size());
-  // Until placement lands: this node's storage, then the other reachable
-  // ones in id order, `replication` of them, all of which must store the
-  // chunk before the write is acknowledged.
-  std::vector<std::pair<node_id, replica_actor>> targets;
-  if (auto local = st.deps.replicas.find(st.deps.local); local != st.deps.replicas.end())
-    targets.emplace_back(local->first, local->second);
-  for (auto& [node, handle] : st.deps.replicas) {
-    if (targets.size() >= it->second.replication)
-      break;
-    if (node != st.deps.local)
-      targets.emplace_back(node, handle);
+  auto w = std::make_shared<chunk_write>();
+  w->ctx = ctx;
+  w->upload_id = upload_id;
+  w->index = index;
+  w->ref.id = st.new_chunk_id();
+  w->ref.length = data.size();
+  w->ref.checksum = chunk_checksum(data.data(), data.size());
+  w->data = std::move(data);
+  w->retries_left = st.cfg.write_retries;
+  w->r = r;
+  auto nodes = candidates(self);
+  auto wanted = it->second.replication;
+  auto targets = repair::place(nodes, wanted, w->ref.length, {}, {}, st.rng);
+  if (targets.size() < wanted) {
+    auto active = std::count_if(nodes.begin(), nodes.end(), [](auto& n) {
+      return n.state == repair::node_state::active;
+    });
+    if (static_cast<size_t>(active) >= wanted)
+      return r->fail(errc::no_space, "only " + std::to_string(targets.size()) + " of " +
+                                       std::to_string(wanted) +
+                                       " storage nodes have room for a chunk of " +
+                                       std::to_string(w->ref.length) + " bytes");
+    return r->fail(errc::unavailable, "replication " + std::to_string(wanted) +
+                                        " needs as many active storage nodes; this gateway "
+                                        "reaches " +
+                                        std::to_string(active) + " now");
   }
-  targets.resize(std::min<size_t>(targets.size(), it->second.replication));
-  if (targets.size() < it->second.replication)
-    return r->fail(errc::unavailable, "replication " + std::to_string(it->second.replication) +
-                                        " needs as many storage nodes; this gateway reaches " +
-                                        std::to_string(targets.size()) + " now");
-  auto pending = std::make_shared<size_t>(targets.size());
-  auto failed = std::make_shared<bool>(false);
-  for (size_t i = 0; i < targets.size(); ++i) {
-    auto target = targets[i].first;
-    // The last target takes the buffer itself; earlier ones get copies.
-    auto payload = i + 1 == targets.size() ? std::move(data) : data;
-    self
-      ->request(targets[i].second, budget(self, ctx), store_atom::value, ctx, ref->id,
-                std::move(payload), ref->checksum)
-      .then(
-        [=](ok_atom) {
-          if (*failed)
-            return;
-          ref->replicas.push_back(target);
-          if (--*pending > 0)
-            return;
-          auto up = self->state.uploads.find(upload_id);
-          if (up == self->state.uploads.end())
-            return r->fail(errc::not_found, "upload " + std::to_string(upload_id) +
-                                              " ended while a chunk was being stored");
-          up->second.chunks[index] = *ref;
-          up->second.last_active = std::chrono::steady_clock::now();
-          r->deliver(*ref);
-        },
-        [=](caf::error& err) {
-          if (*failed)
-            return;
-          *failed = true;
-          r->fail(err);
-        });
-  }
+  w->outstanding = targets.size();
+  for (auto& t : targets)
+    store_copy(self, w, node_id{t});
 }
 
 void finish_upload(gateway_pointer self, uint64_t upload_id) {
@@ -345,6 +458,12 @@ void do_commit(gateway_pointer self, const request_context& ctx, uint64_t upload
     return r->fail(errc::not_found,
                    "upload " + std::to_string(upload_id) + " is unknown or expired");
   auto& up = it->second;
+  if (std::chrono::steady_clock::now() - up.opened > st.cfg.max_upload_age) {
+    finish_upload(self, upload_id);
+    return r->fail(errc::timeout, "the upload was open longer than " +
+                                    std::to_string(st.cfg.max_upload_age.count()) +
+                                    " ms; its chunks are left to garbage collection");
+  }
   proto::MetaCommand cmd;
   auto create = cmd.mutable_create_file();
   create->set_path(up.path);
@@ -384,9 +503,13 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
     return r->fail(errc::unavailable, "no reachable replica holds chunk " + ref.id.value);
   }
   auto handle = st.deps.replicas.at(ref.replicas[attempt]);
+  auto next = [=](const caf::error& err) { do_read(self, ctx, ref, attempt + 1, err, r); };
+  auto op = st.track(ref.replicas[attempt], next);
   self->request(handle, budget(self, ctx), fetch_atom::value, ctx, ref.id)
     .then(
       [=](byte_buffer& data) {
+        if (!self->state.untrack(op))
+          return;
         if (data.size() != ref.length || chunk_checksum(data.data(), data.size()) != ref.checksum) {
           self->state.log->error("trace={} chunk={} node={} data does not match the file record",
                                  ctx.trace_id, ref.id.value, ref.replicas[attempt].value);
@@ -399,14 +522,18 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
           self->state.deps.metrics->bytes_sent(data.size());
         r->deliver(std::move(data));
       },
-      [=](caf::error& err) { do_read(self, ctx, ref, attempt + 1, err, r); });
+      [=](caf::error& err) {
+        if (self->state.untrack(op))
+          next(err);
+      });
 }
 
 void expire_uploads(gateway_pointer self) {
   auto& st = self->state;
-  auto cutoff = std::chrono::steady_clock::now() - st.cfg.upload_timeout;
+  auto now = std::chrono::steady_clock::now();
+  auto cutoff = now - st.cfg.upload_timeout;
   for (auto it = st.uploads.begin(); it != st.uploads.end();) {
-    if (it->second.last_active < cutoff) {
+    if (it->second.last_active < cutoff || now - it->second.opened > st.cfg.max_upload_age) {
       st.log->info("upload={} path={} abandoned after {} ms idle", it->first, it->second.path,
                    st.cfg.upload_timeout.count());
       it = st.uploads.erase(it);
@@ -418,16 +545,38 @@ void expire_uploads(gateway_pointer self) {
     st.deps.metrics->open_uploads(st.uploads.size());
 }
 
-std::chrono::milliseconds expiry_period(const gateway_config& cfg) {
+std::chrono::milliseconds tick_period(const gateway_config& cfg) {
   return std::clamp(cfg.upload_timeout / 4, std::chrono::milliseconds{100},
-                    std::chrono::milliseconds{10000});
+                    std::max(cfg.stats_interval, std::chrono::milliseconds{100}));
+}
+
+// Free space and failure domain of every reachable storage node, and the
+// node table's states, for placement.
+void refresh_nodes(gateway_pointer self) {
+  auto& st = self->state;
+  if (st.deps.view) {
+    st.states.clear();
+    for (auto& n : st.deps.view->nodes())
+      st.states[n.id()] = n.removed() || n.state() == proto::NODE_STATE_DEAD
+                            ? repair::node_state::dead
+                          : n.state() == proto::NODE_STATE_DRAINING ? repair::node_state::draining
+                                                                    : repair::node_state::active;
+  }
+  for (auto& [node, handle] : st.deps.replicas) {
+    auto id = node;
+    self->request(handle, st.cfg.stats_interval, status_atom::value)
+      .then([=](replica_stats& s) { self->state.stats[id] = std::move(s); },
+            [=](caf::error&) { self->state.stats.erase(id); });
+  }
 }
 
 gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, gateway_deps deps) {
   self->state.cfg = std::move(cfg);
   self->state.deps = std::move(deps);
   self->state.log = logger_for("gateway");
-  self->delayed_send(self, expiry_period(self->state.cfg), tick_atom::value);
+  self->state.rng.seed(self->state.cfg.seed != 0 ? self->state.cfg.seed : std::random_device{}());
+  refresh_nodes(self);
+  self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
   return {
     [=](mkdir_atom, const request_context& ctx, const std::string& path, bool parents) {
       auto r = make_reply<file_info>(self, "mkdir", ctx);
@@ -499,15 +648,19 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       if (self->current_sender() != self->ctrl())
         return;
       expire_uploads(self);
-      self->delayed_send(self, expiry_period(self->state.cfg), tick_atom::value);
+      refresh_nodes(self);
+      self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
     },
     [=](peers_atom, const node_id& node, const replica_actor& replica) {
       if (node == self->state.deps.local)
         return;
-      if (replica)
+      if (replica) {
         self->state.deps.replicas[node] = replica;
-      else
+      } else {
         self->state.deps.replicas.erase(node);
+        self->state.stats.erase(node);
+        self->state.lost(node);
+      }
     },
   };
 }

@@ -16,6 +16,8 @@
 
 namespace dfs {
 
+class meta_view;
+
 struct gateway_config {
   uint64_t chunk_size = 4ull << 20;  // bytes; every chunk but a file's last has this size
   uint32_t default_replication = 1;
@@ -23,6 +25,15 @@ struct gateway_config {
   std::chrono::milliseconds upload_timeout{300000};  // idle uploads are dropped after this
   size_t max_uploads = 1024;                         // open uploads at once
   uint64_t max_chunks_per_file = 1u << 22;
+  // An upload must commit within this time of its opening: chunks not
+  // committed are garbage after the garbage collector's grace period
+  // (half of it, so that a commit never names a collected chunk).
+  std::chrono::milliseconds max_upload_age{1800000};
+  // A chunk write whose replica fails is sent to another node, at most
+  // this many times per chunk.
+  uint32_t write_retries = 3;
+  std::chrono::milliseconds stats_interval{1000};  // storage nodes' free space refreshed
+  uint64_t seed = 0;                               // placement randomness; 0: from the OS
 };
 
 struct gateway_deps {
@@ -30,6 +41,9 @@ struct gateway_deps {
   node_id local;                              // this node: its storage is written first
   std::map<node_id, replica_actor> replicas;  // storage nodes this gateway can reach
   std::shared_ptr<gateway_metrics> metrics;   // may be null (tests)
+  // The node's metadata (node states: no new chunks on dead or draining
+  // nodes); null: every reachable node is taken as active.
+  std::shared_ptr<meta_view> view;
 };
 
 gateway_actor spawn_gateway(caf::actor_system& sys, gateway_config cfg, gateway_deps deps);

@@ -26,6 +26,14 @@ public:
   uint64_t applied_index() const;
   std::vector<proto::NodeRecord> nodes() const;
 
+  // Runs `f` on the state machine (const) under the shared lock and
+  // returns what it returns; `f` must not keep references into it.
+  template <class F>
+  auto read(F&& f) const {
+    std::shared_lock<std::shared_mutex> lock{mu_};
+    return f(static_cast<const state_machine&>(*machine_));
+  }
+
   // For the one writer: runs `f` on the state machine under the exclusive
   // lock and returns what it returns.
   template <class F>

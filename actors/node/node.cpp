@@ -4,8 +4,10 @@
 
 #include "actors/gateway/gateway.hpp"
 #include "actors/meta/service.hpp"
+#include "actors/meta/view.hpp"
 #include "actors/node/peers.hpp"
 #include "actors/raft/participant.hpp"
+#include "actors/repair/manager.hpp"
 #include "actors/replica/manager.hpp"
 
 namespace dfs {
@@ -25,12 +27,14 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     stop_node(handles);
     return make_error(to_errc(err), std::string{what} + ": " + describe(err));
   };
+  std::shared_ptr<meta_view> view;
   if (cfg.has_role("meta")) {
     // The Raft log is the durable record; the state machine's database
     // need not fsync each command (what a power loss takes is re-applied).
     auto machine = open_meta_machine(sys, cfg.data_dir + "/meta.db");
     if (!machine)
       return fail("metadata state machine cannot start", machine.error());
+    view = machine->view;
     participant_config pc;
     pc.id = cfg.node_id;
     pc.voters = cfg.raft_voters();
@@ -45,10 +49,29 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     handles.meta = caf::actor_cast<meta_actor>(*raft);
   }
   if (cfg.has_role("storage")) {
-    auto replica = spawn_replica_manager(sys, fs, cfg.data_dir + "/chunks", cfg.io_threads);
+    replica_config rc;
+    rc.dir = cfg.data_dir + "/chunks";
+    rc.io_threads = cfg.io_threads;
+    rc.domain = cfg.failure_domain;
+    rc.scrub_rate = cfg.scrub_rate;
+    auto replica = spawn_replica_manager(sys, fs, std::move(rc));
     if (!replica)
       return fail("replica manager cannot start", replica.error());
     handles.replica = *replica;
+  }
+  if (handles.raft) {
+    repair_config rc;
+    rc.node_id = cfg.node_id;
+    rc.interval = cfg.repair_interval;
+    rc.dead_after = cfg.dead_after;
+    rc.gc_grace = cfg.gc_grace;
+    rc.concurrency = cfg.repair_concurrency;
+    repair_deps deps;
+    deps.raft = handles.raft;
+    deps.view = view;
+    deps.local_replica = handles.replica;
+    deps.local_address = cfg.listen.to_string();
+    handles.repair = spawn_repair_manager(sys, std::move(rc), std::move(deps));
   }
   if (cfg.has_role("gateway")) {
     gateway_config gw;
@@ -56,9 +79,11 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     gw.default_replication = cfg.replication;
     gw.request_timeout = cfg.request_timeout;
     gw.upload_timeout = cfg.upload_timeout;
+    gw.max_upload_age = cfg.gc_grace / 2;
     gateway_deps deps;
     deps.meta = handles.meta;
     deps.local = handles.id;
+    deps.view = view;
     if (handles.replica)
       deps.replicas.emplace(handles.id, handles.replica);
     if (metrics)
@@ -76,7 +101,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
 void stop_node(const node_handles& handles) {
   for (auto& a :
        {caf::actor_cast<caf::actor>(handles.gateway), caf::actor_cast<caf::actor>(handles.replica),
-        caf::actor_cast<caf::actor>(handles.raft)})
+        caf::actor_cast<caf::actor>(handles.repair), caf::actor_cast<caf::actor>(handles.raft)})
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }

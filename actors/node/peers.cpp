@@ -50,6 +50,11 @@ void publish(connector_pointer self) {
     for (auto& [id, p] : st.peers)
       self->send(st.local.gateway, peers_atom::value, node_id{id},
                  p.agent ? p.handles.replica : replica_actor{});
+  if (st.local.repair)
+    for (auto& [id, p] : st.peers)
+      self->send(st.local.repair, peers_atom::value, node_id{id}, p.address.addr.to_string(),
+                 p.agent ? p.handles.replica : replica_actor{},
+                 p.agent ? caf::actor_cast<caf::actor>(p.handles.repair) : caf::actor{});
 }
 
 void connect(connector_pointer self, const std::string& id) {
@@ -138,6 +143,9 @@ void learn_members(connector_pointer self) {
             self->demonitor(it->second.agent);
           if (st.local.gateway)
             self->send(st.local.gateway, peers_atom::value, node_id{it->first}, replica_actor{});
+          if (st.local.repair)
+            self->send(st.local.repair, peers_atom::value, node_id{it->first},
+                       it->second.address.addr.to_string(), replica_actor{}, caf::actor{});
           it = st.peers.erase(it);
           changed = true;
         }

@@ -113,12 +113,14 @@ disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer&
                                              const_slice{data.data(), data.size()}});
 }
 
-void chunk_store::forget(const std::string& id, bool bad) {
+void chunk_store::forget(const std::string& id, why reason) {
   if (auto it = index_.find(id); it != index_.end()) {
     bytes_used_ -= it->second.length;
     index_.erase(it);
-    if (bad)
-      bad_.insert(id);
+    if (reason == why::removed)
+      return;
+    bad_.insert(id);
+    ++(reason == why::corrupt ? corrupt_found_ : missing_found_);
   }
 }
 
@@ -135,7 +137,7 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
     // The copy is useless and must not be offered again; repair replaces it.
     fs_.remove_file(path);
     std::lock_guard<std::mutex> guard{mtx_};
-    forget(id.value, true);
+    forget(id.value, why::corrupt);
     return disk_status{errc::corrupt, "chunk " + id.value + ": " + why};
   };
   // The header first, then the data straight into `out` (no copy).
@@ -144,7 +146,7 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
     if (st.code == errc::not_found) {
       st.message = "chunk " + id.value + " is not stored here";
       std::lock_guard<std::mutex> guard{mtx_};
-      forget(id.value, true);
+      forget(id.value, why::missing);
     }
     return st;
   }
@@ -176,7 +178,7 @@ disk_status chunk_store::remove(const chunk_id& id) {
   std::unique_lock<std::mutex> guard{mtx_};
   written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
   auto st = fs_.remove_file(file_of(id.value));
-  forget(id.value, false);
+  forget(id.value, why::removed);
   bad_.erase(id.value);
   return st;
 }
@@ -229,7 +231,13 @@ chunk_store::scrub_result chunk_store::scrub(const std::string& cursor, uint64_t
 
 replica_stats chunk_store::stats() {
   std::lock_guard<std::mutex> guard{mtx_};
-  return replica_stats{index_.size(), bytes_used_, fs_.free_bytes(dir_)};
+  replica_stats out;
+  out.chunks = index_.size();
+  out.bytes_used = bytes_used_;
+  out.bytes_free = fs_.free_bytes(dir_);
+  out.corrupt_found = corrupt_found_;
+  out.missing_found = missing_found_;
+  return out;
 }
 
 }  // namespace dfs

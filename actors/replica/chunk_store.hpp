@@ -85,10 +85,13 @@ private:
     uint64_t length;  // bytes of data
     int64_t created_ms;
   };
-  std::map<std::string, stored_chunk> index_;    // the chunks on disk, by id
-  std::set<std::string> bad_;                    // found corrupt or missing, not stored again
-  void forget(const std::string& id, bool bad);  // drops an index entry (under mtx_)
-  uint64_t bytes_used_ = 0;                      // data bytes of indexed chunks
+  std::map<std::string, stored_chunk> index_;  // the chunks on disk, by id
+  std::set<std::string> bad_;                  // found corrupt or missing, not stored again
+  uint64_t corrupt_found_ = 0;
+  uint64_t missing_found_ = 0;
+  enum class why { removed, corrupt, missing };
+  void forget(const std::string& id, why reason);  // drops an index entry (under mtx_)
+  uint64_t bytes_used_ = 0;                        // data bytes of indexed chunks
 };
 
 }  // namespace dfs

@@ -4,8 +4,10 @@
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 
 #include "actors/replica/chunk_store.hpp"
+#include "runtime/checksum.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/deadline.hpp"
 #include "runtime/logging.hpp"
@@ -18,26 +20,52 @@ caf::error to_error(const disk_status& st) {
   return make_error(st.code, st.message);
 }
 
+// The I/O actors' interface: the manager's requests, plus one scrub step
+// (cursor, bytes) -> (next cursor, bytes read).
+using replica_io_actor = caf::typed_actor<
+  caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t>::with<ok_atom>,
+  caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
+  caf::replies_to<status_atom>::with<replica_stats>,
+  caf::replies_to<replicate_atom, request_context, chunk_id, caf::actor>::with<ok_atom>,
+  caf::replies_to<remove_atom, request_context, chunk_id>::with<ok_atom>,
+  caf::replies_to<inventory_atom>::with<chunk_inventory>,
+  caf::replies_to<scrub_atom, std::string, uint64_t>::with<std::string, uint64_t>>;
+
 struct io_state {
   std::shared_ptr<chunk_store> store;
   std::shared_ptr<disk> fs;  // keeps the disk alive as long as the store
+  replica_config cfg;
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "replica_io";
 };
 
+caf::error deadline_passed(const char* what, const chunk_id& id) {
+  return make_error(errc::timeout,
+                    std::string{"deadline passed before chunk "} + id.value + " " + what);
+}
+
 // One detached I/O actor: runs chunk store calls on its own thread.
-replica_actor::behavior_type replica_io(replica_actor::stateful_pointer<io_state> self,
-                                        std::shared_ptr<chunk_store> store,
-                                        std::shared_ptr<disk> fs) {
+replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io_state> self,
+                                           std::shared_ptr<chunk_store> store,
+                                           std::shared_ptr<disk> fs, replica_config cfg) {
   self->state.store = std::move(store);
   self->state.fs = std::move(fs);
+  self->state.cfg = std::move(cfg);
   self->state.log = logger_for("replica");
+  auto read = [=](const request_context& ctx, const chunk_id& id, byte_buffer& out) {
+    auto st = self->state.store->get(id, out);
+    if (!st.ok()) {
+      auto level = st.code == errc::corrupt ? spdlog::level::err : spdlog::level::info;
+      self->state.log->log(level, "trace={} read chunk={} error={} {}", ctx.trace_id, id.value,
+                           to_string(st.code), st.message);
+    }
+    return st;
+  };
   return {
     [=](store_atom, const request_context& ctx, const chunk_id& id, const byte_buffer& data,
         uint64_t checksum) -> caf::result<ok_atom> {
       if (past_deadline(ctx))
-        return make_error(errc::timeout,
-                          "deadline passed before chunk " + id.value + " was stored");
+        return deadline_passed("was stored", id);
       auto st = self->state.store->put(id, data, checksum, now_ms());
       if (!st.ok()) {
         self->state.log->warn("trace={} store chunk={} error={} {}", ctx.trace_id, id.value,
@@ -48,34 +76,106 @@ replica_actor::behavior_type replica_io(replica_actor::stateful_pointer<io_state
     },
     [=](fetch_atom, const request_context& ctx, const chunk_id& id) -> caf::result<byte_buffer> {
       if (past_deadline(ctx))
-        return make_error(errc::timeout, "deadline passed before chunk " + id.value + " was read");
+        return deadline_passed("was read", id);
       byte_buffer out;
-      auto st = self->state.store->get(id, out);
-      if (!st.ok()) {
-        auto level = st.code == errc::corrupt ? spdlog::level::err : spdlog::level::info;
-        self->state.log->log(level, "trace={} fetch chunk={} error={} {}", ctx.trace_id, id.value,
-                             to_string(st.code), st.message);
+      if (auto st = read(ctx, id, out); !st.ok())
         return to_error(st);
-      }
       return out;
     },
     [=](status_atom) { return self->state.store->stats(); },
+    [=](replicate_atom, const request_context& ctx, const chunk_id& id,
+        const caf::actor& to) -> caf::result<ok_atom> {
+      auto target = caf::actor_cast<replica_actor>(to);
+      if (past_deadline(ctx))
+        return deadline_passed("was copied", id);
+      if (!target)
+        return make_error(errc::invalid_argument, "no target to copy chunk " + id.value + " to");
+      byte_buffer data;
+      if (auto st = read(ctx, id, data); !st.ok())
+        return to_error(st);
+      auto checksum = chunk_checksum(data.data(), data.size());
+      auto rp = self->make_response_promise<ok_atom>();
+      self
+        ->request(target, time_left(ctx, self->state.cfg.transfer_timeout), store_atom::value, ctx,
+                  id, std::move(data), checksum)
+        .then([rp](ok_atom) mutable { rp.deliver(ok_atom::value); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [=](remove_atom, const request_context& ctx, const chunk_id& id) -> caf::result<ok_atom> {
+      auto st = self->state.store->remove(id);
+      if (!st.ok() && st.code != errc::not_found)
+        return to_error(st);
+      self->state.log->info("trace={} removed chunk={}", ctx.trace_id, id.value);
+      return ok_atom::value;
+    },
+    [=](inventory_atom) {
+      chunk_inventory inv;
+      for (auto& c : self->state.store->list()) {
+        inv.chunks.push_back(std::move(c.id));
+        inv.lengths.push_back(c.length);
+        inv.created_ms.push_back(c.created_ms);
+      }
+      inv.bad = self->state.store->bad();
+      inv.stats = self->state.store->stats();
+      return inv;
+    },
+    [=](scrub_atom, const std::string& cursor, uint64_t max_bytes) {
+      auto r = self->state.store->scrub(cursor, max_bytes);
+      if (r.corrupt + r.missing > 0)
+        self->state.log->error("scrub: {} corrupt and {} missing chunk copies dropped", r.corrupt,
+                               r.missing);
+      return caf::make_result(std::move(r.cursor), r.bytes);
+    },
   };
 }
 
 struct manager_state {
-  std::vector<replica_actor> workers;
+  replica_config cfg;
+  std::vector<replica_io_actor> workers;
   size_t next = 0;
+  // The scrubber: where its pass is, and what it has done.
+  std::string scrub_cursor;
+  bool scrubbing = false;
+  uint64_t scrub_passes = 0;
+  uint64_t scrubbed_bytes = 0;
   static inline const char* name = "replica_manager";
 
-  const replica_actor& pick() { return workers[next++ % workers.size()]; }
+  const replica_io_actor& pick() { return workers[next++ % workers.size()]; }
 };
 
-replica_actor::behavior_type replica_manager(replica_actor::stateful_pointer<manager_state> self,
-                                             std::vector<replica_actor> workers) {
+using manager_pointer = replica_actor::stateful_pointer<manager_state>;
+
+void scrub_step(manager_pointer self) {
+  auto& st = self->state;
+  if (st.scrubbing || st.cfg.scrub_rate == 0)
+    return;
+  st.scrubbing = true;
+  auto budget = st.cfg.scrub_rate * st.cfg.scrub_step.count() / 1000;
+  auto started_at = st.scrub_cursor;
+  self
+    ->request(st.pick(), caf::infinite, scrub_atom::value, started_at,
+              std::max<uint64_t>(budget, 1))
+    .then(
+      [=](std::string& cursor, uint64_t bytes) {
+        auto& st = self->state;
+        st.scrubbing = false;
+        st.scrubbed_bytes += bytes;
+        if (cursor.empty())
+          ++st.scrub_passes;
+        st.scrub_cursor = std::move(cursor);
+      },
+      [=](caf::error&) { self->state.scrubbing = false; });
+}
+
+replica_actor::behavior_type replica_manager(manager_pointer self, replica_config cfg,
+                                             std::vector<replica_io_actor> workers) {
+  self->state.cfg = std::move(cfg);
   self->state.workers = std::move(workers);
   for (auto& w : self->state.workers)
     self->link_to(w);  // the pool lives and dies with the manager
+  if (self->state.cfg.scrub_rate > 0)
+    self->delayed_send(self, self->state.cfg.scrub_step, tick_atom::value);
   return {
     [=](store_atom a, const request_context& ctx, const chunk_id& id, byte_buffer& data,
         uint64_t checksum) {
@@ -85,21 +185,59 @@ replica_actor::behavior_type replica_manager(replica_actor::stateful_pointer<man
     [=](fetch_atom a, const request_context& ctx, const chunk_id& id) {
       return self->delegate(self->state.pick(), a, ctx, id);
     },
-    [=](status_atom a) { return self->delegate(self->state.pick(), a); },
+    [=](status_atom a) -> caf::result<replica_stats> {
+      auto rp = self->make_response_promise<replica_stats>();
+      self->request(self->state.pick(), caf::infinite, a)
+        .then(
+          [=](replica_stats& s) mutable {
+            s.scrub_passes = self->state.scrub_passes;
+            s.scrubbed_bytes = self->state.scrubbed_bytes;
+            s.domain = self->state.cfg.domain;
+            rp.deliver(s);
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [=](replicate_atom a, const request_context& ctx, const chunk_id& id,
+        const caf::actor& target) {
+      return self->delegate(self->state.pick(), a, ctx, id, target);
+    },
+    [=](remove_atom a, const request_context& ctx, const chunk_id& id) {
+      return self->delegate(self->state.pick(), a, ctx, id);
+    },
+    [=](inventory_atom a) -> caf::result<chunk_inventory> {
+      auto rp = self->make_response_promise<chunk_inventory>();
+      self->request(self->state.pick(), caf::infinite, a)
+        .then(
+          [=](chunk_inventory& inv) mutable {
+            inv.stats.scrub_passes = self->state.scrub_passes;
+            inv.stats.scrubbed_bytes = self->state.scrubbed_bytes;
+            inv.stats.domain = self->state.cfg.domain;
+            rp.deliver(std::move(inv));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [=](tick_atom) {
+      if (self->current_sender() != self->ctrl())
+        return;
+      scrub_step(self);
+      self->delayed_send(self, self->state.cfg.scrub_step, tick_atom::value);
+    },
   };
 }
 
 }  // namespace
 
 caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys, std::shared_ptr<disk> fs,
-                                                   const std::string& dir, uint32_t io_threads) {
-  auto store = std::make_shared<chunk_store>(*fs, dir);
+                                                   replica_config cfg) {
+  auto store = std::make_shared<chunk_store>(*fs, cfg.dir);
   if (auto st = store->open(); !st.ok())
     return to_error(st);
-  std::vector<replica_actor> workers;
-  for (uint32_t i = 0; i < std::max<uint32_t>(io_threads, 1); ++i)
-    workers.push_back(sys.spawn<caf::detached>(replica_io, store, fs));
-  return sys.spawn(replica_manager, std::move(workers));
+  std::vector<replica_io_actor> workers;
+  for (uint32_t i = 0; i < std::max<uint32_t>(cfg.io_threads, 1); ++i)
+    workers.push_back(sys.spawn<caf::detached>(replica_io, store, fs, cfg));
+  return sys.spawn(replica_manager, cfg, std::move(workers));
 }
 
 }  // namespace dfs

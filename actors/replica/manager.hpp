@@ -1,9 +1,13 @@
 // The replica manager actor: the storage role of a node. It owns the
 // chunk store and a small pool of detached I/O actors; every disk access
 // runs on those (never on a scheduler thread) and they answer the caller
-// directly.
+// directly. A scrubber re-reads every stored chunk at a bounded rate; a
+// copy that fails verification, there or on any read, is dropped and
+// reported as bad in the node's inventory, for the repair manager.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -15,9 +19,18 @@
 
 namespace dfs {
 
-// Opens the chunk store under `dir` on the calling thread (indexing what is
-// on disk), then spawns the manager with `io_threads` I/O actors.
+struct replica_config {
+  std::string dir;  // the chunk directory
+  uint32_t io_threads = 2;
+  std::string domain;       // failure domain, reported in the inventory
+  uint64_t scrub_rate = 0;  // bytes re-read per second by the scrubber; 0: no scrubbing
+  std::chrono::milliseconds scrub_step{1000};
+  std::chrono::milliseconds transfer_timeout{30000};  // a replicate's store at its target
+};
+
+// Opens the chunk store under cfg.dir on the calling thread (indexing what
+// is on disk), then spawns the manager with its I/O actors.
 caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys, std::shared_ptr<disk> fs,
-                                                   const std::string& dir, uint32_t io_threads);
+                                                   replica_config cfg);
 
 }  // namespace dfs

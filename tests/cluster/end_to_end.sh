@@ -145,7 +145,7 @@ full="$work/full"
 mkdir -p "$full"
 if mount -t tmpfs -o size=24m tmpfs "$full" 2>/dev/null; then
   fport=$((port + 10))
-  check "cluster up on a 24 MiB disk" ctl cluster up --dir "$full" --base-port "$fport"
+  check "cluster up on a 24 MiB disk" ctl cluster up --dir "$full" --base-port "$fport" --set replication=1
   head -c $((10 * 1048576)) /dev/urandom >ten
   head -c $((30 * 1048576)) /dev/urandom >thirty
   check "put 10 MiB" ctl --cluster "127.0.0.1:$fport" put ten /ten

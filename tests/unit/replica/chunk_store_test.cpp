@@ -197,6 +197,8 @@ TEST(chunk_store_faults, a_scrub_pass_finds_corrupt_and_vanished_copies) {
   EXPECT_EQ(store.bad(), (std::vector<chunk_id>{id_of('3'), id_of('7')}));
   EXPECT_EQ(store.list().size(), 8u);
   EXPECT_EQ(store.stats().bytes_used, 8000u);
+  EXPECT_EQ(store.stats().corrupt_found, 1u);
+  EXPECT_EQ(store.stats().missing_found, 1u);
 }
 
 TEST(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {

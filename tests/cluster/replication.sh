@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Replication and self-repair with real processes: a 4-node cluster from
+# `dfsctl cluster up` (replication 3, small chunks, short grace periods).
+# Files put with RF=3 survive, byte-identical, a node killed with kill -9
+# (re-replicated within dead_after + 60 s), a flipped chunk file and a
+# deleted one (found by reads and the scrubber, repaired), a node killed in
+# the middle of a put (the put fails cleanly or succeeds whole), and a node
+# drained and removed. fsck must end healthy after each.
+# Usage: replication.sh BIN_DIR [release|asan]
+set -u
+bin=$(cd "${1:?usage: replication.sh BIN_DIR [release|asan]}" && pwd)
+dfsctl="$bin/dfsctl"
+work=$(mktemp -d /tmp/dfs-repl-XXXXXX)
+port=$((20000 + RANDOM % 10000))
+dead_after=3
+cleanup() {
+  (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+source "$(dirname "$0")/lib.sh"
+ctl() { "$dfsctl" --timeout 20s "$@"; }
+pid_of() { awk -v id="$1" '$1 == id {print $4}' "$work/var/cluster.txt"; }
+leader() { ctl raft status --json 2>/dev/null | jq -r '.leader // empty'; }
+# fsck_field NAME: one figure of `fsck --json`.
+fsck_field() { ctl fsck --json 2>/dev/null | jq -r ".$1"; }
+# wait_healthy SECONDS: until fsck exits 0, or fail; prints the seconds taken.
+wait_healthy() {
+  local t0 limit=$1
+  t0=$(date +%s)
+  while ! ctl fsck >/dev/null 2>&1; do
+    if [ $(($(date +%s) - t0)) -ge "$limit" ]; then
+      ctl fsck >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  echo "healthy after $(($(date +%s) - t0)) s"
+}
+# every file reads back identical to its source
+verify_all() {
+  local f
+  for f in "$work"/src/*; do
+    ctl get "/data/$(basename "$f")" "$work/back" >/dev/null 2>&1 || { echo "get $(basename "$f") failed" >&2; return 1; }
+    cmp -s "$f" "$work/back" || { echo "$(basename "$f") differs" >&2; return 1; }
+  done
+}
+# a chunk file of /data/NAME stored at NODE
+chunk_file_of() {
+  local id
+  id=$(ctl stat --json "/data/$1" | jq -r --arg n "$2" '[.chunks[] | select(.replicas | index($n))][0].id')
+  echo "$work/var/$2/data/chunks/${id:0:2}/$id.chunk"
+}
+# a node that is not the Raft leader (so the scans go on undisturbed)
+follower() {
+  local l n
+  l=$(leader)
+  for n in "$@"; do [ "$n" != "$l" ] && { echo "$n"; return; }; done
+}
+
+cd "$work"
+say "a 4-node cluster with replication 3"
+check "cluster up" ctl cluster up --nodes 4 --base-port "$port" --set chunk_size=256KiB \
+  --set dead_after=${dead_after}s --set repair_interval=500ms --set gc_grace=10s \
+  --set scrub_rate=256MiB
+mkdir -p src
+for i in $(seq 1 24); do
+  head -c $(( (RANDOM * 37 + i) % 1500000 + 1 )) /dev/urandom >"src/f$i"
+done
+ctl mkdir /data >/dev/null
+puts_ok=1
+for f in src/*; do ctl put "$f" "/data/$(basename "$f")" >/dev/null 2>&1 || puts_ok=0; done
+[ $puts_ok = 1 ] && ok "24 files put with RF=3" || bad "a put failed"
+check "fsck is healthy" ctl fsck
+[ "$(ctl stat --json /data/f1 | jq '.chunks[0].replicas | length')" = 3 ] &&
+  ok "a chunk has 3 replicas" || bad "a chunk does not have 3 replicas"
+
+say "kill -9 a storage node: its copies are re-replicated"
+victim=$(follower n4 n3 n2)
+kill -9 "$(pid_of "$victim")"
+t0=$(date +%s)
+check "every file reads back identical with $victim dead" verify_all
+state_of() { ctl node list --json | jq -r --arg n "$1" '.[] | select(.id == $n) | .state'; }
+until [ "$(state_of "$victim")" = dead ] || [ $(($(date +%s) - t0)) -ge $((dead_after + 30)) ]; do
+  sleep 0.5
+done
+[ "$(state_of "$victim")" = dead ] &&
+  ok "$victim is marked dead $(($(date +%s) - t0)) s after the kill" || bad "$victim is not marked dead"
+if wait_healthy $((dead_after + 60 - ($(date +%s) - t0))) >"$work/took"; then
+  ok "fsck healthy again, $(($(date +%s) - t0)) s after the kill (limit: dead_after + 60 s)"
+else
+  bad "fsck not healthy within dead_after + 60 s"
+fi
+[ "$(ctl node list --json | jq -r --arg n "$victim" '.[] | select(.id == $n) | .referenced')" = 0 ] &&
+  ok "no chunk is placed on $victim any more" || bad "chunks still placed on $victim"
+check "every file reads back identical after the repair" verify_all
+
+say "a flipped chunk file and a deleted one are found and repaired"
+found_before=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+# f3: its first replica's copy is flipped, then read: the read goes on to
+# the next replica. f5 and f7: a copy deleted and one flipped, not read:
+# the scrubber must find them.
+first=$(ctl stat --json /data/f3 | jq -r '.chunks[0].replicas[0]')
+flip_file() {
+  local size
+  size=$(stat -c %s "$1")
+  printf '\xff\xff\xff\xff' | dd of="$1" bs=1 seek=$((size / 2)) conv=notrunc status=none
+}
+flip_file "$(chunk_file_of f3 "$first")"
+check "a read of f3 succeeds past its corrupt first copy" ctl get /data/f3 "$work/back"
+cmp -s "$work/back" src/f3 && ok "and is identical" || bad "f3 reads back wrong"
+live=$(ctl node list --json | jq -r '.[] | select(.reachable) | .id')
+a=$(echo "$live" | head -1); b=$(echo "$live" | tail -1)
+rm -f "$(chunk_file_of f5 "$a")"
+flip_file "$(chunk_file_of f7 "$b")"
+t0=$(date +%s)
+until [ "$(ctl node list --json | jq '[.[].bad_copies_found] | add')" -ge $((found_before + 3)) ]; do
+  [ $(($(date +%s) - t0)) -ge 60 ] && break
+  sleep 0.5
+done
+found=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+[ "$found" -ge $((found_before + 3)) ] && ok "the scrubber found the other two in $(($(date +%s) - t0)) s" ||
+  bad "bad copies found: $((found - found_before)) of 3"
+if wait_healthy 60 >"$work/took"; then ok "fsck healthy again ($(cat "$work/took"))"; else bad "not repaired within 60 s"; fi
+for f in f3 f5 f7; do
+  [ "$(ctl stat --json /data/$f | jq '[.chunks[].replicas | length] | min')" = 3 ] ||
+    bad "$f has a chunk with fewer than 3 replicas"
+done
+check "every file reads back identical" verify_all
+
+say "the dead node comes back: active again, its stale copies collected"
+check "cluster up restarts it" ctl cluster up
+t0=$(date +%s)
+until [ "$(state_of "$victim")" = active ]; do
+  [ $(($(date +%s) - t0)) -ge 30 ] && break
+  sleep 0.5
+done
+[ "$(state_of "$victim")" = active ] && ok "$victim is active again" || bad "$victim is not active again"
+t0=$(date +%s)
+until [ "$(ctl node list --json | jq -r --arg n "$victim" '.[] | select(.id == $n) | .chunks')" = \
+        "$(ctl node list --json | jq -r --arg n "$victim" '.[] | select(.id == $n) | .referenced')" ]; do
+  [ $(($(date +%s) - t0)) -ge 60 ] && break
+  sleep 1
+done
+[ "$(fsck_field orphaned)" = 0 ] && ok "its unreferenced copies were collected" ||
+  bad "orphaned copies left: $(fsck_field orphaned)"
+
+say "a node killed in the middle of a put: the put fails cleanly or succeeds whole"
+head -c $((24 * 1024 * 1024)) /dev/urandom >"$work/big"
+y=$(follower n2 n3 n4)
+ctl put "$work/big" /data/big >"$work/put.out" 2>&1 &
+put_pid=$!
+sleep 0.3
+kill -9 "$(pid_of "$y")"
+if wait "$put_pid"; then
+  ctl get /data/big "$work/big.back" >/dev/null 2>&1 && cmp -s "$work/big" "$work/big.back" &&
+    ok "the put succeeded and reads back whole" || bad "the put succeeded but reads back wrong"
+else
+  if ctl stat /data/big >/dev/null 2>&1; then bad "a failed put left /data/big"; else ok "the put failed cleanly ($(head -c 120 "$work/put.out"))"; fi
+fi
+check "cluster up restarts $y" ctl cluster up
+if wait_healthy 60 >"$work/took"; then ok "fsck healthy ($(cat "$work/took"))"; else bad "not healthy after the interrupted put"; fi
+
+say "drain a node with data, remove it: nothing is lost"
+z=$(follower n3 n4 n2)
+before=$(ctl node list --json | jq -r --arg n "$z" '.[] | select(.id == $n) | .referenced')
+[ "$before" -gt 0 ] && ok "$z holds $before chunk copies" || bad "$z holds no data to drain"
+check "node drain $z" ctl node drain "$z" --wait 90s
+check "node remove $z" ctl node remove "$z"
+kill -9 "$(pid_of "$z")"
+check "every file reads back identical without $z" verify_all
+if wait_healthy 30 >"$work/took"; then ok "fsck healthy without $z"; else bad "not healthy without $z"; fi
+
+say "bad input"
+check "drain of an unknown node is refused" bash -c "! $dfsctl --timeout 10s node drain nosuchnode --wait 1s"
+[ "$(cat "$work/err")" != "" ] && ok "with a message: $(head -c 100 "$work/err")" || bad "no message"
+
+echo "passed=$passed failed=$failed"
+[ "$failed" -eq 0 ]
