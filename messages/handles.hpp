@@ -84,8 +84,9 @@ using replica_actor = caf::typed_actor<
   // it at the target replica manager (a replica_actor, untyped here as a
   // type cannot name itself); answers once the target has it
   caf::replies_to<replicate_atom, request_context, chunk_id, caf::actor>::with<ok_atom>,
-  // remove(ctx, id): deletes this node's copy (garbage collection)
-  caf::replies_to<remove_atom, request_context, chunk_id>::with<ok_atom>,
+  // remove(ctx, id, created_ms): deletes this node's copy (garbage
+  // collection), only the one created then (-1: whichever there is)
+  caf::replies_to<remove_atom, request_context, chunk_id, int64_t>::with<ok_atom>,
   // every chunk stored here, and the ones found bad
   caf::replies_to<inventory_atom>::with<chunk_inventory>,
   // internal timer: the scrubber's next step

@@ -423,9 +423,8 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   auto wanted = it->second.replication;
   auto targets = repair::place(nodes, wanted, w->ref.length, {}, {}, st.rng);
   if (targets.size() < wanted) {
-    auto active = std::count_if(nodes.begin(), nodes.end(), [](auto& n) {
-      return n.state == repair::node_state::active;
-    });
+    auto active = std::count_if(nodes.begin(), nodes.end(),
+                                [](auto& n) { return n.state == repair::node_state::active; });
     if (static_cast<size_t>(active) >= wanted)
       return r->fail(errc::no_space, "only " + std::to_string(targets.size()) + " of " +
                                        std::to_string(wanted) +
@@ -458,12 +457,19 @@ void do_commit(gateway_pointer self, const request_context& ctx, uint64_t upload
     return r->fail(errc::not_found,
                    "upload " + std::to_string(upload_id) + " is unknown or expired");
   auto& up = it->second;
-  if (std::chrono::steady_clock::now() - up.opened > st.cfg.max_upload_age) {
+  auto age_left = st.cfg.max_upload_age - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - up.opened);
+  if (age_left.count() <= 0) {
     finish_upload(self, upload_id);
     return r->fail(errc::timeout, "the upload was open longer than " +
                                     std::to_string(st.cfg.max_upload_age.count()) +
                                     " ms; its chunks are left to garbage collection");
   }
+  // Nor may the commit itself wait past that age (in an election, say):
+  // by then its chunks may be collected.
+  auto commit_ctx = ctx;
+  auto cap = now_ms() + age_left.count();
+  commit_ctx.deadline_ms = ctx.deadline_ms == 0 ? cap : std::min(ctx.deadline_ms, cap);
   proto::MetaCommand cmd;
   auto create = cmd.mutable_create_file();
   create->set_path(up.path);
@@ -483,7 +489,7 @@ void do_commit(gateway_pointer self, const request_context& ctx, uint64_t upload
   // Whatever the outcome, this upload is finished: a failed commit leaves
   // its chunks unreferenced, for garbage collection.
   finish_upload(self, upload_id);
-  propose(self, ctx, std::move(cmd), r,
+  propose(self, commit_ctx, std::move(cmd), r,
           [](auto& r, file_info& info) { r->deliver(std::move(info)); });
 }
 

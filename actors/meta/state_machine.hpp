@@ -87,17 +87,22 @@ public:
   // The node table: every node added through SetNode, removed ones included.
   std::vector<proto::NodeRecord> nodes() const;
 
-  // Calls f(file inode, its path, chunk) for every chunk of every file.
+  // Calls f(file inode, chunk) for every chunk of every file, a file's
+  // chunks one after another.
   template <class F>
   void for_each_chunk(F&& f) const {
     for (auto& [id, inode] : inodes_)
-      if (inode.kind() == proto::INODE_KIND_FILE && inode.chunks_size() > 0) {
-        auto path = path_of(id);
+      if (inode.kind() == proto::INODE_KIND_FILE)
         for (auto& chunk : inode.chunks())
-          f(inode, path, chunk);
-      }
+          f(inode, chunk);
   }
   size_t chunk_count() const { return chunk_owner_.size(); }
+  size_t file_count() const {
+    size_t n = 0;
+    for (auto& [id, inode] : inodes_)
+      n += inode.kind() == proto::INODE_KIND_FILE ? 1 : 0;
+    return n;
+  }
 
   // The canonical path of an inode.
   std::string path_of(uint64_t id) const;

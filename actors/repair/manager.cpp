@@ -43,12 +43,8 @@ struct table {
 table read_table(const meta_view& view) {
   return view.read([](const state_machine& sm) {
     table t;
-    uint64_t last_inode = 0;
-    sm.for_each_chunk([&](const proto::Inode& file, const std::string&, const proto::ChunkRef& c) {
-      if (file.id() != last_inode) {
-        ++t.files;
-        last_inode = file.id();
-      }
+    t.files = sm.file_count();
+    sm.for_each_chunk([&](const proto::Inode& file, const proto::ChunkRef& c) {
       repair::chunk_info info;
       info.id = c.id();
       info.length = c.length();
@@ -201,21 +197,50 @@ void start_copy(repair_pointer self, const repair::repair_task& task) {
       done);
 }
 
-void collect(repair_pointer self, const std::string& node, const std::vector<std::string>& chunks) {
+void collect(repair_pointer self, const std::string& node,
+             const std::vector<repair::gc_tracker::stored>& copies) {
   auto& st = self->state;
   auto it = st.peers.find(node);
   if (it == st.peers.end() || !it->second.replica)
     return;
-  for (auto& c : chunks) {
+  for (auto& c : copies) {
+    // Not a copy that a repair is making or recording right now.
+    if (auto copy = st.copies.find(c.chunk); copy != st.copies.end() && copy->second.target == node)
+      continue;
     auto ctx = make_context(self, st.cfg.probe_timeout);
     st.log->info("trace={} collect chunk={} node={} (unreferenced past the grace period)",
-                 ctx.trace_id, c, node);
-    self->request(it->second.replica, st.cfg.probe_timeout, remove_atom::value, ctx, chunk_id{c})
+                 ctx.trace_id, c.chunk, node);
+    auto chunk = c.chunk;
+    self
+      ->request(it->second.replica, st.cfg.probe_timeout, remove_atom::value, ctx,
+                chunk_id{c.chunk}, c.created_ms)
       .then([=](ok_atom) { ++self->state.collected; },
             [=](caf::error& err) {
-              self->state.log->warn("collecting chunk {} at {} failed: {}", c, node, describe(err));
+              self->state.log->warn("collecting chunk {} at {} failed: {}", chunk, node,
+                                    describe(err));
             });
   }
+}
+
+// A complete chunk's record still lists copies that do not count: drop them.
+void clean_up(repair_pointer self, const repair::repair_task& task) {
+  auto& st = self->state;
+  st.copies[task.chunk] = copy_in_flight{};
+  proto::MetaCommand cmd;
+  auto* u = cmd.mutable_update_replicas();
+  u->set_chunk(task.chunk);
+  std::string drop;
+  for (auto& d : task.drop) {
+    u->add_remove(d);
+    drop += (drop.empty() ? "" : ",") + d;
+  }
+  st.log->info("chunk={} has {} live copies: dropping [{}] from its record", task.chunk, task.live,
+               drop);
+  propose(self, std::move(cmd), [=](const caf::error& err) {
+    self->state.copies.erase(task.chunk);
+    if (err)
+      self->state.log->warn("dropping copies of chunk {} failed: {}", task.chunk, describe(err));
+  });
 }
 
 void end_scan(repair_pointer self, const fsck_report* report, const caf::error& err) {
@@ -294,10 +319,15 @@ void analyze(repair_pointer self, const table& m1, const table* m2) {
   auto plan = repair::plan_repairs(in, st.rng);
   for (auto& task : plan.tasks)
     start_copy(self, task);
+  for (auto& task : plan.cleanups)
+    clean_up(self, task);
   // Garbage: only with a table read after a confirmed leadership, so no
   // copy a newer leader committed is taken for garbage.
   if (m2) {
-    auto now_wall = now_ms();
+    // The leader's monotonic clock: a step of the wall clock must not age
+    // a copy past its grace period.
+    auto now_mono =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     for (auto& [id, l] : st.live) {
       if (!l.fresh)
         continue;
@@ -307,7 +337,7 @@ void analyze(repair_pointer self, const table& m1, const table* m2) {
         stored.push_back({l.inv.chunks[i].value, l.inv.created_ms[i]});
       auto node = id;
       auto garbage = st.gc.observe(
-        id, stored, [&](const std::string& c) { return m2->lists(c, node); }, now_wall);
+        id, stored, [&](const std::string& c) { return m2->lists(c, node); }, now_mono);
       collect(self, id, garbage);
     }
   }

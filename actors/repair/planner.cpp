@@ -93,8 +93,19 @@ plan plan_repairs(const plan_input& in, std::mt19937_64& rng) {
     }
     if (!c.draining.empty())
       ++out.on_draining;
-    if (c.live.size() >= chunk.wanted)
+    if (c.live.size() >= chunk.wanted) {
+      if ((!c.dropped.empty() || !c.draining.empty()) && in.busy.count(chunk.id) == 0 &&
+          out.cleanups.size() < in.max_tasks) {
+        repair_task t;
+        t.chunk = chunk.id;
+        t.length = chunk.length;
+        t.drop = c.dropped;
+        t.drop.insert(t.drop.end(), c.draining.begin(), c.draining.end());
+        t.live = c.live.size();
+        out.cleanups.push_back(std::move(t));
+      }
       continue;
+    }
     ++out.under_replicated;
     if (c.readable_live.empty() && c.readable_draining.empty()) {
       if (c.live.empty() && c.draining.empty())

@@ -67,11 +67,15 @@ struct plan_input {
 
 struct plan {
   std::vector<repair_task> tasks;  // fewest live copies first
-  size_t under_replicated = 0;     // chunks with fewer live copies than wanted
-  size_t lost = 0;                 // chunks with no good copy left anywhere
-  size_t unavailable = 0;          // good copies exist, none reachable now
-  size_t unplaceable = 0;          // no node can take another copy
-  size_t on_draining = 0;          // chunks still counting on a draining node
+  // Chunks with all the live copies they want whose record still lists
+  // copies on dead or draining nodes, or bad ones: drop those (no copy;
+  // source and target are empty).
+  std::vector<repair_task> cleanups;
+  size_t under_replicated = 0;  // chunks with fewer live copies than wanted
+  size_t lost = 0;              // chunks with no good copy left anywhere
+  size_t unavailable = 0;       // good copies exist, none reachable now
+  size_t unplaceable = 0;       // no node can take another copy
+  size_t on_draining = 0;       // chunks still counting on a draining node
 };
 
 // A copy counts ("live") when it is not bad and its node is active and
@@ -81,38 +85,41 @@ struct plan {
 // than wanted gets one task (more follow in later rounds), as long as a
 // readable good copy and a target exist; the copies on dead nodes, bad
 // copies, and once the chunk is complete again those on draining nodes,
-// are dropped with it.
+// are dropped with it. A chunk with enough live copies that still lists
+// others gets a cleanup instead (both at most max_tasks).
 plan plan_repairs(const plan_input& in, std::mt19937_64& rng);
 
 // Garbage collection of chunk copies nothing references. A copy on a
-// node is garbage once the metadata has not listed it at that node for
-// `grace_ms` on end and the copy itself is at least that old, so a chunk
-// being written (not committed yet) or a repair copy not yet recorded is
-// never collected: a write or repair must finish within the grace period.
+// node is garbage once the metadata has not listed it at that node in
+// any inventory for `grace_ms` on end. The clock is the caller's
+// monotonic one, and the first sighting comes after the copy was stored,
+// so a chunk being written (not committed yet) or a repair copy not yet
+// recorded is never collected: a write or repair must finish within the
+// grace period.
 class gc_tracker {
 public:
   explicit gc_tracker(int64_t grace_ms) : grace_ms_(grace_ms) {}
 
   struct stored {
     std::string chunk;
-    int64_t created_ms = 0;
+    int64_t created_ms = 0;  // as the node reports it: its removal names this copy
   };
 
   // A node's inventory seen at `now_ms`, with whether the metadata lists
   // each copy. Returns the copies to delete now.
   template <class IsReferenced>
-  std::vector<std::string> observe(const std::string& node, const std::vector<stored>& inventory,
-                                   IsReferenced&& referenced, int64_t now_ms) {
+  std::vector<stored> observe(const std::string& node, const std::vector<stored>& inventory,
+                              IsReferenced&& referenced, int64_t now_ms) {
     auto& seen = unreferenced_[node];
     std::map<std::string, int64_t> still;
-    std::vector<std::string> collect;
+    std::vector<stored> collect;
     for (auto& s : inventory) {
       if (referenced(s.chunk))
         continue;
       auto it = seen.find(s.chunk);
       auto since = it == seen.end() ? now_ms : it->second;
-      if (now_ms - since >= grace_ms_ && now_ms - s.created_ms >= grace_ms_)
-        collect.push_back(s.chunk);
+      if (now_ms - since >= grace_ms_)
+        collect.push_back(s);
       else
         still.emplace(s.chunk, since);
     }

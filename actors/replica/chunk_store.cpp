@@ -73,20 +73,25 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
     std::unique_lock<std::mutex> guard{mtx_};
     written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
     auto it = index_.find(id.value);
-    if (it != index_.end())
-      return it->second.checksum == checksum
-               ? disk_status{}
-               : disk_status{errc::already_exists,
-                             "chunk " + id.value + " exists with other content"};
+    if (it != index_.end()) {
+      if (it->second.checksum != checksum)
+        return {errc::already_exists, "chunk " + id.value + " exists with other content"};
+      // Stored again all the same (the old file is not trusted blindly),
+      // and newer than the copy an earlier inventory listed, so that a
+      // removal meant for that one leaves this one alone.
+      created_ms = std::max(created_ms, it->second.created_ms + 1);
+    }
     writing_.insert(id.value);
   }
   auto st = write_chunk_file(id, data, checksum, created_ms);
   {
     std::lock_guard<std::mutex> guard{mtx_};
     writing_.erase(id.value);
-    if (st.ok() &&
-        index_.emplace(id.value, stored_chunk{checksum, data.size(), created_ms}).second) {
-      bytes_used_ += data.size();
+    if (st.ok()) {
+      auto [it, fresh] = index_.try_emplace(id.value);
+      if (fresh)
+        bytes_used_ += data.size();
+      it->second = stored_chunk{checksum, data.size(), created_ms};
       bad_.erase(id.value);
     }
   }
@@ -128,25 +133,36 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
   if (!valid_chunk_id(id.value))
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
   auto path = file_of(id.value);
+  int64_t seen = -1;  // creation time of the copy being read; -1: not indexed
   {
     // Not while it is being written: the file would look short.
     std::unique_lock<std::mutex> guard{mtx_};
     written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
+    if (auto it = index_.find(id.value); it != index_.end())
+      seen = it->second.created_ms;
   }
-  auto corrupt = [&](const char* why) {
-    // The copy is useless and must not be offered again; repair replaces it.
-    fs_.remove_file(path);
+  // Drops the copy that was read, unless another was stored meanwhile.
+  auto drop = [&](why reason) {
     std::lock_guard<std::mutex> guard{mtx_};
-    forget(id.value, why::corrupt);
-    return disk_status{errc::corrupt, "chunk " + id.value + ": " + why};
+    auto it = index_.find(id.value);
+    if (writing_.count(id.value) ||
+        (it == index_.end() ? seen != -1 : it->second.created_ms != seen))
+      return;
+    if (reason == why::corrupt)
+      fs_.remove_file(path);
+    forget(id.value, reason);
+  };
+  auto corrupt = [&](const char* what) {
+    // The copy is useless and must not be offered again; repair replaces it.
+    drop(why::corrupt);
+    return disk_status{errc::corrupt, "chunk " + id.value + ": " + what};
   };
   // The header first, then the data straight into `out` (no copy).
   byte_buffer head;
   if (auto st = fs_.read_at(path, 0, max_header_read, head); !st.ok()) {
     if (st.code == errc::not_found) {
       st.message = "chunk " + id.value + " is not stored here";
-      std::lock_guard<std::mutex> guard{mtx_};
-      forget(id.value, why::missing);
+      drop(why::missing);
     }
     return st;
   }
@@ -172,11 +188,18 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
   return {};
 }
 
-disk_status chunk_store::remove(const chunk_id& id) {
+disk_status chunk_store::remove(const chunk_id& id, int64_t created_ms) {
   if (!valid_chunk_id(id.value))
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
   std::unique_lock<std::mutex> guard{mtx_};
   written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
+  if (created_ms >= 0) {
+    auto it = index_.find(id.value);
+    if (it == index_.end())
+      return {};
+    if (it->second.created_ms != created_ms)
+      return {errc::already_exists, "chunk " + id.value + " was stored again; kept"};
+  }
   auto st = fs_.remove_file(file_of(id.value));
   forget(id.value, why::removed);
   bad_.erase(id.value);

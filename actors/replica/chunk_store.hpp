@@ -31,9 +31,10 @@ public:
   disk_status open();
 
   // Stores a chunk durably after checking `data` against `checksum`.
-  // Storing an id again with the same content succeeds (retries are safe,
-  // also concurrent ones: a second store of an id waits for the first);
-  // with other content it is errc::already_exists.
+  // Storing an id again with the same content writes it again and
+  // succeeds (retries are safe, also concurrent ones: a second store of an
+  // id waits for the first); the copy then counts as created later than
+  // the one before. With other content it is errc::already_exists.
   disk_status put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
                   int64_t created_ms);
 
@@ -43,7 +44,9 @@ public:
   // chunk whose file vanished. Both are remembered as bad (see bad()).
   disk_status get(const chunk_id& id, byte_buffer& out);
 
-  disk_status remove(const chunk_id& id);
+  // Deletes a copy; with `created_ms` not negative, only the copy stored
+  // then (not one stored again since: errc::already_exists).
+  disk_status remove(const chunk_id& id, int64_t created_ms = -1);
 
   replica_stats stats();
 

@@ -25,10 +25,8 @@ caf::error to_error(const disk_status& st) {
 using replica_io_actor = caf::typed_actor<
   caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t>::with<ok_atom>,
   caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
-  caf::replies_to<status_atom>::with<replica_stats>,
   caf::replies_to<replicate_atom, request_context, chunk_id, caf::actor>::with<ok_atom>,
-  caf::replies_to<remove_atom, request_context, chunk_id>::with<ok_atom>,
-  caf::replies_to<inventory_atom>::with<chunk_inventory>,
+  caf::replies_to<remove_atom, request_context, chunk_id, int64_t>::with<ok_atom>,
   caf::replies_to<scrub_atom, std::string, uint64_t>::with<std::string, uint64_t>>;
 
 struct io_state {
@@ -82,7 +80,6 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
         return to_error(st);
       return out;
     },
-    [=](status_atom) { return self->state.store->stats(); },
     [=](replicate_atom, const request_context& ctx, const chunk_id& id,
         const caf::actor& to) -> caf::result<ok_atom> {
       auto target = caf::actor_cast<replica_actor>(to);
@@ -102,23 +99,13 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
               [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
-    [=](remove_atom, const request_context& ctx, const chunk_id& id) -> caf::result<ok_atom> {
-      auto st = self->state.store->remove(id);
+    [=](remove_atom, const request_context& ctx, const chunk_id& id,
+        int64_t created_ms) -> caf::result<ok_atom> {
+      auto st = self->state.store->remove(id, created_ms);
       if (!st.ok() && st.code != errc::not_found)
         return to_error(st);
       self->state.log->info("trace={} removed chunk={}", ctx.trace_id, id.value);
       return ok_atom::value;
-    },
-    [=](inventory_atom) {
-      chunk_inventory inv;
-      for (auto& c : self->state.store->list()) {
-        inv.chunks.push_back(std::move(c.id));
-        inv.lengths.push_back(c.length);
-        inv.created_ms.push_back(c.created_ms);
-      }
-      inv.bad = self->state.store->bad();
-      inv.stats = self->state.store->stats();
-      return inv;
     },
     [=](scrub_atom, const std::string& cursor, uint64_t max_bytes) {
       auto r = self->state.store->scrub(cursor, max_bytes);
@@ -132,6 +119,9 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
 
 struct manager_state {
   replica_config cfg;
+  // Read directly for status and inventory (memory only: the index and
+  // one statfs), so that a node busy with disk work still answers them.
+  std::shared_ptr<chunk_store> store;
   std::vector<replica_io_actor> workers;
   size_t next = 0;
   // The scrubber: where its pass is, and what it has done.
@@ -154,7 +144,7 @@ void scrub_step(manager_pointer self) {
   auto budget = st.cfg.scrub_rate * st.cfg.scrub_step.count() / 1000;
   auto started_at = st.scrub_cursor;
   self
-    ->request(st.pick(), caf::infinite, scrub_atom::value, started_at,
+    ->request(st.pick(), std::chrono::minutes{5}, scrub_atom::value, started_at,
               std::max<uint64_t>(budget, 1))
     .then(
       [=](std::string& cursor, uint64_t bytes) {
@@ -168,9 +158,21 @@ void scrub_step(manager_pointer self) {
       [=](caf::error&) { self->state.scrubbing = false; });
 }
 
+// The node's figures, with the scrubber's.
+replica_stats stats_of(manager_pointer self) {
+  auto& st = self->state;
+  auto s = st.store->stats();
+  s.scrub_passes = st.scrub_passes;
+  s.scrubbed_bytes = st.scrubbed_bytes;
+  s.domain = st.cfg.domain;
+  return s;
+}
+
 replica_actor::behavior_type replica_manager(manager_pointer self, replica_config cfg,
+                                             std::shared_ptr<chunk_store> store,
                                              std::vector<replica_io_actor> workers) {
   self->state.cfg = std::move(cfg);
+  self->state.store = std::move(store);
   self->state.workers = std::move(workers);
   for (auto& w : self->state.workers)
     self->link_to(w);  // the pool lives and dies with the manager
@@ -185,38 +187,24 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
     [=](fetch_atom a, const request_context& ctx, const chunk_id& id) {
       return self->delegate(self->state.pick(), a, ctx, id);
     },
-    [=](status_atom a) -> caf::result<replica_stats> {
-      auto rp = self->make_response_promise<replica_stats>();
-      self->request(self->state.pick(), caf::infinite, a)
-        .then(
-          [=](replica_stats& s) mutable {
-            s.scrub_passes = self->state.scrub_passes;
-            s.scrubbed_bytes = self->state.scrubbed_bytes;
-            s.domain = self->state.cfg.domain;
-            rp.deliver(s);
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
+    [=](status_atom) { return stats_of(self); },
     [=](replicate_atom a, const request_context& ctx, const chunk_id& id,
         const caf::actor& target) {
       return self->delegate(self->state.pick(), a, ctx, id, target);
     },
-    [=](remove_atom a, const request_context& ctx, const chunk_id& id) {
-      return self->delegate(self->state.pick(), a, ctx, id);
+    [=](remove_atom a, const request_context& ctx, const chunk_id& id, int64_t created_ms) {
+      return self->delegate(self->state.pick(), a, ctx, id, created_ms);
     },
-    [=](inventory_atom a) -> caf::result<chunk_inventory> {
-      auto rp = self->make_response_promise<chunk_inventory>();
-      self->request(self->state.pick(), caf::infinite, a)
-        .then(
-          [=](chunk_inventory& inv) mutable {
-            inv.stats.scrub_passes = self->state.scrub_passes;
-            inv.stats.scrubbed_bytes = self->state.scrubbed_bytes;
-            inv.stats.domain = self->state.cfg.domain;
-            rp.deliver(std::move(inv));
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
+    [=](inventory_atom) {
+      chunk_inventory inv;
+      for (auto& c : self->state.store->list()) {
+        inv.chunks.push_back(std::move(c.id));
+        inv.lengths.push_back(c.length);
+        inv.created_ms.push_back(c.created_ms);
+      }
+      inv.bad = self->state.store->bad();
+      inv.stats = stats_of(self);
+      return inv;
     },
     [=](tick_atom) {
       if (self->current_sender() != self->ctrl())
@@ -237,7 +225,7 @@ caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys, std::
   std::vector<replica_io_actor> workers;
   for (uint32_t i = 0; i < std::max<uint32_t>(cfg.io_threads, 1); ++i)
     workers.push_back(sys.spawn<caf::detached>(replica_io, store, fs, cfg));
-  return sys.spawn(replica_manager, cfg, std::move(workers));
+  return sys.spawn(replica_manager, cfg, std::move(store), std::move(workers));
 }
 
 }  // namespace dfs

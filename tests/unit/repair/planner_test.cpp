@@ -255,24 +255,57 @@ TEST(repair_plan, random_clusters_never_plan_an_impossible_copy) {
   }
 }
 
+std::vector<std::string> names(const std::vector<gc_tracker::stored>& xs) {
+  std::vector<std::string> out;
+  for (auto& x : xs)
+    out.push_back(x.chunk);
+  return out;
+}
+
 TEST(garbage, a_copy_is_collected_only_after_the_grace_period_unreferenced) {
   gc_tracker gc{1000};
   std::set<std::string> referenced{"kept"};
   auto is_ref = [&](const std::string& c) { return referenced.count(c) > 0; };
-  std::vector<gc_tracker::stored> inv{{"kept", 0}, {"old", 0}};
+  std::vector<gc_tracker::stored> inv{{"kept", 1}, {"old", 2}};
   EXPECT_TRUE(gc.observe("a", inv, is_ref, 5000).empty()) << "first sighting starts the clock";
   EXPECT_EQ(gc.waiting(), 1u);
-  inv.push_back({"new", 5500});  // written, not committed yet
+  inv.push_back({"new", 3});  // written, not committed yet
   EXPECT_TRUE(gc.observe("a", inv, is_ref, 5999).empty());
   EXPECT_EQ(gc.waiting(), 2u);
-  EXPECT_EQ(gc.observe("a", inv, is_ref, 6000), std::vector<std::string>{"old"})
-    << "'new' was written 0.5 s ago only";
+  auto collected = gc.observe("a", inv, is_ref, 6000);
+  EXPECT_EQ(names(collected), std::vector<std::string>{"old"}) << "'new' was first seen 1 ms ago";
+  ASSERT_EQ(collected.size(), 1u);
+  EXPECT_EQ(collected[0].created_ms, 2) << "the removal names the copy that was seen";
   referenced.insert("new");  // committed: no longer a candidate
   EXPECT_TRUE(gc.observe("a", inv, is_ref, 6500).empty());
   referenced.erase("new");  // deleted again: the clock starts over
   EXPECT_TRUE(gc.observe("a", inv, is_ref, 7000).empty());
-  EXPECT_EQ(gc.observe("a", inv, is_ref, 8000), (std::vector<std::string>{"old", "new"}));
+  EXPECT_EQ(names(gc.observe("a", inv, is_ref, 8000)), (std::vector<std::string>{"old", "new"}));
   EXPECT_TRUE(gc.observe("b", inv, is_ref, 8000).empty()) << "per node";
+}
+
+TEST(repair_plan, a_complete_chunk_still_listing_dead_draining_or_bad_copies_is_cleaned_up) {
+  plan_input in;
+  in.nodes = {node("a"), node("b"), node("c"), node("d", node_state::dead, false),
+              node("e", node_state::draining)};
+  in.chunks = {chunk("x", 2, {"a", "b", "d"}), chunk("y", 2, {"a", "b", "e", "c"}),
+               chunk("z", 2, {"a", "b"}), chunk("w", 2, {"a", "b", "c"})};
+  in.bad = {{"w", "c"}};
+  in.max_tasks = 10;
+  std::mt19937_64 rng{1};
+  auto p = plan_repairs(in, rng);
+  EXPECT_TRUE(p.tasks.empty());
+  ASSERT_EQ(p.cleanups.size(), 3u);
+  std::map<std::string, std::vector<std::string>> drops;
+  for (auto& t : p.cleanups) {
+    EXPECT_TRUE(t.source.empty() && t.target.empty());
+    drops[t.chunk] = t.drop;
+  }
+  EXPECT_EQ(drops["x"], std::vector<std::string>{"d"});
+  EXPECT_EQ(drops["y"], std::vector<std::string>{"e"});
+  EXPECT_EQ(drops["w"], std::vector<std::string>{"c"});
+  in.busy = {"x"};
+  EXPECT_EQ(plan_repairs(in, rng).cleanups.size(), 2u) << "not while a change is in flight";
 }
 
 }  // namespace
