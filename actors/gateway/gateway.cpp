@@ -500,7 +500,13 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
     return;
   if (attempt == 0 && !valid_chunk_id(ref.id.value))
     return r->fail(errc::invalid_argument, "invalid chunk id '" + ref.id.value + "'");
-  // The next replica this gateway can reach, in the record's order.
+  if (attempt == 0) {
+    // This node's own copy first: no network hop, no serialization.
+    auto local = std::find(ref.replicas.begin(), ref.replicas.end(), st.deps.local);
+    if (local != ref.replicas.end())
+      std::rotate(ref.replicas.begin(), local, local + 1);
+  }
+  // The next replica this gateway can reach, in that order.
   while (attempt < ref.replicas.size() && st.deps.replicas.count(ref.replicas[attempt]) == 0)
     ++attempt;
   if (attempt >= ref.replicas.size()) {
