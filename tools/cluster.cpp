@@ -198,7 +198,8 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json,
     if (!json)
       std::cout << "restarting " << restarted << " of " << existing.size() << " nodes\n";
   } else {
-    ::mkdir(dir.c_str(), 0755);
+    std::error_code ignored;
+    std::filesystem::create_directories(dir, ignored);  // parents too
     auto listen_of = [&](int i) {
       return host_port{"127.0.0.1", static_cast<uint16_t>(base_port + i)};
     };
