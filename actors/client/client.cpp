@@ -22,10 +22,25 @@ namespace dfs {
 namespace {
 
 // Reads up to `n` bytes; fewer only at the end of the stream.
-byte_buffer read_block(std::istream& in, size_t n) {
-  byte_buffer buf(n);
-  in.read(buf.data(), static_cast<std::streamsize>(n));
-  buf.resize(static_cast<size_t>(in.gcount()));
+// Up to `n` bytes of `in`. The buffer grows with what is read (a small
+// file costs a small buffer, not a zero-filled chunk); `expected` (0:
+// unknown) reserves the room up front when the stream is known to be large.
+byte_buffer read_block(std::istream& in, size_t n, size_t expected) {
+  byte_buffer buf;
+  if (expected > 0)
+    buf.reserve(std::min(n, expected));
+  size_t step = 64 << 10;
+  while (buf.size() < n) {
+    auto old = buf.size();
+    auto want = std::min(step, n - old);
+    buf.resize(old + want);
+    in.read(buf.data() + old, static_cast<std::streamsize>(want));
+    auto got = static_cast<size_t>(in.gcount());
+    buf.resize(old + got);
+    if (got < want)
+      break;
+    step = std::min<size_t>(step * 2, 4 << 20);
+  }
   return buf;
 }
 
@@ -179,7 +194,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
       progress(acked, size_hint);
   };
   while (!failure) {
-    auto block = read_block(in, ticket->chunk_size);
+    auto block = read_block(in, ticket->chunk_size, size_hint > sent ? size_hint - sent : 0);
     if (block.empty())
       break;
     if (in_flight.size() >= opts_.window)
