@@ -210,6 +210,10 @@ const std::vector<key_spec>& key_specs() {
      "a chunk copy no file references is deleted after this long (writes must commit within "
      "half of it)",
      duration_in_range(&node_config::gc_grace, std::chrono::milliseconds{1000})},
+    {"write_budget",
+     "bytes of chunk data a gateway holds for writes in flight; past it writes are refused "
+     "as overloaded and clients retry (at least 64MiB)",
+     bytes_in_range(&node_config::write_budget, 64ull << 20, 1ull << 40)},
     {"scrub_rate", "bytes per second the scrubber re-reads and verifies (0: off)",
      bytes_in_range(&node_config::scrub_rate, 0, 1ull << 40)},
     {"join",
@@ -457,6 +461,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("repair_concurrency", static_cast<int64_t>(cfg.repair_concurrency));
   t.insert("gc_grace", ms(cfg.gc_grace));
   t.insert("scrub_rate", static_cast<int64_t>(cfg.scrub_rate));
+  t.insert("write_budget", static_cast<int64_t>(cfg.write_budget));
   t.insert("raft_compact_after", static_cast<int64_t>(cfg.raft_compact_after));
   t.insert("raft_lease_reads", cfg.raft_lease_reads);
   t.insert("log_level", cfg.log_level);

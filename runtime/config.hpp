@@ -74,6 +74,9 @@ struct node_config {
   // long (and is this old); a write must commit within half of it.
   std::chrono::milliseconds gc_grace{3600000};
   uint64_t scrub_rate = 8ull << 20;  // bytes per second the scrubber re-reads; 0: off
+  // Chunk bytes a gateway holds for writes in flight; past it writes are
+  // refused as overloaded and clients retry after a pause.
+  uint64_t write_budget = 256ull << 20;
   std::string log_level = "info";
   // Raft log compaction: a snapshot once the log holds this many entries
   // (0: never).

@@ -1,10 +1,12 @@
 #include "actors/client/client.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <istream>
 #include <ostream>
 #include <random>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -179,17 +181,40 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
   using handle =
     decltype(self->request(gateway_, opts_.timeout, write_atom::value, request_context{},
                            uint64_t{0}, uint64_t{0}, byte_buffer{}));
-  std::deque<handle> in_flight;
+  // A chunk write in flight keeps its bytes: a gateway over its memory
+  // budget refuses it ("overloaded") and it is sent again after a pause.
+  struct chunk_write {
+    handle h;
+    uint64_t index;
+    byte_buffer data;
+    int refusals = 0;
+  };
+  std::deque<chunk_write> in_flight;
   caf::error failure;
   uint64_t sent = 0, acked = 0, index = 0;
+  auto deadline = std::chrono::steady_clock::now() + opts_.timeout;
+  auto send = [&](uint64_t i, byte_buffer data, int refusals) {
+    auto h = self->request(gateway_, opts_.timeout, write_atom::value, next_context(),
+                           ticket->upload_id, i, data);
+    in_flight.push_back(chunk_write{std::move(h), i, std::move(data), refusals});
+  };
   // Waits for the oldest chunk write.
   auto settle_one = [&] {
-    in_flight.front().receive([&](chunk_ref& ref) { acked += ref.length; },
-                              [&](caf::error& err) {
-                                if (!failure)
-                                  failure = std::move(err);
-                              });
+    auto w = std::move(in_flight.front());
     in_flight.pop_front();
+    w.h.receive([&](chunk_ref& ref) { acked += ref.length; },
+                [&](caf::error& err) {
+                  if (to_errc(err) == errc::overloaded && !failure &&
+                      std::chrono::steady_clock::now() < deadline) {
+                    // Back off (1, 2, 4 ... 256 ms, with jitter), then again.
+                    auto ms = (1 << std::min(w.refusals, 8)) * (50 + std::rand() % 51) / 100;
+                    std::this_thread::sleep_for(std::chrono::milliseconds{ms + 1});
+                    send(w.index, std::move(w.data), w.refusals + 1);
+                    return;
+                  }
+                  if (!failure)
+                    failure = std::move(err);
+                });
     if (progress)
       progress(acked, size_hint);
   };
@@ -197,11 +222,10 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     auto block = read_block(in, ticket->chunk_size, size_hint > sent ? size_hint - sent : 0);
     if (block.empty())
       break;
-    if (in_flight.size() >= opts_.window)
+    while (in_flight.size() >= opts_.window && !failure)
       settle_one();
     sent += block.size();
-    in_flight.push_back(self->request(gateway_, opts_.timeout, write_atom::value, next_context(),
-                                      ticket->upload_id, index++, std::move(block)));
+    send(index++, std::move(block), 0);
   }
   while (!in_flight.empty())
     settle_one();

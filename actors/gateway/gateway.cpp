@@ -37,8 +37,9 @@ struct gateway_state {
   uint64_t next_upload = 1;
   std::random_device entropy;  // the OS's random source: ids must not repeat across runs
   std::mt19937_64 rng;         // placement
-  std::map<node_id, replica_stats> stats;            // of reachable storage nodes, refreshed
-  std::map<node_id, uint64_t> pending;               // chunk bytes this gateway is sending to each
+  std::map<node_id, replica_stats> stats;  // of reachable storage nodes, refreshed
+  std::map<node_id, uint64_t> pending;     // chunk bytes this gateway is sending to each
+  uint64_t holding = 0;                    // chunk bytes of writes in flight (against write_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
   // Requests to storage nodes awaiting an answer, failed at once when the
   // connection to their node is lost (CAF would let them time out).
@@ -323,7 +324,14 @@ struct chunk_write {
   reply_ptr<chunk_ref> r;
 };
 
+// The write is over (stored or failed): its bytes leave the budget.
+void release(gateway_pointer self, chunk_write& w) {
+  self->state.holding -= w.data.size();
+  w.data = byte_buffer{};
+}
+
 void chunk_written(gateway_pointer self, std::shared_ptr<chunk_write> w) {
+  release(self, *w);
   auto up = self->state.uploads.find(w->upload_id);
   if (up == self->state.uploads.end())
     return w->r->fail(errc::not_found, "upload " + std::to_string(w->upload_id) +
@@ -331,7 +339,6 @@ void chunk_written(gateway_pointer self, std::shared_ptr<chunk_write> w) {
   up->second.chunks[w->index] = w->ref;
   up->second.last_active = std::chrono::steady_clock::now();
   w->r->deliver(w->ref);
-  w->data = byte_buffer{};
 }
 
 void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id target) {
@@ -352,7 +359,7 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
         : std::vector<std::string>{};
     if (next.empty()) {
       w->failed = true;
-      w->data = byte_buffer{};
+      release(self, *w);
       return w->r->fail(err);
     }
     --w->retries_left;
@@ -406,6 +413,10 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   if (index >= st.cfg.max_chunks_per_file)
     return r->fail(errc::too_large,
                    "chunk index " + std::to_string(index) + " is beyond the limit");
+  if (st.holding > 0 && st.holding + data.size() > st.cfg.write_budget)
+    return r->fail(errc::overloaded, "the gateway holds " + std::to_string(st.holding) +
+                                       " bytes of chunks in flight (budget " +
+                                       std::to_string(st.cfg.write_budget) + "); retry later");
   it->second.last_active = std::chrono::steady_clock::now();
   if (st.deps.metrics)
     st.deps.metrics->bytes_received(data.size());
@@ -417,6 +428,7 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   w->ref.length = data.size();
   w->ref.checksum = chunk_checksum(data.data(), data.size());
   w->data = std::move(data);
+  st.holding += w->data.size();
   w->retries_left = st.cfg.write_retries;
   w->r = r;
   auto nodes = candidates(self);

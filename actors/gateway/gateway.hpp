@@ -32,6 +32,10 @@ struct gateway_config {
   // A chunk write whose replica fails is sent to another node, at most
   // this many times per chunk.
   uint32_t write_retries = 3;
+  // Bytes of chunk data this gateway holds for writes in flight; a write
+  // past it is refused at once with errc::overloaded (clients retry after
+  // a pause), so memory does not grow with the number of clients.
+  uint64_t write_budget = 256ull << 20;
   std::chrono::milliseconds stats_interval{1000};  // storage nodes' free space refreshed
   uint64_t seed = 0;                               // placement randomness; 0: from the OS
 };

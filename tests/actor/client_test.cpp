@@ -49,6 +49,49 @@ TEST(client, streams_files_through_the_middleman) {
   }
 }
 
+TEST(client, writes_refused_by_a_gateway_over_its_memory_budget_are_sent_again) {
+  testing::node_options opts;
+  opts.write_budget = 2 * opts.chunk_size;   // two chunks in flight at most
+  opts.fs = std::make_shared<posix_disk>();  // stores take an fsync each
+  test_node node{opts};
+  // The gateway refuses a write past its budget at once...
+  auto ticket = node.ask<upload_ticket>(node.handles.gateway, open_atom::value, test_node::ctx(),
+                                        std::string{"/raw"}, uint32_t{0});
+  ASSERT_TRUE(ticket);
+  auto& self = *node.self;
+  std::vector<decltype(self->request(node.handles.gateway, std::chrono::seconds{5},
+                                     write_atom::value, request_context{}, uint64_t{0}, uint64_t{0},
+                                     byte_buffer{}))>
+    pending;
+  for (uint64_t i = 0; i < 8; ++i)
+    pending.push_back(self->request(node.handles.gateway, std::chrono::seconds{5},
+                                    write_atom::value, test_node::ctx(), ticket->upload_id, i,
+                                    pattern(opts.chunk_size, i)));
+  int refused = 0;
+  for (auto& p : pending)
+    p.receive([](chunk_ref&) {},
+              [&](caf::error& err) { refused += to_errc(err) == errc::overloaded ? 1 : 0; });
+  EXPECT_GE(refused, 1) << "eight chunks sent at once find two in flight";
+  EXPECT_LE(refused, 6) << "the first two are taken";
+  // ...and clients send refused writes again after a pause: every put
+  // completes, whole.
+  auto port = publish(node);
+  std::vector<std::future<bool>> puts;
+  for (int k = 0; k < 3; ++k)
+    puts.push_back(std::async(std::launch::async, [port, k] {
+      auto c = connect(port, 4);
+      auto data = pattern(1000 * 1000, static_cast<size_t>(k));
+      std::istringstream in{std::string{data.begin(), data.end()}};
+      auto path = "/p" + std::to_string(k);
+      if (!c->put(in, path, 0, data.size()))
+        return false;
+      std::ostringstream out;
+      return c->get(path, out) && out.str() == std::string{data.begin(), data.end()};
+    }));
+  for (auto& p : puts)
+    EXPECT_TRUE(p.get());
+}
+
 TEST(client, error_codes_survive_the_middleman) {
   test_node node;
   auto c = connect(publish(node));
