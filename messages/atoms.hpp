@@ -24,6 +24,7 @@ using write_atom = caf::atom_constant<caf::atom("write")>;
 using commit_atom = caf::atom_constant<caf::atom("commit")>;
 using abort_atom = caf::atom_constant<caf::atom("abort")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
+using put_atom = caf::atom_constant<caf::atom("put")>;
 
 // chunks (replica manager)
 using store_atom = caf::atom_constant<caf::atom("store")>;

@@ -121,6 +121,9 @@ using gateway_actor = caf::typed_actor<
   // commit(ctx, upload, total size) -> the new file version, visible now
   caf::replies_to<commit_atom, request_context, uint64_t, uint64_t>::with<file_info>,
   caf::replies_to<abort_atom, request_context, uint64_t>::with<ok_atom>,
+  // put(ctx, path, replication, bytes): a whole file of at most one chunk
+  // in one request (stored, then committed) -> the new file version
+  caf::replies_to<put_atom, request_context, std::string, uint32_t, byte_buffer>::with<file_info>,
   // read(ctx, chunk) -> the chunk's bytes, verified
   caf::replies_to<read_atom, request_context, chunk_ref>::with<byte_buffer>,
   // internal timer: expires idle uploads

@@ -27,10 +27,11 @@ namespace {
 // Up to `n` bytes of `in`. The buffer grows with what is read (a small
 // file costs a small buffer, not a zero-filled chunk); `expected` (0:
 // unknown) reserves the room up front when the stream is known to be large.
-byte_buffer read_block(std::istream& in, size_t n, size_t expected) {
-  byte_buffer buf;
+// `carry`: bytes already read, which the block starts with.
+byte_buffer read_block(std::istream& in, size_t n, size_t expected, byte_buffer carry = {}) {
+  byte_buffer buf = std::move(carry);
   if (expected > 0)
-    buf.reserve(std::min(n, expected));
+    buf.reserve(std::min(n, buf.size() + expected));
   size_t step = 64 << 10;
   while (buf.size() < n) {
     auto old = buf.size();
@@ -165,6 +166,32 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
                                      uint32_t replication, uint64_t size_hint,
                                      const progress_fn& progress) {
   auto& self = *self_;
+  auto deadline = std::chrono::steady_clock::now() + opts_.timeout;
+  // A pause before sending again what an overloaded gateway refused (1, 2,
+  // 4 ... 256 ms, with jitter); false once the deadline is near.
+  auto back_off = [&](int refusals) {
+    auto ms = (1 << std::min(refusals, 8)) * (50 + std::rand() % 51) / 100 + 1;
+    if (std::chrono::steady_clock::now() + std::chrono::milliseconds{ms} >= deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{ms});
+    return true;
+  };
+  // A file smaller than the smallest chunk size goes in one request.
+  constexpr size_t one_request = (64 << 10) - 1;
+  auto first = read_block(in, one_request + 1, size_hint);
+  if (in.bad())
+    return make_error(errc::io_error, "reading the local file failed");
+  if (first.size() <= one_request) {
+    for (int refusals = 0;; ++refusals) {
+      auto r = blocking_call<file_info>(self, gateway_, opts_.timeout, put_atom::value,
+                                        next_context(), remote, replication, first);
+      if (!r && to_errc(r.error()) == errc::overloaded && back_off(refusals))
+        continue;
+      if (r && progress)
+        progress(r->size, r->size);
+      return r;
+    }
+  }
   auto ticket = blocking_call<upload_ticket>(self, gateway_, opts_.timeout, open_atom::value,
                                              next_context(), remote, replication);
   if (!ticket)
@@ -192,7 +219,6 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
   std::deque<chunk_write> in_flight;
   caf::error failure;
   uint64_t sent = 0, acked = 0, index = 0;
-  auto deadline = std::chrono::steady_clock::now() + opts_.timeout;
   auto send = [&](uint64_t i, byte_buffer data, int refusals) {
     auto h = self->request(gateway_, opts_.timeout, write_atom::value, next_context(),
                            ticket->upload_id, i, data);
@@ -204,11 +230,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     in_flight.pop_front();
     w.h.receive([&](chunk_ref& ref) { acked += ref.length; },
                 [&](caf::error& err) {
-                  if (to_errc(err) == errc::overloaded && !failure &&
-                      std::chrono::steady_clock::now() < deadline) {
-                    // Back off (1, 2, 4 ... 256 ms, with jitter), then again.
-                    auto ms = (1 << std::min(w.refusals, 8)) * (50 + std::rand() % 51) / 100;
-                    std::this_thread::sleep_for(std::chrono::milliseconds{ms + 1});
+                  if (to_errc(err) == errc::overloaded && !failure && back_off(w.refusals)) {
                     send(w.index, std::move(w.data), w.refusals + 1);
                     return;
                   }
@@ -219,7 +241,9 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
       progress(acked, size_hint);
   };
   while (!failure) {
-    auto block = read_block(in, ticket->chunk_size, size_hint > sent ? size_hint - sent : 0);
+    auto block =
+      read_block(in, ticket->chunk_size, size_hint > sent ? size_hint - sent : 0, std::move(first));
+    first = byte_buffer{};
     if (block.empty())
       break;
     while (in_flight.size() >= opts_.window && !failure)

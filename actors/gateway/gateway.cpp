@@ -310,18 +310,18 @@ std::vector<repair::node_info> candidates(gateway_pointer self) {
 }
 
 // One chunk being written: stored at every target before the write is
-// acknowledged. A target that fails is replaced by another node.
+// acknowledged. A target that fails is replaced by another node. Ends
+// with exactly one call of `done` or `fail`.
 struct chunk_write {
   request_context ctx;
-  uint64_t upload_id = 0;
-  uint64_t index = 0;
   chunk_ref ref;  // replicas: the nodes that have stored it
   byte_buffer data;
   std::vector<std::string> tried;  // every node sent to, failed ones included
   size_t outstanding = 0;
   uint32_t retries_left = 0;
   bool failed = false;
-  reply_ptr<chunk_ref> r;
+  std::function<void(const chunk_ref&)> done;
+  std::function<void(const caf::error&)> fail;
 };
 
 // The write is over (stored or failed): its bytes leave the budget.
@@ -330,15 +330,15 @@ void release(gateway_pointer self, chunk_write& w) {
   w.data = byte_buffer{};
 }
 
+void give_up(gateway_pointer self, chunk_write& w, const caf::error& err) {
+  w.failed = true;
+  release(self, w);
+  w.fail(err);
+}
+
 void chunk_written(gateway_pointer self, std::shared_ptr<chunk_write> w) {
   release(self, *w);
-  auto up = self->state.uploads.find(w->upload_id);
-  if (up == self->state.uploads.end())
-    return w->r->fail(errc::not_found, "upload " + std::to_string(w->upload_id) +
-                                         " ended while a chunk was being stored");
-  up->second.chunks[w->index] = w->ref;
-  up->second.last_active = std::chrono::steady_clock::now();
-  w->r->deliver(w->ref);
+  w->done(w->ref);
 }
 
 void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id target) {
@@ -357,11 +357,8 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
       w->retries_left > 0 && !past_deadline(w->ctx)
         ? repair::place(candidates(self), 1, w->ref.length, w->tried, keep, self->state.rng)
         : std::vector<std::string>{};
-    if (next.empty()) {
-      w->failed = true;
-      release(self, *w);
-      return w->r->fail(err);
-    }
+    if (next.empty())
+      return give_up(self, *w, err);
     --w->retries_left;
     store_copy(self, w, node_id{next.front()});
   };
@@ -395,6 +392,60 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
       });
 }
 
+// Stores `data` as a new chunk on `replication` nodes chosen by
+// placement; calls `done` with its reference once every copy is durable,
+// or `fail`.
+void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t replication,
+                 byte_buffer data, std::function<void(const chunk_ref&)> done,
+                 std::function<void(const caf::error&)> fail) {
+  auto& st = self->state;
+  if (st.deps.metrics)
+    st.deps.metrics->bytes_received(data.size());
+  auto w = std::make_shared<chunk_write>();
+  w->ctx = ctx;
+  w->ref.id = st.new_chunk_id();
+  w->ref.length = data.size();
+  w->ref.checksum = chunk_checksum(data.data(), data.size());
+  w->data = std::move(data);
+  st.holding += w->data.size();
+  w->retries_left = st.cfg.write_retries;
+  w->done = std::move(done);
+  w->fail = std::move(fail);
+  auto nodes = candidates(self);
+  auto targets = repair::place(nodes, replication, w->ref.length, {}, {}, st.rng);
+  if (targets.size() < replication) {
+    auto active = std::count_if(nodes.begin(), nodes.end(),
+                                [](auto& n) { return n.state == repair::node_state::active; });
+    if (static_cast<size_t>(active) >= replication)
+      return give_up(self, *w,
+                     make_error(errc::no_space, "only " + std::to_string(targets.size()) + " of " +
+                                                  std::to_string(replication) +
+                                                  " storage nodes have room for a chunk of " +
+                                                  std::to_string(w->ref.length) + " bytes"));
+    return give_up(self, *w,
+                   make_error(errc::unavailable, "replication " + std::to_string(replication) +
+                                                   " needs as many active storage nodes; this "
+                                                   "gateway reaches " +
+                                                   std::to_string(active) + " now"));
+  }
+  w->outstanding = targets.size();
+  for (auto& t : targets)
+    store_copy(self, w, node_id{t});
+}
+
+// Refuses a chunk that would take the gateway past its write budget.
+template <class T>
+bool within_budget(gateway_pointer self, size_t bytes, reply_ptr<T>& r) {
+  auto& st = self->state;
+  if (st.holding > 0 && st.holding + bytes > st.cfg.write_budget) {
+    r->fail(errc::overloaded, "the gateway holds " + std::to_string(st.holding) +
+                                " bytes of chunks in flight (budget " +
+                                std::to_string(st.cfg.write_budget) + "); retry later");
+    return false;
+  }
+  return true;
+}
+
 void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_id, uint64_t index,
               byte_buffer data, reply_ptr<chunk_ref> r) {
   if (!admitted(ctx, r))
@@ -413,43 +464,60 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   if (index >= st.cfg.max_chunks_per_file)
     return r->fail(errc::too_large,
                    "chunk index " + std::to_string(index) + " is beyond the limit");
-  if (st.holding > 0 && st.holding + data.size() > st.cfg.write_budget)
-    return r->fail(errc::overloaded, "the gateway holds " + std::to_string(st.holding) +
-                                       " bytes of chunks in flight (budget " +
-                                       std::to_string(st.cfg.write_budget) + "); retry later");
+  if (!within_budget(self, data.size(), r))
+    return;
   it->second.last_active = std::chrono::steady_clock::now();
-  if (st.deps.metrics)
-    st.deps.metrics->bytes_received(data.size());
-  auto w = std::make_shared<chunk_write>();
-  w->ctx = ctx;
-  w->upload_id = upload_id;
-  w->index = index;
-  w->ref.id = st.new_chunk_id();
-  w->ref.length = data.size();
-  w->ref.checksum = chunk_checksum(data.data(), data.size());
-  w->data = std::move(data);
-  st.holding += w->data.size();
-  w->retries_left = st.cfg.write_retries;
-  w->r = r;
-  auto nodes = candidates(self);
-  auto wanted = it->second.replication;
-  auto targets = repair::place(nodes, wanted, w->ref.length, {}, {}, st.rng);
-  if (targets.size() < wanted) {
-    auto active = std::count_if(nodes.begin(), nodes.end(),
-                                [](auto& n) { return n.state == repair::node_state::active; });
-    if (static_cast<size_t>(active) >= wanted)
-      return r->fail(errc::no_space, "only " + std::to_string(targets.size()) + " of " +
-                                       std::to_string(wanted) +
-                                       " storage nodes have room for a chunk of " +
-                                       std::to_string(w->ref.length) + " bytes");
-    return r->fail(errc::unavailable, "replication " + std::to_string(wanted) +
-                                        " needs as many active storage nodes; this gateway "
-                                        "reaches " +
-                                        std::to_string(active) + " now");
-  }
-  w->outstanding = targets.size();
-  for (auto& t : targets)
-    store_copy(self, w, node_id{t});
+  write_chunk(
+    self, ctx, it->second.replication, std::move(data),
+    [=](const chunk_ref& ref) {
+      auto up = self->state.uploads.find(upload_id);
+      if (up == self->state.uploads.end())
+        return r->fail(errc::not_found, "upload " + std::to_string(upload_id) +
+                                          " ended while a chunk was being stored");
+      up->second.chunks[index] = ref;
+      up->second.last_active = std::chrono::steady_clock::now();
+      r->deliver(ref);
+    },
+    [=](const caf::error& err) { r->fail(err); });
+}
+
+// A whole small file in one request: no upload, no early checks (the
+// commit checks the path), one chunk stored and committed.
+void do_put(gateway_pointer self, const request_context& ctx, const std::string& raw,
+            uint32_t replication, byte_buffer data, reply_ptr<file_info> r) {
+  std::string path;
+  if (!admitted(ctx, r) || !checked_path(raw, r, path))
+    return;
+  auto& st = self->state;
+  if (path == "/")
+    return r->fail(errc::is_a_directory, "/ is a directory");
+  if (data.size() > st.cfg.chunk_size)
+    return r->fail(errc::too_large, "a one-request put takes at most one chunk (" +
+                                      std::to_string(st.cfg.chunk_size) + " bytes)");
+  if (replication == 0)
+    replication = st.cfg.default_replication;
+  if (replication > max_replication)
+    return r->fail(errc::invalid_argument,
+                   "replication must be from 1 to " + std::to_string(max_replication));
+  auto commit = [=](std::vector<chunk_ref> chunks, uint64_t size) {
+    proto::MetaCommand cmd;
+    auto create = cmd.mutable_create_file();
+    create->set_path(path);
+    create->set_size(size);
+    create->set_replication(replication);
+    for (auto& c : chunks)
+      *create->add_chunks() = to_proto(c);
+    propose(self, ctx, std::move(cmd), r,
+            [](auto& r, file_info& info) { r->deliver(std::move(info)); });
+  };
+  if (data.empty())
+    return commit({}, 0);
+  if (!within_budget(self, data.size(), r))
+    return;
+  auto size = data.size();
+  write_chunk(
+    self, ctx, replication, std::move(data), [=](const chunk_ref& ref) { commit({ref}, size); },
+    [=](const caf::error& err) { r->fail(err); });
 }
 
 void finish_upload(gateway_pointer self, uint64_t upload_id) {
@@ -659,6 +727,12 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
         finish_upload(self, upload_id);
         r->deliver(ok_atom::value);
       }
+      return r->promise();
+    },
+    [=](put_atom, const request_context& ctx, const std::string& path, uint32_t replication,
+        byte_buffer& data) {
+      auto r = make_reply<file_info>(self, "put", ctx);
+      do_put(self, ctx, path, replication, std::move(data), r);
       return r->promise();
     },
     [=](read_atom, const request_context& ctx, const chunk_ref& ref) {

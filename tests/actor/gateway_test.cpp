@@ -43,6 +43,41 @@ TEST(gateway, an_overwrite_is_a_new_version_with_new_content) {
   EXPECT_EQ(*node.get("/f"), pattern(70000, 2));
 }
 
+TEST(gateway, a_small_file_goes_in_one_request) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto put = [&](std::string path, byte_buffer data, uint32_t replication = 0) {
+    return node.ask<file_info>(gw, put_atom::value, test_node::ctx(), std::move(path), replication,
+                               std::move(data));
+  };
+  auto first = put("/small", pattern(5000, 1));
+  ASSERT_TRUE(first) << describe(first.error());
+  EXPECT_EQ(first->size, 5000u);
+  ASSERT_EQ(first->chunks.size(), 1u);
+  EXPECT_EQ(*node.get("/small"), pattern(5000, 1));
+  auto again = put("/small", pattern(10, 2));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->version, 2u);
+  EXPECT_EQ(*node.get("/small"), pattern(10, 2));
+  auto empty = put("/empty", {});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->size, 0u);
+  EXPECT_TRUE(empty->chunks.empty());
+  ASSERT_TRUE(
+    node.ask<file_info>(gw, mkdir_atom::value, test_node::ctx(), std::string{"/d"}, false));
+  EXPECT_EQ(code_of(put("/d", pattern(10, 3))), errc::is_a_directory);
+  EXPECT_EQ(code_of(put("/", pattern(10, 3))), errc::is_a_directory);
+  EXPECT_EQ(code_of(put("/a/../b", pattern(10, 3))), errc::invalid_path);
+  EXPECT_EQ(code_of(put("/nodir/f", pattern(10, 3))), errc::not_found);
+  EXPECT_EQ(code_of(put("/big", pattern(node.chunk_size + 1, 3))), errc::too_large);
+  EXPECT_EQ(code_of(put("/r", pattern(10, 3), 17)), errc::invalid_argument);
+  EXPECT_EQ(code_of(put("/r", pattern(10, 3), 2)), errc::unavailable) << "one storage node";
+  for (auto* p : {"/big", "/r", "/nodir/f"})
+    EXPECT_EQ(code_of(node.ask<file_info>(gw, stat_atom::value, test_node::ctx(), std::string{p})),
+              errc::not_found)
+      << p << ": a refused put leaves nothing";
+}
+
 TEST(gateway, a_file_is_invisible_until_its_commit) {
   test_node node;
   auto& gw = node.handles.gateway;
