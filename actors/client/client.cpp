@@ -166,12 +166,17 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
                                      uint32_t replication, uint64_t size_hint,
                                      const progress_fn& progress) {
   auto& self = *self_;
-  auto deadline = std::chrono::steady_clock::now() + opts_.timeout;
+  using steady = std::chrono::steady_clock;
+  static thread_local std::mt19937_64 jitter{std::random_device{}()};
   // A pause before sending again what an overloaded gateway refused (1, 2,
-  // 4 ... 256 ms, with jitter); false once the deadline is near.
-  auto back_off = [&](int refusals) {
-    auto ms = (1 << std::min(refusals, 8)) * (50 + std::rand() % 51) / 100 + 1;
-    if (std::chrono::steady_clock::now() + std::chrono::milliseconds{ms} >= deadline)
+  // 4 ... 256 ms, with jitter); false once the request has been refused
+  // for the client's timeout (counted from its first refusal).
+  auto back_off = [&](int refusals, steady::time_point& first_refusal) {
+    auto now = steady::now();
+    if (refusals == 0)
+      first_refusal = now;
+    auto ms = (1 << std::min(refusals, 8)) * static_cast<int>(50 + jitter() % 51) / 100 + 1;
+    if (now + std::chrono::milliseconds{ms} >= first_refusal + opts_.timeout)
       return false;
     std::this_thread::sleep_for(std::chrono::milliseconds{ms});
     return true;
@@ -182,10 +187,11 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
   if (in.bad())
     return make_error(errc::io_error, "reading the local file failed");
   if (first.size() <= one_request) {
+    steady::time_point first_refusal;
     for (int refusals = 0;; ++refusals) {
       auto r = blocking_call<file_info>(self, gateway_, opts_.timeout, put_atom::value,
                                         next_context(), remote, replication, first);
-      if (!r && to_errc(r.error()) == errc::overloaded && back_off(refusals))
+      if (!r && to_errc(r.error()) == errc::overloaded && back_off(refusals, first_refusal))
         continue;
       if (r && progress)
         progress(r->size, r->size);
@@ -215,28 +221,30 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     uint64_t index;
     byte_buffer data;
     int refusals = 0;
+    steady::time_point first_refusal;
   };
   std::deque<chunk_write> in_flight;
   caf::error failure;
   uint64_t sent = 0, acked = 0, index = 0;
-  auto send = [&](uint64_t i, byte_buffer data, int refusals) {
+  auto send = [&](uint64_t i, byte_buffer data, int refusals, steady::time_point first_refusal) {
     auto h = self->request(gateway_, opts_.timeout, write_atom::value, next_context(),
                            ticket->upload_id, i, data);
-    in_flight.push_back(chunk_write{std::move(h), i, std::move(data), refusals});
+    in_flight.push_back(chunk_write{std::move(h), i, std::move(data), refusals, first_refusal});
   };
   // Waits for the oldest chunk write.
   auto settle_one = [&] {
     auto w = std::move(in_flight.front());
     in_flight.pop_front();
-    w.h.receive([&](chunk_ref& ref) { acked += ref.length; },
-                [&](caf::error& err) {
-                  if (to_errc(err) == errc::overloaded && !failure && back_off(w.refusals)) {
-                    send(w.index, std::move(w.data), w.refusals + 1);
-                    return;
-                  }
-                  if (!failure)
-                    failure = std::move(err);
-                });
+    w.h.receive(
+      [&](chunk_ref& ref) { acked += ref.length; },
+      [&](caf::error& err) {
+        if (to_errc(err) == errc::overloaded && !failure && back_off(w.refusals, w.first_refusal)) {
+          send(w.index, std::move(w.data), w.refusals + 1, w.first_refusal);
+          return;
+        }
+        if (!failure)
+          failure = std::move(err);
+      });
     if (progress)
       progress(acked, size_hint);
   };
@@ -248,8 +256,10 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
       break;
     while (in_flight.size() >= opts_.window && !failure)
       settle_one();
+    if (failure)
+      break;
     sent += block.size();
-    send(index++, std::move(block), 0);
+    send(index++, std::move(block), 0, steady::time_point{});
   }
   while (!in_flight.empty())
     settle_one();

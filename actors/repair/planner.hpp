@@ -111,17 +111,19 @@ public:
   std::vector<stored> observe(const std::string& node, const std::vector<stored>& inventory,
                               IsReferenced&& referenced, int64_t now_ms) {
     auto& seen = unreferenced_[node];
-    std::map<std::string, int64_t> still;
+    std::map<std::string, sighting> still;
     std::vector<stored> collect;
     for (auto& s : inventory) {
       if (referenced(s.chunk))
         continue;
+      // A copy stored again since (another creation time) starts over.
       auto it = seen.find(s.chunk);
-      auto since = it == seen.end() ? now_ms : it->second;
+      auto since =
+        it == seen.end() || it->second.created_ms != s.created_ms ? now_ms : it->second.since;
       if (now_ms - since >= grace_ms_)
         collect.push_back(s);
       else
-        still.emplace(s.chunk, since);
+        still.emplace(s.chunk, sighting{since, s.created_ms});
     }
     seen = std::move(still);
     return collect;
@@ -133,8 +135,12 @@ public:
   void clear() { unreferenced_.clear(); }
 
 private:
+  struct sighting {
+    int64_t since;       // first seen unreferenced
+    int64_t created_ms;  // of the copy seen then
+  };
   int64_t grace_ms_;
-  std::map<std::string, std::map<std::string, int64_t>> unreferenced_;  // node -> chunk -> since
+  std::map<std::string, std::map<std::string, sighting>> unreferenced_;  // node -> chunk
 };
 
 }  // namespace dfs::repair

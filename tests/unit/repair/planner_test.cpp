@@ -282,6 +282,13 @@ TEST(garbage, a_copy_is_collected_only_after_the_grace_period_unreferenced) {
   EXPECT_TRUE(gc.observe("a", inv, is_ref, 7000).empty());
   EXPECT_EQ(names(gc.observe("a", inv, is_ref, 8000)), (std::vector<std::string>{"old", "new"}));
   EXPECT_TRUE(gc.observe("b", inv, is_ref, 8000).empty()) << "per node";
+  // A copy stored again (a new creation time) starts its grace over.
+  std::vector<gc_tracker::stored> again{{"x", 1}};
+  EXPECT_TRUE(gc.observe("c", again, is_ref, 10000).empty());
+  again[0].created_ms = 2;
+  EXPECT_TRUE(gc.observe("c", again, is_ref, 10999).empty());
+  EXPECT_TRUE(gc.observe("c", again, is_ref, 11500).empty()) << "stored again at 10999";
+  EXPECT_EQ(names(gc.observe("c", again, is_ref, 11999)), std::vector<std::string>{"x"});
 }
 
 TEST(repair_plan, a_complete_chunk_still_listing_dead_draining_or_bad_copies_is_cleaned_up) {
