@@ -22,6 +22,7 @@ packages=(
   libgtest-dev libgmock-dev
   iproute2              # network namespaces for the partition tests
   jq                    # JSON in the cluster test scripts
+  curl                  # metrics scraped by the cluster test scripts
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "actors/node/peers.hpp"
 #include "actors/raft/participant.hpp"
 #include "actors/repair/manager.hpp"
+#include "actors/repair/metrics.hpp"
 #include "actors/replica/manager.hpp"
 
 namespace dfs {
@@ -71,6 +72,8 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     deps.view = view;
     deps.local_replica = handles.replica;
     deps.local_address = cfg.listen.to_string();
+    if (metrics)
+      deps.metrics = std::make_shared<repair_metrics>(*metrics, cfg.node_id);
     handles.repair = spawn_repair_manager(sys, std::move(rc), std::move(deps));
   }
   if (cfg.has_role("gateway")) {

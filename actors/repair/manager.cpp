@@ -10,6 +10,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/meta/view.hpp"
+#include "actors/repair/metrics.hpp"
 #include "actors/repair/planner.hpp"
 #include "messages/meta.pb.h"
 #include "runtime/clock.hpp"
@@ -149,6 +150,8 @@ void set_node_state(repair_pointer self, const std::string& id, proto::NodeState
   if (!st.state_proposals.insert(id).second)
     return;
   st.log->warn("node {} is now {}", id, state_name(state));
+  if (st.deps.metrics && state == proto::NODE_STATE_DEAD)
+    st.deps.metrics->node_marked_dead();
   proto::MetaCommand cmd;
   cmd.mutable_set_node_state()->set_id(id);
   cmd.mutable_set_node_state()->set_state(state);
@@ -178,8 +181,11 @@ void start_copy(repair_pointer self, const repair::repair_task& task) {
     if (err)
       self->state.log->warn("trace={} repair chunk={} failed: {}", ctx.trace_id, task.chunk,
                             describe(err));
-    else
+    else {
       ++self->state.repairs_done;
+      if (self->state.deps.metrics)
+        self->state.deps.metrics->repair_done();
+    }
   };
   self
     ->request(source->second.replica, st.cfg.copy_timeout, replicate_atom::value, ctx,
@@ -214,11 +220,15 @@ void collect(repair_pointer self, const std::string& node,
     self
       ->request(it->second.replica, st.cfg.probe_timeout, remove_atom::value, ctx,
                 chunk_id{c.chunk}, c.created_ms)
-      .then([=](ok_atom) { ++self->state.collected; },
-            [=](caf::error& err) {
-              self->state.log->warn("collecting chunk {} at {} failed: {}", chunk, node,
-                                    describe(err));
-            });
+      .then(
+        [=](ok_atom) {
+          ++self->state.collected;
+          if (self->state.deps.metrics)
+            self->state.deps.metrics->collected();
+        },
+        [=](caf::error& err) {
+          self->state.log->warn("collecting chunk {} at {} failed: {}", chunk, node, describe(err));
+        });
   }
 }
 
@@ -245,6 +255,12 @@ void clean_up(repair_pointer self, const repair::repair_task& task) {
 
 void end_scan(repair_pointer self, const fsck_report* report, const caf::error& err) {
   auto& st = self->state;
+  if (st.deps.metrics) {
+    if (report)
+      st.deps.metrics->scanned(*report);
+    else if (!st.leading)
+      st.deps.metrics->not_leading();
+  }
   for (auto& [ctx, rp] : st.answered_by_scan)
     if (report)
       rp.deliver(*report);

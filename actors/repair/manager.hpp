@@ -30,6 +30,7 @@
 namespace dfs {
 
 class meta_view;
+class repair_metrics;
 
 struct repair_config {
   std::string node_id;
@@ -43,10 +44,11 @@ struct repair_config {
 };
 
 struct repair_deps {
-  raft_actor raft;                  // the local participant
-  std::shared_ptr<meta_view> view;  // its state machine
-  replica_actor local_replica;      // null when this node stores nothing
-  std::string local_address;        // host:port of this node's agent
+  raft_actor raft;                          // the local participant
+  std::shared_ptr<meta_view> view;          // its state machine
+  replica_actor local_replica;              // null when this node stores nothing
+  std::string local_address;                // host:port of this node's agent
+  std::shared_ptr<repair_metrics> metrics;  // may be null (tests)
 };
 
 repair_actor spawn_repair_manager(caf::actor_system& sys, repair_config cfg, repair_deps deps);

@@ -173,6 +173,23 @@ kill -9 "$(pid_of "$z")"
 check "every file reads back identical without $z" verify_all
 if wait_healthy 30 >"$work/took"; then ok "fsck healthy without $z"; else bad "not healthy without $z"; fi
 
+say "metrics"
+# metric NAME: its value summed over the nodes that answer
+metric() {
+  local addr total=0 v
+  for addr in $(awk '!/^#/ {print $3}' "$work/var/cluster.txt"); do
+    v=$(curl -s --max-time 2 "http://$addr/metrics" | awk -v n="$1" '$1 ~ "^"n"[{ ]" || $1 == n {s += $2} END {printf "%d", s}')
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+[ "$(metric dfs_repairs_total)" -gt 0 ] && ok "dfs_repairs_total counts the repairs ($(metric dfs_repairs_total))" ||
+  bad "dfs_repairs_total is $(metric dfs_repairs_total)"
+[ "$(metric dfs_nodes_marked_dead_total)" -ge 1 ] && ok "dfs_nodes_marked_dead_total counts the dead node" ||
+  bad "dfs_nodes_marked_dead_total is $(metric dfs_nodes_marked_dead_total)"
+[ "$(metric dfs_chunks_under_replicated)" = 0 ] && ok "dfs_chunks_under_replicated is 0" ||
+  bad "dfs_chunks_under_replicated is $(metric dfs_chunks_under_replicated)"
+
 say "bad input"
 check "drain of an unknown node is refused" bash -c "! $dfsctl --timeout 10s node drain nosuchnode --wait 1s"
 [ "$(cat "$work/err")" != "" ] && ok "with a message: $(head -c 100 "$work/err")" || bad "no message"

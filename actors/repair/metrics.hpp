@@ -1,0 +1,41 @@
+// Prometheus metrics of the repair manager. The figures of a scan are set
+// by the Raft leader's manager; every other node reports 0, so that a
+// maximum over the nodes is the cluster's figure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "messages/repair_messages.hpp"
+
+namespace dfs {
+
+class repair_metrics {
+public:
+  repair_metrics(prometheus::Registry& registry, const std::string& node);
+
+  // The figures of one complete scan (or zeros when not leading).
+  void scanned(const fsck_report& r);
+  void not_leading() { scanned(fsck_report{}); }
+  void repair_done() { repairs_.Increment(); }
+  void collected() { collected_.Increment(); }
+  void node_marked_dead() { marked_dead_.Increment(); }
+
+private:
+  prometheus::Gauge& under_replicated_;
+  prometheus::Gauge& lost_;
+  prometheus::Gauge& unavailable_;
+  prometheus::Gauge& corrupt_;
+  prometheus::Gauge& missing_;
+  prometheus::Gauge& orphaned_;
+  prometheus::Gauge& in_flight_;
+  prometheus::Counter& repairs_;
+  prometheus::Counter& collected_;
+  prometheus::Counter& marked_dead_;
+};
+
+}  // namespace dfs
