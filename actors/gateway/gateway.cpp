@@ -249,14 +249,25 @@ void open_upload(gateway_pointer self, const std::string& path, uint32_t replica
   r->deliver(upload_ticket{id, st.cfg.chunk_size});
 }
 
+// A file to write: the request admitted, its path valid and not the root.
+template <class T>
+bool checked_file_target(const request_context& ctx, const std::string& raw, reply_ptr<T>& r,
+                         std::string& path) {
+  if (!admitted(ctx, r) || !checked_path(raw, r, path))
+    return false;
+  if (path == "/") {
+    r->fail(errc::is_a_directory, "/ is a directory");
+    return false;
+  }
+  return true;
+}
+
 void do_open(gateway_pointer self, const request_context& ctx, const std::string& raw,
              uint32_t replication, reply_ptr<upload_ticket> r) {
   std::string path;
-  if (!admitted(ctx, r) || !checked_path(raw, r, path))
+  if (!checked_file_target(ctx, raw, r, path))
     return;
   auto& st = self->state;
-  if (path == "/")
-    return r->fail(errc::is_a_directory, "/ is a directory");
   if (replication == 0)
     replication = st.cfg.default_replication;
   if (replication > st.deps.replicas.size())
@@ -486,11 +497,9 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
 void do_put(gateway_pointer self, const request_context& ctx, const std::string& raw,
             uint32_t replication, byte_buffer data, reply_ptr<file_info> r) {
   std::string path;
-  if (!admitted(ctx, r) || !checked_path(raw, r, path))
+  if (!checked_file_target(ctx, raw, r, path))
     return;
   auto& st = self->state;
-  if (path == "/")
-    return r->fail(errc::is_a_directory, "/ is a directory");
   if (data.size() > st.cfg.chunk_size)
     return r->fail(errc::too_large, "a one-request put takes at most one chunk (" +
                                       std::to_string(st.cfg.chunk_size) + " bytes)");
