@@ -48,6 +48,13 @@ nlohmann::json to_json(const node_report& n) {
           {"scrub_passes", n.scrub_passes}};
 }
 
+nlohmann::json to_json(const std::vector<node_report>& nodes) {
+  auto out = nlohmann::json::array();
+  for (auto& n : nodes)
+    out.push_back(to_json(n));
+  return out;
+}
+
 const node_report* find_node(const fsck_report& r, const std::string& id) {
   for (auto& n : r.nodes)
     if (n.id == id)
@@ -63,9 +70,7 @@ int fsck_cmd(const std::vector<host_port>& endpoints, bool json) {
   if (!r)
     return report("fsck", r.error());
   if (json) {
-    auto nodes = nlohmann::json::array();
-    for (auto& n : r->nodes)
-      nodes.push_back(to_json(n));
+    auto nodes = to_json(r->nodes);
     std::cout << nlohmann::json{{"healthy", r->healthy()},
                                 {"scanned_by", r->by},
                                 {"files", r->files},
@@ -109,9 +114,7 @@ int node_list_cmd(const std::vector<host_port>& endpoints, bool json) {
   if (!r)
     return report("node list", r.error());
   if (json) {
-    auto nodes = nlohmann::json::array();
-    for (auto& n : r->nodes)
-      nodes.push_back(to_json(n));
+    auto nodes = to_json(r->nodes);
     std::cout << nodes.dump() << "\n";
     return 0;
   }
