@@ -10,6 +10,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "actors/client/blocking_call.hpp"
@@ -84,7 +85,8 @@ caf::error client::connect_gateway() {
       last = agent.error();
       continue;
     }
-    auto handles = blocking_call<node_handles>(*self_, *agent, opts_.timeout, handles_atom::value);
+    auto handles =
+      blocking_call<node_handles>(*self_, *agent, connect_timeout(), handles_atom::value);
     if (!handles) {
       last = handles.error();
       continue;
@@ -97,7 +99,7 @@ caf::error client::connect_gateway() {
       // A node outside the Raft group (removed, or started to join and not
       // added yet) cannot serve metadata: try the next one.
       auto st =
-        blocking_call<raft_status>(*self_, handles->raft, opts_.timeout, status_atom::value);
+        blocking_call<raft_status>(*self_, handles->raft, connect_timeout(), status_atom::value);
       auto member = [&](const std::vector<std::string>& ids) {
         return std::find(ids.begin(), ids.end(), st->id) != ids.end();
       };
@@ -116,15 +118,38 @@ caf::error client::connect_gateway() {
 }
 
 caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
-  // remote_actor has no connect timeout: probe first, within our deadline.
-  if (auto why = probe_tcp(endpoint.host, endpoint.port, opts_.timeout); !why.empty())
+  // remote_actor waits without a deadline, forever for a node that accepts
+  // the connection but never answers (a paused process): ask the
+  // middleman actor instead, with one.
+  auto timeout = connect_timeout();
+  auto unreachable = [&](const std::string& why) {
     return make_error(errc::unavailable,
                       "cannot reach a dfs node at " + endpoint.to_string() + ": " + why);
-  auto agent = sys_->middleman().remote_actor<node_agent_actor>(endpoint.host, endpoint.port);
-  if (!agent)
-    return make_error(errc::unavailable, "cannot reach a dfs node at " + endpoint.to_string() +
-                                           " (" + sys_->render(agent.error()) + ")");
-  return *agent;
+  };
+  if (auto why = probe_tcp(endpoint.host, endpoint.port, timeout); !why.empty())
+    return unreachable(why);
+  caf::expected<node_agent_actor> out{caf::error{}};
+  (*self_)
+    ->request(sys_->middleman().actor_handle(), timeout, caf::connect_atom_v, endpoint.host,
+              endpoint.port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        if (ptr)
+          out = caf::actor_cast<node_agent_actor>(ptr);
+        else
+          out = unreachable("no dfs node is published there");
+      },
+      [&](caf::error& err) {
+        out = unreachable(err == caf::sec::request_timeout
+                            ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                            : sys_->render(err));
+      });
+  return out;
+}
+
+std::chrono::milliseconds client::connect_timeout() const {
+  // Short enough to leave time for the next endpoint when one hangs.
+  return std::min(opts_.timeout, std::chrono::milliseconds{5000});
 }
 
 request_context client::next_context() {

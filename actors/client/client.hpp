@@ -107,6 +107,7 @@ private:
   client(client_options opts);
   request_context next_context();
   caf::expected<node_agent_actor> agent_at(const host_port& endpoint);
+  std::chrono::milliseconds connect_timeout() const;
 
   client_options opts_;
   std::unique_ptr<system_config> cfg_;

@@ -1,6 +1,7 @@
 #include "actors/gateway/gateway.hpp"
 
 #include <random>
+#include <set>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -38,6 +39,11 @@ struct gateway_state {
   std::random_device entropy;  // the OS's random source: ids must not repeat across runs
   std::mt19937_64 rng;         // placement
   std::map<node_id, replica_stats> stats;  // of reachable storage nodes, refreshed
+  // When each storage node last answered a status request, and the ones
+  // silent for longer than silent_after (a paused or wedged process keeps
+  // its connection open: CAF would only see it at each request's deadline).
+  std::map<node_id, std::chrono::steady_clock::time_point> heard;
+  std::set<node_id> silent;
   std::map<node_id, uint64_t> pending;     // chunk bytes this gateway is sending to each
   uint64_t holding = 0;                    // chunk bytes of writes in flight (against write_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
@@ -56,7 +62,7 @@ struct gateway_state {
   }
   // False when the request was already failed (its node was lost).
   bool untrack(uint64_t id) { return waiting.erase(id) > 0; }
-  void lost(const node_id& node) {
+  void lost(const node_id& node, const std::string& why) {
     std::vector<std::function<void(const caf::error&)>> failing;
     for (auto it = waiting.begin(); it != waiting.end();)
       if (it->second.node == node) {
@@ -66,7 +72,7 @@ struct gateway_state {
         ++it;
       }
     for (auto& f : failing)
-      f(make_error(errc::unavailable, "lost the connection to " + node.value));
+      f(make_error(errc::unavailable, why));
   }
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "gateway";
@@ -234,6 +240,18 @@ void do_move(gateway_pointer self, const request_context& ctx, const std::string
 
 // --- writes -------------------------------------------------------------------
 
+// Storage nodes of the cluster, reachable or not: the node table's
+// members (this gateway's reachable nodes when it has no node table).
+size_t storage_nodes(gateway_pointer self) {
+  auto& st = self->state;
+  if (!st.deps.view)
+    return st.deps.replicas.size();
+  size_t n = 0;
+  for (auto& node : st.deps.view->nodes())
+    n += node.removed() ? 0 : 1;
+  return std::max(n, st.deps.replicas.size());
+}
+
 void open_upload(gateway_pointer self, const std::string& path, uint32_t replication,
                  reply_ptr<upload_ticket> r) {
   auto& st = self->state;
@@ -270,11 +288,10 @@ void do_open(gateway_pointer self, const request_context& ctx, const std::string
   auto& st = self->state;
   if (replication == 0)
     replication = st.cfg.default_replication;
-  if (replication > st.deps.replicas.size())
-    return r->fail(errc::unavailable, "replication " + std::to_string(replication) + " needs " +
-                                        std::to_string(replication) +
-                                        " storage nodes; this gateway reaches " +
-                                        std::to_string(st.deps.replicas.size()));
+  if (auto members = storage_nodes(self); replication > members)
+    return r->fail(errc::unavailable, "replication " + std::to_string(replication) +
+                                        " needs as many storage nodes; the cluster has " +
+                                        std::to_string(members));
   // Fail early on an impossible target instead of after the data is sent;
   // the commit checks again, since the namespace may change meanwhile.
   auto meta = st.deps.meta;
@@ -310,7 +327,7 @@ std::vector<repair::node_info> candidates(gateway_pointer self) {
     n.id = node.value;
     auto state = st.states.find(node.value);
     n.state = state == st.states.end() ? repair::node_state::active : state->second;
-    n.reachable = true;
+    n.reachable = st.silent.count(node) == 0;
     auto stats = st.stats.find(node);
     n.bytes_free = stats == st.stats.end() ? UINT64_MAX / 2 : stats->second.bytes_free;
     n.domain = stats == st.stats.end() ? std::string{} : stats->second.domain;
@@ -320,17 +337,27 @@ std::vector<repair::node_info> candidates(gateway_pointer self) {
   return out;
 }
 
+// The fewest copies a chunk write may end with when the cluster cannot
+// give it all `replication` (nodes dead, silent or full): a majority. The
+// repair manager adds the others once nodes are back.
+size_t write_quorum(uint32_t replication) {
+  return replication / 2 + 1;
+}
+
 // One chunk being written: stored at every target before the write is
-// acknowledged. A target that fails is replaced by another node. Ends
-// with exactly one call of `done` or `fail`.
+// acknowledged. A target that fails is replaced by another node; when no
+// other node can take it, the write ends with the copies it has if they
+// are a quorum. Ends with exactly one call of `done` or `fail`.
 struct chunk_write {
   request_context ctx;
   chunk_ref ref;  // replicas: the nodes that have stored it
   byte_buffer data;
+  size_t quorum = 1;
   std::vector<std::string> tried;  // every node sent to, failed ones included
   size_t outstanding = 0;
   uint32_t retries_left = 0;
   bool failed = false;
+  caf::error last_error;
   std::function<void(const chunk_ref&)> done;
   std::function<void(const caf::error&)> fail;
 };
@@ -347,7 +374,18 @@ void give_up(gateway_pointer self, chunk_write& w, const caf::error& err) {
   w.fail(err);
 }
 
-void chunk_written(gateway_pointer self, std::shared_ptr<chunk_write> w) {
+// One target is done, stored or failed for good: the write ends when
+// every target is.
+void target_done(gateway_pointer self, std::shared_ptr<chunk_write> w) {
+  if (--w->outstanding > 0)
+    return;
+  if (w->ref.replicas.size() < w->quorum)
+    return give_up(self, *w, w->last_error);
+  if (w->last_error)
+    self->state.log->warn("trace={} chunk={} stored on {} nodes only, short of its replication "
+                          "(left to repair): {}",
+                          w->ctx.trace_id, w->ref.id.value, w->ref.replicas.size(),
+                          describe(w->last_error));
   release(self, *w);
   w->done(w->ref);
 }
@@ -368,8 +406,10 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
       w->retries_left > 0 && !past_deadline(w->ctx)
         ? repair::place(candidates(self), 1, w->ref.length, w->tried, keep, self->state.rng)
         : std::vector<std::string>{};
-    if (next.empty())
-      return give_up(self, *w, err);
+    if (next.empty()) {
+      w->last_error = err;
+      return target_done(self, w);
+    }
     --w->retries_left;
     store_copy(self, w, node_id{next.front()});
   };
@@ -392,8 +432,7 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
         if (w->failed)
           return;
         w->ref.replicas.push_back(target);
-        if (--w->outstanding == 0)
-          chunk_written(self, w);
+        target_done(self, w);
       },
       [=](caf::error& err) {
         if (!self->state.untrack(op))
@@ -420,24 +459,32 @@ void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t repl
   w->data = std::move(data);
   st.holding += w->data.size();
   w->retries_left = st.cfg.write_retries;
+  w->quorum = write_quorum(replication);
   w->done = std::move(done);
   w->fail = std::move(fail);
+  if (auto members = storage_nodes(self); replication > members)
+    return give_up(self, *w,
+                   make_error(errc::unavailable, "replication " + std::to_string(replication) +
+                                                   " needs as many storage nodes; the cluster has " +
+                                                   std::to_string(members)));
   auto nodes = candidates(self);
   auto targets = repair::place(nodes, replication, w->ref.length, {}, {}, st.rng);
-  if (targets.size() < replication) {
-    auto active = std::count_if(nodes.begin(), nodes.end(),
-                                [](auto& n) { return n.state == repair::node_state::active; });
-    if (static_cast<size_t>(active) >= replication)
+  if (targets.size() < w->quorum) {
+    auto usable = std::count_if(nodes.begin(), nodes.end(), [](auto& n) {
+      return n.state == repair::node_state::active && n.reachable;
+    });
+    if (static_cast<size_t>(usable) >= w->quorum)
       return give_up(self, *w,
                      make_error(errc::no_space, "only " + std::to_string(targets.size()) + " of " +
                                                   std::to_string(replication) +
                                                   " storage nodes have room for a chunk of " +
                                                   std::to_string(w->ref.length) + " bytes"));
     return give_up(self, *w,
-                   make_error(errc::unavailable, "replication " + std::to_string(replication) +
-                                                   " needs as many active storage nodes; this "
-                                                   "gateway reaches " +
-                                                   std::to_string(active) + " now"));
+                   make_error(errc::unavailable,
+                              "replication " + std::to_string(replication) + " needs at least " +
+                                std::to_string(w->quorum) +
+                                " active, answering storage nodes; this gateway has " +
+                                std::to_string(usable) + " now"));
   }
   w->outstanding = targets.size();
   for (auto& t : targets)
@@ -594,6 +641,9 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
     auto local = std::find(ref.replicas.begin(), ref.replicas.end(), st.deps.local);
     if (local != ref.replicas.end())
       std::rotate(ref.replicas.begin(), local, local + 1);
+    // Nodes that stopped answering last: only when no other copy is left.
+    std::stable_partition(ref.replicas.begin(), ref.replicas.end(),
+                          [&](const node_id& n) { return st.silent.count(n) == 0; });
   }
   // The next replica this gateway can reach, in that order.
   while (attempt < ref.replicas.size() && st.deps.replicas.count(ref.replicas[attempt]) == 0)
@@ -651,8 +701,15 @@ std::chrono::milliseconds tick_period(const gateway_config& cfg) {
                     std::max(cfg.stats_interval, std::chrono::milliseconds{100}));
 }
 
+// A storage node that has not answered a status request for this long
+// counts as unreachable until it answers again.
+std::chrono::milliseconds silent_after(const gateway_config& cfg) {
+  return std::max(3 * cfg.stats_interval, std::chrono::milliseconds{3000});
+}
+
 // Free space and failure domain of every reachable storage node, and the
-// node table's states, for placement.
+// node table's states, for placement; storage nodes that stopped
+// answering.
 void refresh_nodes(gateway_pointer self) {
   auto& st = self->state;
   if (st.deps.view) {
@@ -663,11 +720,27 @@ void refresh_nodes(gateway_pointer self) {
                           : n.state() == proto::NODE_STATE_DRAINING ? repair::node_state::draining
                                                                     : repair::node_state::active;
   }
+  auto now = std::chrono::steady_clock::now();
   for (auto& [node, handle] : st.deps.replicas) {
     auto id = node;
-    self->request(handle, st.cfg.stats_interval, status_atom::value)
-      .then([=](replica_stats& s) { self->state.stats[id] = std::move(s); },
-            [=](caf::error&) { self->state.stats.erase(id); });
+    auto heard = st.heard.try_emplace(node, now).first->second;
+    if (now - heard > silent_after(st.cfg)) {
+      if (st.silent.insert(node).second) {
+        st.log->warn("storage node {} has not answered for {} ms: no new chunks go there, its "
+                     "requests in flight are failed",
+                     node.value, silent_after(st.cfg).count());
+        st.lost(node, node.value + " stopped answering");
+      }
+    } else if (st.silent.erase(node) > 0) {
+      st.log->info("storage node {} answers again", node.value);
+    }
+    self->request(handle, silent_after(st.cfg), status_atom::value)
+      .then(
+        [=](replica_stats& s) {
+          self->state.stats[id] = std::move(s);
+          self->state.heard[id] = std::chrono::steady_clock::now();
+        },
+        [=](caf::error&) { self->state.stats.erase(id); });
   }
 }
 
@@ -761,12 +834,15 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
     [=](peers_atom, const node_id& node, const replica_actor& replica) {
       if (node == self->state.deps.local)
         return;
+      auto& st = self->state;
+      st.heard.erase(node);
+      st.silent.erase(node);
       if (replica) {
-        self->state.deps.replicas[node] = replica;
+        st.deps.replicas[node] = replica;
       } else {
-        self->state.deps.replicas.erase(node);
-        self->state.stats.erase(node);
-        self->state.lost(node);
+        st.deps.replicas.erase(node);
+        st.stats.erase(node);
+        st.lost(node, "lost the connection to " + node.value);
       }
     },
   };

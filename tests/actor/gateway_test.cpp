@@ -2,6 +2,10 @@
 
 #include <thread>
 
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/replica/manager.hpp"
 #include "tests/actor/fixture.hpp"
 
 namespace dfs {
@@ -254,6 +258,80 @@ TEST(gateway, reads_of_malformed_or_unknown_chunks_fail_cleanly) {
   EXPECT_EQ(code_of(node.ask<byte_buffer>(node.handles.gateway, read_atom::value, test_node::ctx(),
                                           unknown)),
             errc::unavailable);
+}
+
+// A storage node that takes every request and never answers: a paused or
+// wedged process, whose connection stays open.
+replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
+  using store_rp = caf::typed_response_promise<ok_atom>;
+  return {
+    [=](store_atom, const request_context&, const chunk_id&, const byte_buffer&,
+        uint64_t) -> store_rp { return self->make_response_promise<ok_atom>(); },
+    [=](fetch_atom, const request_context&, const chunk_id&)
+      -> caf::typed_response_promise<byte_buffer> {
+      return self->make_response_promise<byte_buffer>();
+    },
+    [=](status_atom) -> caf::typed_response_promise<replica_stats> {
+      return self->make_response_promise<replica_stats>();
+    },
+    [=](replicate_atom, const request_context&, const chunk_id&, const caf::actor&) -> store_rp {
+      return self->make_response_promise<ok_atom>();
+    },
+    [=](remove_atom, const request_context&, const chunk_id&, int64_t) -> store_rp {
+      return self->make_response_promise<ok_atom>();
+    },
+    [=](inventory_atom) -> caf::typed_response_promise<chunk_inventory> {
+      return self->make_response_promise<chunk_inventory>();
+    },
+    [](tick_atom) {},
+  };
+}
+
+TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto second = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
+                                      replica_config{node.dir.path() + "/n2", 1});
+  ASSERT_TRUE(second);
+  auto silent = node.sys->spawn(silent_replica);
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *second);
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, silent);
+  auto ctx = context_with_timeout(std::chrono::seconds{20});
+  auto put = [&](std::string path, byte_buffer data) {
+    return blocking_call<file_info>(*node.self, gw, std::chrono::seconds{20}, put_atom::value, ctx,
+                                    std::move(path), uint32_t{3}, std::move(data));
+  };
+  // The first write may go to n3 before the gateway sees it is silent: it
+  // ends with the two copies it has, a majority, once n3 is given up.
+  auto started = std::chrono::steady_clock::now();
+  auto first = put("/a", pattern(5000, 1));
+  ASSERT_TRUE(first) << describe(first.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{10});
+  ASSERT_EQ(first->chunks.size(), 1u);
+  auto replicas = first->chunks[0].replicas;
+  std::sort(replicas.begin(), replicas.end());
+  EXPECT_EQ(replicas, (std::vector<node_id>{node_id{"n1"}, node_id{"n2"}}));
+  // Later writes leave n3 out from the start, promptly.
+  started = std::chrono::steady_clock::now();
+  auto later = put("/b", pattern(7000, 2));
+  ASSERT_TRUE(later) << describe(later.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
+  // A read whose record lists the silent node first still answers at once.
+  auto ref = later->chunks[0];
+  ref.replicas = {node_id{"n3"}, node_id{"n2"}};
+  started = std::chrono::steady_clock::now();
+  auto back = blocking_call<byte_buffer>(*node.self, gw, std::chrono::seconds{20}, read_atom::value,
+                                         ctx, ref);
+  ASSERT_TRUE(back) << describe(back.error());
+  EXPECT_EQ(*back, pattern(7000, 2));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
+  // With n2 gone too, one node is short of a majority of three: refused.
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, replica_actor{});
+  auto short_of_quorum = put("/c", pattern(100, 3));
+  ASSERT_FALSE(short_of_quorum);
+  EXPECT_EQ(code_of(short_of_quorum.error()), errc::unavailable);
+  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(*second, caf::exit_reason::user_shutdown);
 }
 
 TEST(meta_service, malformed_commands_are_rejected) {

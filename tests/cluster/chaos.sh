@@ -25,7 +25,6 @@ echo "chaos: seed $seed, $ops operations (replay: chaos.sh BIN_DIR release $seed
 RANDOM=$seed
 
 ctl() { "$dfsctl" --timeout 8s "$@"; }
-pid_of() { awk -v id="$1" '$1 == id {print $4}' "$work/var/cluster.txt"; }
 # running, and not a zombie (a killed daemon may wait for a reaper here)
 alive() { ps -o stat= -p "$(pid_of "$1")" 2>/dev/null | grep -qv Z; }
 nodes=(n1 n2 n3 n4)

@@ -1,5 +1,6 @@
 # Helpers shared by the cluster test scripts (sourced, not run). Each
-# script sets `work` (its scratch directory) before using `check`.
+# script sets `work` (its scratch directory, the cluster in $work/var)
+# and defines `ctl` (its dfsctl invocation) before using them.
 passed=0
 failed=0
 start=$(date +%s)
@@ -14,3 +15,18 @@ check() {
 }
 # ms: milliseconds since the epoch.
 ms() { echo $(($(date +%s%N) / 1000000)); }
+# pid_of NODE: its dfsd process, from the local cluster's table.
+pid_of() { awk -v id="$1" '$1 == id {print $4}' "$work/var/cluster.txt"; }
+# wait_healthy SECONDS: until fsck exits 0, or fail; prints the seconds taken.
+wait_healthy() {
+  local t0 limit=$1
+  t0=$(date +%s)
+  while ! ctl fsck >/dev/null 2>&1; do
+    if [ $(($(date +%s) - t0)) -ge "$limit" ]; then
+      ctl fsck >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  echo "healthy after $(($(date +%s) - t0)) s"
+}

@@ -22,23 +22,9 @@ trap 'exit 130' INT TERM
 
 source "$(dirname "$0")/lib.sh"
 ctl() { "$dfsctl" --timeout 20s "$@"; }
-pid_of() { awk -v id="$1" '$1 == id {print $4}' "$work/var/cluster.txt"; }
 leader() { ctl raft status --json 2>/dev/null | jq -r '.leader // empty'; }
 # fsck_field NAME: one figure of `fsck --json`.
 fsck_field() { ctl fsck --json 2>/dev/null | jq -r ".$1"; }
-# wait_healthy SECONDS: until fsck exits 0, or fail; prints the seconds taken.
-wait_healthy() {
-  local t0 limit=$1
-  t0=$(date +%s)
-  while ! ctl fsck >/dev/null 2>&1; do
-    if [ $(($(date +%s) - t0)) -ge "$limit" ]; then
-      ctl fsck >&2
-      return 1
-    fi
-    sleep 0.5
-  done
-  echo "healthy after $(($(date +%s) - t0)) s"
-}
 # every file reads back identical to its source
 verify_all() {
   local f
