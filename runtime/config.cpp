@@ -206,6 +206,8 @@ const std::vector<key_spec>& key_specs() {
      duration_in_range(&node_config::repair_interval, std::chrono::milliseconds{100})},
     {"repair_concurrency", "chunk copies the repair manager keeps in flight (1 to 1024)",
      count_in_range(&node_config::repair_concurrency, 1, 1024)},
+    {"repair_rate", "bytes per second of chunk copies the repair manager starts (0: unlimited)",
+     bytes_in_range(&node_config::repair_rate, 0, 1ull << 40)},
     {"gc_grace",
      "a chunk copy no file references is deleted after this long (writes must commit within "
      "half of it)",
@@ -459,6 +461,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("dead_after", ms(cfg.dead_after));
   t.insert("repair_interval", ms(cfg.repair_interval));
   t.insert("repair_concurrency", static_cast<int64_t>(cfg.repair_concurrency));
+  t.insert("repair_rate", static_cast<int64_t>(cfg.repair_rate));
   t.insert("gc_grace", ms(cfg.gc_grace));
   t.insert("scrub_rate", static_cast<int64_t>(cfg.scrub_rate));
   t.insert("write_budget", static_cast<int64_t>(cfg.write_budget));

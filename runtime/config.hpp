@@ -70,6 +70,7 @@ struct node_config {
   std::chrono::milliseconds dead_after{30000};      // unreachable this long: marked dead
   std::chrono::milliseconds repair_interval{2000};  // one scan of nodes and chunks
   uint32_t repair_concurrency = 8;                  // chunk copies in flight
+  uint64_t repair_rate = 100ull << 20;              // bytes per second of copies; 0: unlimited
   // A chunk copy nothing references is deleted once it has been so this
   // long (and is this old); a write must commit within half of it.
   std::chrono::milliseconds gc_grace{3600000};

@@ -67,6 +67,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     rc.dead_after = cfg.dead_after;
     rc.gc_grace = cfg.gc_grace;
     rc.concurrency = cfg.repair_concurrency;
+    rc.rate = cfg.repair_rate;
     repair_deps deps;
     deps.raft = handles.raft;
     deps.view = view;

@@ -92,6 +92,7 @@ struct repair_state {
   std::map<std::string, copy_in_flight> copies;  // by chunk id
   std::set<std::string> state_proposals;         // node ids with a SetNodeState in flight
   repair::gc_tracker gc{3600000};
+  repair::rate_limit rate{0};  // on bytes of new copies
   uint64_t repairs_done = 0;
   uint64_t collected = 0;
   bool scanning = false;
@@ -332,9 +333,15 @@ void analyze(repair_pointer self, const table& m1, const table* m2) {
   for (auto& [chunk, copy] : st.copies)
     in.busy.insert(chunk);
   in.max_tasks = st.cfg.concurrency > st.copies.size() ? st.cfg.concurrency - st.copies.size() : 0;
+  auto mono_ms = [](steady::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  in.max_bytes = st.rate.available(mono_ms(now));
   auto plan = repair::plan_repairs(in, st.rng);
-  for (auto& task : plan.tasks)
+  for (auto& task : plan.tasks) {
+    st.rate.spend(task.length);
     start_copy(self, task);
+  }
   for (auto& task : plan.cleanups)
     clean_up(self, task);
   // Garbage: only with a table read after a confirmed leadership, so no
@@ -342,8 +349,7 @@ void analyze(repair_pointer self, const table& m1, const table* m2) {
   if (m2) {
     // The leader's monotonic clock: a step of the wall clock must not age
     // a copy past its grace period.
-    auto now_mono =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    auto now_mono = mono_ms(now);
     for (auto& [id, l] : st.live) {
       if (!l.fresh)
         continue;
@@ -521,6 +527,7 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
   st.cfg = std::move(cfg);
   st.deps = std::move(deps);
   st.gc = repair::gc_tracker{st.cfg.gc_grace.count()};
+  st.rate = repair::rate_limit{st.cfg.rate};
   st.rng.seed(st.cfg.seed != 0 ? st.cfg.seed : std::random_device{}());
   st.log = logger_for("repair");
   st.peers[st.cfg.node_id] =

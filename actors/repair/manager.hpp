@@ -40,6 +40,7 @@ struct repair_config {
   std::chrono::milliseconds copy_timeout{60000};  // for one chunk copy
   std::chrono::milliseconds gc_grace{3600000};
   uint32_t concurrency = 8;
+  uint64_t rate = 0;  // bytes per second of chunk copies started; 0: unlimited
   uint64_t seed = 0;  // placement randomness; 0: from the OS
 };
 

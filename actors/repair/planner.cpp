@@ -125,8 +125,9 @@ plan plan_repairs(const plan_input& in, std::mt19937_64& rng) {
     return a.chunk->id < b.chunk->id;
   });
   auto nodes = in.nodes;  // pending bytes grow as tasks are planned
+  uint64_t planned_bytes = 0;
   for (auto& c : todo) {
-    if (out.tasks.size() >= in.max_tasks)
+    if (out.tasks.size() >= in.max_tasks || planned_bytes >= in.max_bytes)
       break;
     auto exclude = c.live;
     exclude.insert(exclude.end(), c.draining.begin(), c.draining.end());
@@ -151,9 +152,27 @@ plan plan_repairs(const plan_input& in, std::mt19937_64& rng) {
     for (auto& n : nodes)
       if (n.id == t.target)
         n.pending_bytes += t.length;
+    planned_bytes += t.length;
     out.tasks.push_back(std::move(t));
   }
   return out;
+}
+
+uint64_t rate_limit::available(int64_t now_ms) {
+  if (rate_ == 0)
+    return UINT64_MAX;
+  auto cap = static_cast<double>(rate_);
+  if (last_ms_ < 0)
+    tokens_ = cap;
+  else if (now_ms > last_ms_)
+    tokens_ = std::min(cap, tokens_ + cap * static_cast<double>(now_ms - last_ms_) / 1000.0);
+  last_ms_ = std::max(last_ms_, now_ms);
+  return tokens_ > 0 ? static_cast<uint64_t>(tokens_) : 0;
+}
+
+void rate_limit::spend(uint64_t bytes) {
+  if (rate_ != 0)
+    tokens_ -= static_cast<double>(bytes);
 }
 
 size_t gc_tracker::waiting() const {

@@ -63,6 +63,9 @@ struct plan_input {
   std::set<std::pair<std::string, std::string>> bad;
   std::set<std::string> busy;  // chunks with a repair in flight: left alone
   size_t max_tasks = 0;        // at most this many new tasks
+  // New copies stop once their bytes reach this (the last one may go
+  // past it: a chunk larger than the whole allowance still gets copied).
+  uint64_t max_bytes = UINT64_MAX;
 };
 
 struct plan {
@@ -88,6 +91,24 @@ struct plan {
 // are dropped with it. A chunk with enough live copies that still lists
 // others gets a cleanup instead (both at most max_tasks).
 plan plan_repairs(const plan_input& in, std::mt19937_64& rng);
+
+// A byte-rate limit on repair copies: a token bucket on the caller's
+// monotonic clock, filled at `bytes_per_s` up to one second's worth. What
+// a plan spends may take it below zero (one large chunk), and then
+// nothing more starts until it has refilled. 0: unlimited.
+class rate_limit {
+public:
+  explicit rate_limit(uint64_t bytes_per_s) : rate_(bytes_per_s) {}
+
+  // Bytes that may start now.
+  uint64_t available(int64_t now_ms);
+  void spend(uint64_t bytes);
+
+private:
+  uint64_t rate_;
+  double tokens_ = 0;
+  int64_t last_ms_ = -1;
+};
 
 // Garbage collection of chunk copies nothing references. A copy on a
 // node is garbage once the metadata has not listed it at that node in

@@ -115,6 +115,48 @@ TEST(repair_plan, a_dead_nodes_copies_are_replaced_fewest_copies_first) {
   EXPECT_EQ(p.tasks[0].chunk, "x") << "a chunk in repair is left alone";
 }
 
+TEST(repair_plan, new_copies_stop_at_the_byte_allowance) {
+  plan_input in;
+  in.nodes = {node("a"), node("b", node_state::dead, false), node("c"), node("d")};
+  for (auto id : {"p", "q", "r", "s"}) {
+    in.chunks.push_back(chunk(id, 2, {"a", "b"}));
+    in.chunks.back().length = 100;
+  }
+  in.max_tasks = 10;
+  std::mt19937_64 rng{5};
+  in.max_bytes = 250;
+  EXPECT_EQ(plan_repairs(in, rng).tasks.size(), 3u) << "the third goes past 250 bytes; no fourth";
+  in.max_bytes = 0;
+  EXPECT_EQ(plan_repairs(in, rng).tasks.size(), 0u);
+  in.max_bytes = 1;
+  EXPECT_EQ(plan_repairs(in, rng).tasks.size(), 1u) << "a chunk larger than the allowance";
+}
+
+TEST(repair_rate, the_bucket_refills_at_its_rate_up_to_one_second) {
+  rate_limit unlimited{0};
+  EXPECT_EQ(unlimited.available(0), UINT64_MAX);
+  rate_limit r{1000};  // bytes per second
+  EXPECT_EQ(r.available(0), 1000u) << "starts full";
+  r.spend(2500);  // one large copy: in debt
+  EXPECT_EQ(r.available(1000), 0u) << "-1500 + 1000";
+  EXPECT_EQ(r.available(1400), 0u);
+  EXPECT_EQ(r.available(2000), 500u);
+  EXPECT_EQ(r.available(60000), 1000u) << "capped at one second's worth";
+  EXPECT_EQ(r.available(59000), 1000u) << "a clock going back changes nothing";
+  r.spend(400);
+  EXPECT_EQ(r.available(60100), 700u);
+  // Over a long run, what is spent tracks the rate.
+  rate_limit steady{1 << 20};
+  uint64_t spent = 0;
+  for (int64_t t = 0; t <= 10000; t += 100) {
+    auto n = steady.available(t);
+    auto take = std::min<uint64_t>(n, 300000);
+    steady.spend(take);
+    spent += take;
+  }
+  EXPECT_NEAR(static_cast<double>(spent), 11.0 * (1 << 20), 0.05 * 11.0 * (1 << 20));
+}
+
 TEST(repair_plan, an_unreachable_node_inside_its_grace_period_still_counts) {
   plan_input in;
   in.nodes = {node("a"), node("b", node_state::active, false), node("c"), node("d")};
