@@ -206,8 +206,11 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     std::this_thread::sleep_for(std::chrono::milliseconds{ms});
     return true;
   };
-  // A file smaller than the smallest chunk size goes in one request.
-  constexpr size_t one_request = (64 << 10) - 1;
+  // A file of one chunk goes in one request: stored and committed, no
+  // open and no commit round. The gateway's chunk size is not known yet:
+  // up to the default one is tried, and a gateway with smaller chunks
+  // refuses it as too large (then the bytes read go the chunked way).
+  constexpr size_t one_request = 4 << 20;
   auto first = read_block(in, one_request + 1, size_hint);
   if (in.bad())
     return make_error(errc::io_error, "reading the local file failed");
@@ -218,6 +221,8 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
                                         next_context(), remote, replication, first);
       if (!r && to_errc(r.error()) == errc::overloaded && back_off(refusals, first_refusal))
         continue;
+      if (!r && to_errc(r.error()) == errc::too_large)
+        break;
       if (r && progress)
         progress(r->size, r->size);
       return r;
@@ -273,10 +278,19 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
     if (progress)
       progress(acked, size_hint);
   };
+  size_t first_used = 0;  // of `first`, the bytes read before the chunk size was known
   while (!failure) {
+    byte_buffer carry;
+    if (first_used < first.size()) {
+      auto n = std::min<size_t>(ticket->chunk_size, first.size() - first_used);
+      carry.assign(first.begin() + static_cast<std::ptrdiff_t>(first_used),
+                   first.begin() + static_cast<std::ptrdiff_t>(first_used + n));
+      first_used += n;
+      if (first_used == first.size())
+        first = byte_buffer{};
+    }
     auto block =
-      read_block(in, ticket->chunk_size, size_hint > sent ? size_hint - sent : 0, std::move(first));
-    first = byte_buffer{};
+      read_block(in, ticket->chunk_size, size_hint > sent ? size_hint - sent : 0, std::move(carry));
     if (block.empty())
       break;
     while (in_flight.size() >= opts_.window && !failure)

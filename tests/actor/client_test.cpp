@@ -34,13 +34,20 @@ std::unique_ptr<client> connect(uint16_t port, size_t window = 4) {
 TEST(client, streams_files_through_the_middleman) {
   test_node node;
   auto c = connect(publish(node));
-  for (size_t size : {size_t{0}, size_t{1}, size_t{64 * 1024}, size_t{1000 * 1000}}) {
+  // One chunk (one request), several (the gateway's 64 KiB chunks refuse
+  // a one-request put of up to 4 MiB: the bytes already read are split),
+  // and more than the client reads before it knows the chunk size.
+  for (size_t size : {size_t{0}, size_t{1}, size_t{64 * 1024}, size_t{1000 * 1000},
+                      size_t{(4 << 20) + 100}}) {
     auto data = pattern(size, size + 7);
     std::istringstream in{std::string{data.begin(), data.end()}};
     uint64_t last_progress = 0;
     auto info = c->put(in, "/f", 0, size, [&](uint64_t done, uint64_t) { last_progress = done; });
     ASSERT_TRUE(info) << describe(info.error());
     EXPECT_EQ(info->size, size);
+    EXPECT_EQ(info->chunks.size(), (size + node.chunk_size - 1) / node.chunk_size);
+    for (auto& chunk : info->chunks)
+      EXPECT_LE(chunk.length, node.chunk_size);
     EXPECT_EQ(last_progress, size);
     std::ostringstream out;
     auto got = c->get("/f", out);
