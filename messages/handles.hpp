@@ -77,6 +77,12 @@ using raft_actor =
 using replica_actor = caf::typed_actor<
   // store(ctx, id, bytes, checksum): durable on disk before the reply
   caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t>::with<ok_atom>,
+  // store(ctx, id, bytes, checksum, next): a write chain. Stores here and
+  // at once passes the chunk on to next[0] with next[1..] as its chain;
+  // answers, once its own store and the rest of the chain are done, with
+  // the outcome at this node and at every node after it
+  caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t,
+                  std::vector<caf::actor>>::with<chain_outcome>,
   // fetch(ctx, id) -> bytes, verified against the stored checksum
   caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
   caf::replies_to<status_atom>::with<replica_stats>,

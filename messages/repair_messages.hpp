@@ -6,11 +6,23 @@
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "messages/types.hpp"
 
 namespace dfs {
+
+// The outcome of a chained store, one entry per node of the chain in its
+// order: no error where that node has the chunk durably.
+struct chain_outcome {
+  std::vector<caf::error> results;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_outcome& x) {
+  return f(caf::meta::type_name("chain_outcome"), x.results);
+}
 
 // Everything a replica manager stores, for the repair loop: the chunks
 // (id, length and creation time, in matching order), the ones it found

@@ -390,29 +390,37 @@ void target_done(gateway_pointer self, std::shared_ptr<chunk_write> w) {
   w->done(w->ref);
 }
 
+void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id target);
+
+// `target` failed to store the chunk: another node takes its place, if
+// one is left (and retries are); else the write goes on without it.
+void copy_failed(gateway_pointer self, std::shared_ptr<chunk_write> w, const node_id& target,
+                 const caf::error& err) {
+  if (w->failed)
+    return;
+  self->state.log->warn("trace={} chunk={} node={} store failed: {}", w->ctx.trace_id,
+                        w->ref.id.value, target.value, describe(err));
+  auto keep = std::vector<std::string>{};
+  for (auto& n : w->ref.replicas)
+    keep.push_back(n.value);
+  auto next =
+    w->retries_left > 0 && !past_deadline(w->ctx)
+      ? repair::place(candidates(self), 1, w->ref.length, w->tried, keep, self->state.rng)
+      : std::vector<std::string>{};
+  if (next.empty()) {
+    w->last_error = err;
+    return target_done(self, w);
+  }
+  --w->retries_left;
+  store_copy(self, w, node_id{next.front()});
+}
+
+// Stores one copy at `target` directly.
 void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id target) {
   auto& st = self->state;
   auto handle = st.deps.replicas.find(target);
   w->tried.push_back(target.value);
-  auto on_error = [=](const caf::error& err) {
-    if (w->failed)
-      return;
-    self->state.log->warn("trace={} chunk={} node={} store failed: {}", w->ctx.trace_id,
-                          w->ref.id.value, target.value, describe(err));
-    auto keep = std::vector<std::string>{};
-    for (auto& n : w->ref.replicas)
-      keep.push_back(n.value);
-    auto next =
-      w->retries_left > 0 && !past_deadline(w->ctx)
-        ? repair::place(candidates(self), 1, w->ref.length, w->tried, keep, self->state.rng)
-        : std::vector<std::string>{};
-    if (next.empty()) {
-      w->last_error = err;
-      return target_done(self, w);
-    }
-    --w->retries_left;
-    store_copy(self, w, node_id{next.front()});
-  };
+  auto on_error = [=](const caf::error& err) { copy_failed(self, w, target, err); };
   if (handle == st.deps.replicas.end())
     return on_error(make_error(errc::unavailable, target.value + " is not reachable"));
   st.pending[target] += w->ref.length;
@@ -440,6 +448,91 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
         self->state.pending[target] -= length;
         on_error(err);
       });
+}
+
+// A write chain in flight: its nodes, and the requests tracked for them.
+struct chain_write {
+  std::vector<node_id> nodes;
+  std::vector<uint64_t> ops;
+  bool active = true;
+};
+
+// The chain's answer came, or it was given up: its requests are no longer
+// tracked and its bytes no longer pending at its nodes.
+void end_chain(gateway_pointer self, const std::shared_ptr<chunk_write>& w, chain_write& c) {
+  c.active = false;
+  for (auto op : c.ops)
+    self->state.untrack(op);
+  for (auto& n : c.nodes)
+    self->state.pending[n] -= w->ref.length;
+}
+
+// Stores the chunk along a chain (the write path: the first node
+// stores it and passes it on, and so on). Where the chain broke, the
+// first node that failed is replaced and the ones after it, which may
+// never have seen the chunk, are sent it directly; the same when a node
+// of the chain is lost or turns silent before the chain answers.
+void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vector<node_id> nodes) {
+  auto& st = self->state;
+  std::vector<caf::actor> next;
+  for (auto& n : nodes)
+    if (st.deps.replicas.count(n) == 0) {
+      // Not reachable now (placement only picks reachable nodes): one by one.
+      for (auto& each : nodes)
+        store_copy(self, w, each);
+      return;
+    }
+  for (size_t i = 1; i < nodes.size(); ++i)
+    next.push_back(caf::actor_cast<caf::actor>(st.deps.replicas.at(nodes[i])));
+  auto first = st.deps.replicas.find(nodes.front());
+  auto c = std::make_shared<chain_write>();
+  c->nodes = nodes;
+  for (auto& n : nodes) {
+    w->tried.push_back(n.value);
+    st.pending[n] += w->ref.length;
+  }
+  // Settles every node of the chain, once: from the chain's outcomes, or
+  // (`lost` set) because one of its nodes was lost or went silent first.
+  auto settle = [=](const std::vector<caf::error>& results, const node_id* lost,
+                    const caf::error& lost_error) {
+    if (!c->active || w->failed)
+      return;
+    end_chain(self, w, *c);
+    bool broken = false;
+    for (size_t i = 0; i < c->nodes.size(); ++i) {
+      auto& n = c->nodes[i];
+      if (lost != nullptr) {
+        if (n == *lost)
+          copy_failed(self, w, n, lost_error);
+        else
+          store_copy(self, w, n);
+      } else if (i < results.size() && !results[i]) {
+        w->ref.replicas.push_back(n);
+        target_done(self, w);
+      } else if (!broken) {
+        broken = true;
+        copy_failed(self, w, n,
+                    i < results.size() ? results[i]
+                                       : make_error(errc::internal, "a short chain answer"));
+      } else {
+        store_copy(self, w, n);
+      }
+    }
+  };
+  for (auto& n : nodes) {
+    auto node = n;
+    c->ops.push_back(
+      st.track(n, [=](const caf::error& err) { settle({}, &node, err); }));
+  }
+  self
+    ->request(first->second, budget(self, w->ctx), store_atom::value, w->ctx, w->ref.id, w->data,
+              w->ref.checksum, std::move(next))
+    .then([=](chain_outcome& out) { settle(out.results, nullptr, caf::error{}); },
+          [=](caf::error& err) {
+            // The first node did not answer: it failed, the others are unknown.
+            std::vector<caf::error> results(c->nodes.size(), err);
+            settle(results, nullptr, caf::error{});
+          });
 }
 
 // Stores `data` as a new chunk on `replication` nodes chosen by
@@ -487,8 +580,16 @@ void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t repl
                                 std::to_string(usable) + " now"));
   }
   w->outstanding = targets.size();
+  if (targets.size() == 1)
+    return store_copy(self, w, node_id{targets.front()});
+  // This node first: its copy needs no network hop.
+  auto local = std::find(targets.begin(), targets.end(), st.deps.local.value);
+  if (local != targets.end())
+    std::rotate(targets.begin(), local, local + 1);
+  std::vector<node_id> chain;
   for (auto& t : targets)
-    store_copy(self, w, node_id{t});
+    chain.push_back(node_id{t});
+  store_chain(self, w, std::move(chain));
 }
 
 // Refuses a chunk that would take the gateway past its write budget.

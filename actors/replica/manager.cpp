@@ -158,6 +158,58 @@ void scrub_step(manager_pointer self) {
       [=](caf::error&) { self->state.scrubbing = false; });
 }
 
+// A write chain's step here: the chunk is stored by a worker and, at the
+// same time, sent on to the next node with the rest of the chain. The
+// answer lists this node's outcome, then the chain's after it; a next
+// node that fails or does not answer in time counts as failed there and
+// after it (the gateway replaces them).
+caf::typed_response_promise<chain_outcome> chain_store(manager_pointer self,
+                                                       const request_context& ctx,
+                                                       const chunk_id& id, byte_buffer data,
+                                                       uint64_t checksum,
+                                                       const std::vector<caf::actor>& next) {
+  struct progress {
+    caf::typed_response_promise<chain_outcome> rp;
+    chain_outcome out;
+    size_t waiting = 1;
+    void step() {
+      if (--waiting == 0)
+        rp.deliver(std::move(out));
+    }
+  };
+  auto p = std::make_shared<progress>();
+  p->rp = self->make_response_promise<chain_outcome>();
+  p->out.results.resize(1 + next.size());
+  auto timeout = time_left(ctx, self->state.cfg.transfer_timeout);
+  if (!next.empty()) {
+    ++p->waiting;
+    auto hop = caf::actor_cast<replica_actor>(next.front());
+    std::vector<caf::actor> rest(next.begin() + 1, next.end());
+    // Less time than this node was given, so that its answer arrives in time.
+    auto hop_timeout = std::max(timeout * 3 / 4, std::chrono::milliseconds{1});
+    self->request(hop, hop_timeout, store_atom::value, ctx, id, data, checksum, std::move(rest))
+      .then(
+        [p](chain_outcome& after) {
+          for (size_t i = 0; i < after.results.size() && i + 1 < p->out.results.size(); ++i)
+            p->out.results[i + 1] = std::move(after.results[i]);
+          p->step();
+        },
+        [p](caf::error& err) {
+          for (size_t i = 1; i < p->out.results.size(); ++i)
+            p->out.results[i] = err;
+          p->step();
+        });
+  }
+  self
+    ->request(self->state.pick(), timeout, store_atom::value, ctx, id, std::move(data), checksum)
+    .then([p](ok_atom) { p->step(); },
+          [p](caf::error& err) {
+            p->out.results[0] = std::move(err);
+            p->step();
+          });
+  return p->rp;
+}
+
 // The node's figures, with the scrubber's.
 replica_stats stats_of(manager_pointer self) {
   auto& st = self->state;
@@ -183,6 +235,10 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
         uint64_t checksum) {
       // Moved on, not copied: the chunk's bytes exist once per node.
       return self->delegate(self->state.pick(), a, ctx, id, std::move(data), checksum);
+    },
+    [=](store_atom, const request_context& ctx, const chunk_id& id, byte_buffer& data,
+        uint64_t checksum, const std::vector<caf::actor>& next) {
+      return chain_store(self, ctx, id, std::move(data), checksum, next);
     },
     [=](fetch_atom a, const request_context& ctx, const chunk_id& id) {
       return self->delegate(self->state.pick(), a, ctx, id);

@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/replica/manager.hpp"
+#include "runtime/checksum.hpp"
 #include "tests/actor/fixture.hpp"
 
 namespace dfs {
@@ -267,6 +268,10 @@ replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
   return {
     [=](store_atom, const request_context&, const chunk_id&, const byte_buffer&,
         uint64_t) -> store_rp { return self->make_response_promise<ok_atom>(); },
+    [=](store_atom, const request_context&, const chunk_id&, const byte_buffer&, uint64_t,
+        const std::vector<caf::actor>&) -> caf::typed_response_promise<chain_outcome> {
+      return self->make_response_promise<chain_outcome>();
+    },
     [=](fetch_atom, const request_context&, const chunk_id&)
       -> caf::typed_response_promise<byte_buffer> {
       return self->make_response_promise<byte_buffer>();
@@ -332,6 +337,104 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   EXPECT_EQ(code_of(short_of_quorum.error()), errc::unavailable);
   caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(*second, caf::exit_reason::user_shutdown);
+}
+
+// A disk whose writes fail (a broken device that still reports room).
+class failing_disk final : public disk {
+public:
+  disk_status write_parts(const std::string& path, std::initializer_list<const_slice>) override {
+    return {errc::io_error, "injected write failure: " + path};
+  }
+  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                      std::vector<char>& out) override {
+    return inner_.read_at(path, offset, max_bytes, out);
+  }
+  disk_status remove_file(const std::string& path) override { return inner_.remove_file(path); }
+  disk_status make_dirs(const std::string& path) override { return inner_.make_dirs(path); }
+  std::vector<std::string> list_files(const std::string& path) override {
+    return inner_.list_files(path);
+  }
+  uint64_t free_bytes(const std::string& path) override { return inner_.free_bytes(path); }
+
+private:
+  memory_disk inner_;
+};
+
+TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_outcome) {
+  test_node node;
+  auto spawn = [&](std::shared_ptr<disk> fs, const std::string& name) {
+    auto r = spawn_replica_manager(*node.sys, fs, replica_config{node.dir.path() + "/" + name, 1});
+    if (!r)
+      throw std::runtime_error(describe(r.error()));
+    return *r;
+  };
+  auto a = spawn(std::make_shared<memory_disk>(), "a");
+  auto b = spawn(std::make_shared<failing_disk>(), "b");
+  auto c = spawn(std::make_shared<memory_disk>(), "c");
+  auto silent = node.sys->spawn(silent_replica);
+  auto data = pattern(3000, 9);
+  auto sum = chunk_checksum(data.data(), data.size());
+  chunk_id id{std::string(32, 'a')};
+  auto as_actor = [](auto h) { return caf::actor_cast<caf::actor>(h); };
+  // a -> b (its disk fails) -> c: b's failure does not stop the chain.
+  auto out = node.ask<chain_outcome>(a, store_atom::value, test_node::ctx(), id, data, sum,
+                                     std::vector<caf::actor>{as_actor(b), as_actor(c)});
+  ASSERT_TRUE(out) << describe(out.error());
+  ASSERT_EQ(out->results.size(), 3u);
+  EXPECT_FALSE(out->results[0]);
+  EXPECT_EQ(code_of(out->results[1]), errc::io_error);
+  EXPECT_FALSE(out->results[2]);
+  for (auto& r : {a, c})
+    EXPECT_EQ(node.ask<byte_buffer>(r, fetch_atom::value, test_node::ctx(), id).value(), data);
+  // a -> silent -> c: the silent hop and what follows it fail by the
+  // hop's deadline, within the time a was given.
+  chunk_id id2{std::string(32, 'b')};
+  auto ctx = context_with_timeout(std::chrono::seconds{2});
+  auto started = std::chrono::steady_clock::now();
+  out = blocking_call<chain_outcome>(*node.self, a, std::chrono::seconds{5}, store_atom::value, ctx,
+                                     id2, data, sum,
+                                     std::vector<caf::actor>{as_actor(silent), as_actor(c)});
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
+  EXPECT_FALSE(out->results[0]);
+  EXPECT_TRUE(out->results[1]);
+  EXPECT_TRUE(out->results[2]);
+  // Bad bytes are refused at every node.
+  chunk_id id3{std::string(32, 'c')};
+  out = node.ask<chain_outcome>(a, store_atom::value, test_node::ctx(), id3, data, sum + 1,
+                                std::vector<caf::actor>{as_actor(c)});
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->results[0]);
+  EXPECT_TRUE(out->results[1]);
+  for (auto h : {a, b, c})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto broken = spawn_replica_manager(*node.sys, std::make_shared<failing_disk>(),
+                                      replica_config{node.dir.path() + "/n2", 1});
+  auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
+                                    replica_config{node.dir.path() + "/n3", 1});
+  ASSERT_TRUE(broken && good);
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *broken);
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good);
+  // Every chain is n1 (this node) first; n2 fails its own store and n3
+  // still gets the chunk. No fourth node replaces n2: two of three.
+  for (int i = 0; i < 4; ++i) {
+    auto path = "/f" + std::to_string(i);
+    auto info = node.ask<file_info>(gw, put_atom::value, test_node::ctx(), path, uint32_t{3},
+                                    pattern(4000 + i, i));
+    ASSERT_TRUE(info) << describe(info.error());
+    auto replicas = info->chunks.at(0).replicas;
+    std::sort(replicas.begin(), replicas.end());
+    EXPECT_EQ(replicas, (std::vector<node_id>{node_id{"n1"}, node_id{"n3"}}));
+    EXPECT_EQ(*node.get(path), pattern(4000 + i, i));
+  }
+  caf::anon_send_exit(*broken, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(*good, caf::exit_reason::user_shutdown);
 }
 
 TEST(meta_service, malformed_commands_are_rejected) {
