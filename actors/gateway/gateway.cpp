@@ -495,9 +495,11 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
   // (`lost` set) because one of its nodes was lost or went silent first.
   auto settle = [=](const std::vector<caf::error>& results, const node_id* lost,
                     const caf::error& lost_error) {
-    if (!c->active || w->failed)
+    if (!c->active)
       return;
     end_chain(self, w, *c);
+    if (w->failed)
+      return;
     bool broken = false;
     for (size_t i = 0; i < c->nodes.size(); ++i) {
       auto& n = c->nodes[i];
