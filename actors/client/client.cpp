@@ -58,6 +58,8 @@ client::client(client_options opts) : opts_(std::move(opts)) {
   client_id_ = "c" + std::to_string((uint64_t{rd()} << 32) | rd());
   if (opts_.window == 0)
     opts_.window = 1;
+  if (opts_.put_window == 0)
+    opts_.put_window = 1;
 }
 
 client::~client() {
@@ -293,7 +295,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
       read_block(in, ticket->chunk_size, size_hint > sent ? size_hint - sent : 0, std::move(carry));
     if (block.empty())
       break;
-    while (in_flight.size() >= opts_.window && !failure)
+    while (in_flight.size() >= opts_.put_window && !failure)
       settle_one();
     if (failure)
       break;

@@ -30,10 +30,13 @@ class system_config;
 struct client_options {
   std::vector<host_port> endpoints;          // tried in order
   std::chrono::milliseconds timeout{30000};  // deadline of each request
-  // Chunk transfers in flight. Measured with 4 MiB chunks on 2 cores: 2
+  // Chunk reads in flight. Measured with 4 MiB chunks on 2 cores: 2
   // keeps a node's peak memory at +23 MiB during a 100 MiB put and get
-  // (4: +51 MiB) at about the same throughput (docs/measurements.md).
+  // (4: +51 MiB), and 4 made 64 MiB gets slower (docs/measurements.md).
   size_t window = 2;
+  // Chunk writes in flight: each waits for a chain of RF stores, so more
+  // of them overlap (64 MiB puts at RF=3: 4 is 1.1-1.35x faster than 2).
+  size_t put_window = 4;
 };
 
 // Progress of a transfer: bytes done and total (0 when unknown).

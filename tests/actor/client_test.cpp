@@ -24,8 +24,9 @@ uint16_t publish(test_node& node) {
 }
 
 std::unique_ptr<client> connect(uint16_t port, size_t window = 4) {
-  auto c = client::connect(
-    client_options{{host_port{"127.0.0.1", port}}, std::chrono::seconds{10}, window});
+  client_options opts{{host_port{"127.0.0.1", port}}, std::chrono::seconds{10}, window};
+  opts.put_window = window;
+  auto c = client::connect(opts);
   if (!c)
     throw std::runtime_error(describe(c.error()));
   return std::move(*c);

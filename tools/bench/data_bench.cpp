@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
     }
     co.timeout = std::chrono::seconds{120};
     if (o.window > 0)
-      co.window = o.window;
+      co.window = co.put_window = o.window;
     std::vector<std::unique_ptr<client>> clients;
     for (int c = 0; c < o.clients; ++c) {
       auto opts = co;
