@@ -216,6 +216,10 @@ const std::vector<key_spec>& key_specs() {
      "bytes of chunk data a gateway holds for writes in flight; past it writes are refused "
      "as overloaded and clients retry (at least 64MiB)",
      bytes_in_range(&node_config::write_budget, 64ull << 20, 1ull << 40)},
+    {"read_budget",
+     "bytes of chunk data a gateway holds for reads in flight; past it reads are refused "
+     "as overloaded and clients retry (at least 64MiB)",
+     bytes_in_range(&node_config::read_budget, 64ull << 20, 1ull << 40)},
     {"scrub_rate", "bytes per second the scrubber re-reads and verifies (0: off)",
      bytes_in_range(&node_config::scrub_rate, 0, 1ull << 40)},
     {"join",
@@ -465,6 +469,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("gc_grace", ms(cfg.gc_grace));
   t.insert("scrub_rate", static_cast<int64_t>(cfg.scrub_rate));
   t.insert("write_budget", static_cast<int64_t>(cfg.write_budget));
+  t.insert("read_budget", static_cast<int64_t>(cfg.read_budget));
   t.insert("raft_compact_after", static_cast<int64_t>(cfg.raft_compact_after));
   t.insert("raft_lease_reads", cfg.raft_lease_reads);
   t.insert("log_level", cfg.log_level);

@@ -78,6 +78,7 @@ struct node_config {
   // Chunk bytes a gateway holds for writes in flight; past it writes are
   // refused as overloaded and clients retry after a pause.
   uint64_t write_budget = 256ull << 20;
+  uint64_t read_budget = 256ull << 20;  // the same for chunk reads in flight
   std::string log_level = "info";
   // Raft log compaction: a snapshot once the log holds this many entries
   // (0: never).

@@ -48,6 +48,22 @@ byte_buffer read_block(std::istream& in, size_t n, size_t expected, byte_buffer 
   return buf;
 }
 
+// A pause before sending again what an overloaded gateway refused (1, 2,
+// 4 ... 256 ms, with jitter); false once the request has been refused for
+// `timeout` (counted from its first refusal, set when `refusals` is 0).
+bool back_off_after_refusal(int refusals, std::chrono::steady_clock::time_point& first_refusal,
+                            std::chrono::milliseconds timeout) {
+  static thread_local std::mt19937_64 jitter{std::random_device{}()};
+  auto now = std::chrono::steady_clock::now();
+  if (refusals == 0)
+    first_refusal = now;
+  auto ms = (1 << std::min(refusals, 8)) * static_cast<int>(50 + jitter() % 51) / 100 + 1;
+  if (now + std::chrono::milliseconds{ms} >= first_refusal + timeout)
+    return false;
+  std::this_thread::sleep_for(std::chrono::milliseconds{ms});
+  return true;
+}
+
 }  // namespace
 
 client::client(client_options opts) : opts_(std::move(opts)) {
@@ -135,11 +151,13 @@ caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
     ->request(sys_->middleman().actor_handle(), timeout, caf::connect_atom_v, endpoint.host,
               endpoint.port)
     .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
-        if (ptr)
-          out = caf::actor_cast<node_agent_actor>(ptr);
-        else
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>& ifs) {
+        if (!ptr)
           out = unreachable("no dfs node is published there");
+        else if (ifs != sys_->message_types<node_agent_actor>())
+          out = unreachable("the actor published there is not a dfs node agent of this version");
+        else
+          out = caf::actor_cast<node_agent_actor>(ptr);
       },
       [&](caf::error& err) {
         out = unreachable(err == caf::sec::request_timeout
@@ -194,19 +212,8 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
                                      const progress_fn& progress) {
   auto& self = *self_;
   using steady = std::chrono::steady_clock;
-  static thread_local std::mt19937_64 jitter{std::random_device{}()};
-  // A pause before sending again what an overloaded gateway refused (1, 2,
-  // 4 ... 256 ms, with jitter); false once the request has been refused
-  // for the client's timeout (counted from its first refusal).
   auto back_off = [&](int refusals, steady::time_point& first_refusal) {
-    auto now = steady::now();
-    if (refusals == 0)
-      first_refusal = now;
-    auto ms = (1 << std::min(refusals, 8)) * static_cast<int>(50 + jitter() % 51) / 100 + 1;
-    if (now + std::chrono::milliseconds{ms} >= first_refusal + opts_.timeout)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{ms});
-    return true;
+    return back_off_after_refusal(refusals, first_refusal, opts_.timeout);
   };
   // A file of one chunk goes in one request: stored and committed, no
   // open and no commit round. The gateway's chunk size is not known yet:
@@ -322,29 +329,55 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
     return make_error(errc::is_a_directory, info->path + " is a directory");
   using handle = decltype(self->request(gateway_, opts_.timeout, read_atom::value,
                                         request_context{}, chunk_ref{}));
-  std::deque<handle> in_flight;
+  // A chunk read in flight; one refused by an overloaded gateway is asked
+  // again after a pause, in its place.
+  struct chunk_read {
+    handle h;
+    size_t index;
+    int refusals = 0;
+    std::chrono::steady_clock::time_point first_refusal;
+  };
+  auto ask = [&](size_t i) {
+    return self->request(gateway_, opts_.timeout, read_atom::value, next_context(),
+                         info->chunks[i]);
+  };
+  std::deque<chunk_read> in_flight;
   caf::error failure;
   uint64_t done = 0;
   size_t next = 0;
   while (!failure && (next < info->chunks.size() || !in_flight.empty())) {
-    while (next < info->chunks.size() && in_flight.size() < opts_.window)
-      in_flight.push_back(self->request(gateway_, opts_.timeout, read_atom::value, next_context(),
-                                        info->chunks[next++]));
-    in_flight.front().receive(
+    while (next < info->chunks.size() && in_flight.size() < opts_.window) {
+      in_flight.push_back(chunk_read{ask(next), next});
+      ++next;
+    }
+    bool again = false;
+    auto& r = in_flight.front();
+    r.h.receive(
       [&](byte_buffer& data) {
         out.write(data.data(), static_cast<std::streamsize>(data.size()));
         done += data.size();
         if (!out)
           failure = make_error(errc::io_error, "writing the local file failed");
       },
-      [&](caf::error& err) { failure = std::move(err); });
+      [&](caf::error& err) {
+        if (to_errc(err) == errc::overloaded &&
+            back_off_after_refusal(r.refusals, r.first_refusal, opts_.timeout))
+          again = true;
+        else
+          failure = std::move(err);
+      });
+    if (again) {
+      r.h = ask(r.index);
+      ++r.refusals;
+      continue;
+    }
     in_flight.pop_front();
     if (progress)
       progress(done, info->size);
   }
   // Drain answers still in flight so they do not linger in the mailbox.
   while (!in_flight.empty()) {
-    in_flight.front().receive([](byte_buffer&) {}, [](caf::error&) {});
+    in_flight.front().h.receive([](byte_buffer&) {}, [](caf::error&) {});
     in_flight.pop_front();
   }
   if (failure)

@@ -46,6 +46,7 @@ struct gateway_state {
   std::set<node_id> silent;
   std::map<node_id, uint64_t> pending;     // chunk bytes this gateway is sending to each
   uint64_t holding = 0;                    // chunk bytes of writes in flight (against write_budget)
+  uint64_t reading = 0;                    // chunk bytes of reads in flight (against read_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
   // Requests to storage nodes awaiting an answer, failed at once when the
   // connection to their node is lost (CAF would let them time out).
@@ -122,8 +123,13 @@ public:
 
   caf::typed_response_promise<T>& promise() { return rp_; }
 
+  // Called once the request is answered, either way.
+  std::function<void()> on_done;
+
 private:
   void finish(errc code) {
+    if (on_done)
+      std::exchange(on_done, nullptr)();
     if (auto& m = self_->state.deps.metrics) {
       std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
       m->request_done(op_, code, took.count());
@@ -526,8 +532,12 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
     c->ops.push_back(
       st.track(n, [=](const caf::error& err) { settle({}, &node, err); }));
   }
+  // The chain gets 3/4 of the time left: the rest is for replacements.
+  auto chain_timeout = std::max(budget(self, w->ctx) * 3 / 4, std::chrono::milliseconds{1});
+  auto chain_ctx = w->ctx;
+  chain_ctx.deadline_ms = now_ms() + chain_timeout.count();
   self
-    ->request(first->second, budget(self, w->ctx), store_atom::value, w->ctx, w->ref.id, w->data,
+    ->request(first->second, chain_timeout, store_atom::value, chain_ctx, w->ref.id, w->data,
               w->ref.checksum, std::move(next))
     .then([=](chain_outcome& out) { settle(out.results, nullptr, caf::error{}); },
           [=](caf::error& err) {
@@ -922,6 +932,21 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
     },
     [=](read_atom, const request_context& ctx, const chunk_ref& ref) {
       auto r = make_reply<byte_buffer>(self, "read", ctx);
+      auto& st = self->state;
+      if (ref.length > max_chunk_bytes) {
+        r->fail(errc::invalid_argument, "a chunk of " + std::to_string(ref.length) +
+                                          " bytes is larger than any chunk can be");
+        return r->promise();
+      }
+      if (st.reading > 0 && st.reading + ref.length > st.cfg.read_budget) {
+        r->fail(errc::overloaded, "the gateway holds " + std::to_string(st.reading) +
+                                    " bytes of chunk reads in flight (budget " +
+                                    std::to_string(st.cfg.read_budget) + "); retry later");
+        return r->promise();
+      }
+      st.reading += ref.length;
+      auto length = ref.length;
+      r->on_done = [self, length] { self->state.reading -= length; };
       do_read(self, ctx, ref, 0, caf::error{}, r);
       return r->promise();
     },

@@ -36,6 +36,9 @@ struct gateway_config {
   // past it is refused at once with errc::overloaded (clients retry after
   // a pause), so memory does not grow with the number of clients.
   uint64_t write_budget = 256ull << 20;
+  // The same for chunk reads in flight (fetched from a replica, not yet
+  // sent on to the client).
+  uint64_t read_budget = 256ull << 20;
   std::chrono::milliseconds stats_interval{1000};  // storage nodes' free space refreshed
   uint64_t seed = 0;                               // placement randomness; 0: from the OS
 };

@@ -85,6 +85,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     gw.upload_timeout = cfg.upload_timeout;
     gw.max_upload_age = cfg.gc_grace / 2;
     gw.write_budget = cfg.write_budget;
+    gw.read_budget = cfg.read_budget;
     gateway_deps deps;
     deps.meta = handles.meta;
     deps.local = handles.id;

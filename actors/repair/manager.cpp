@@ -527,7 +527,9 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
   st.cfg = std::move(cfg);
   st.deps = std::move(deps);
   st.gc = repair::gc_tracker{st.cfg.gc_grace.count()};
-  st.rate = repair::rate_limit{st.cfg.rate};
+  // Scans come every interval (plus their own time): the bucket holds two
+  // intervals' worth, so the rate is reached however long the interval.
+  st.rate = repair::rate_limit{st.cfg.rate, std::max<int64_t>(1000, 2 * st.cfg.interval.count())};
   st.rng.seed(st.cfg.seed != 0 ? st.cfg.seed : std::random_device{}());
   st.log = logger_for("repair");
   st.peers[st.cfg.node_id] =

@@ -161,11 +161,12 @@ plan plan_repairs(const plan_input& in, std::mt19937_64& rng) {
 uint64_t rate_limit::available(int64_t now_ms) {
   if (rate_ == 0)
     return UINT64_MAX;
-  auto cap = static_cast<double>(rate_);
+  auto per_ms = static_cast<double>(rate_) / 1000.0;
+  auto cap = per_ms * static_cast<double>(burst_ms_);
   if (last_ms_ < 0)
     tokens_ = cap;
   else if (now_ms > last_ms_)
-    tokens_ = std::min(cap, tokens_ + cap * static_cast<double>(now_ms - last_ms_) / 1000.0);
+    tokens_ = std::min(cap, tokens_ + per_ms * static_cast<double>(now_ms - last_ms_));
   last_ms_ = std::max(last_ms_, now_ms);
   return tokens_ > 0 ? static_cast<uint64_t>(tokens_) : 0;
 }

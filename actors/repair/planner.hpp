@@ -4,6 +4,7 @@
 // seeded generator, so every decision can be replayed in a test.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <random>
@@ -93,12 +94,14 @@ struct plan {
 plan plan_repairs(const plan_input& in, std::mt19937_64& rng);
 
 // A byte-rate limit on repair copies: a token bucket on the caller's
-// monotonic clock, filled at `bytes_per_s` up to one second's worth. What
-// a plan spends may take it below zero (one large chunk), and then
-// nothing more starts until it has refilled. 0: unlimited.
+// monotonic clock, filled at `bytes_per_s` up to `burst_ms` worth (at
+// least the time between two of the caller's plans, or the rate is not
+// reached). What a plan spends may take it below zero (one large chunk),
+// and then nothing more starts until it has refilled. 0: unlimited.
 class rate_limit {
 public:
-  explicit rate_limit(uint64_t bytes_per_s) : rate_(bytes_per_s) {}
+  explicit rate_limit(uint64_t bytes_per_s, int64_t burst_ms = 1000)
+    : rate_(bytes_per_s), burst_ms_(std::max<int64_t>(burst_ms, 1)) {}
 
   // Bytes that may start now.
   uint64_t available(int64_t now_ms);
@@ -106,6 +109,7 @@ public:
 
 private:
   uint64_t rate_;
+  int64_t burst_ms_;
   double tokens_ = 0;
   int64_t last_ms_ = -1;
 };

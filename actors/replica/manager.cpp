@@ -179,15 +179,28 @@ caf::typed_response_promise<chain_outcome> chain_store(manager_pointer self,
   };
   auto p = std::make_shared<progress>();
   p->rp = self->make_response_promise<chain_outcome>();
-  p->out.results.resize(1 + next.size());
-  auto timeout = time_left(ctx, self->state.cfg.transfer_timeout);
+  // Until the next node answers for itself and those after it, they
+  // count as failed.
+  p->out.results.assign(1 + next.size(),
+                        make_error(errc::unavailable, "no answer from the rest of the chain"));
+  p->out.results[0] = caf::error{};
+  // Deadlines nest: this node's store and the rest of the chain get less
+  // time than this node was given, so that its answer arrives in time.
+  auto left = time_left(ctx, self->state.cfg.transfer_timeout);
+  auto within = [&](std::chrono::milliseconds d) {
+    auto out = ctx;
+    d = std::max(d, std::chrono::milliseconds{1});
+    out.deadline_ms = now_ms() + d.count();
+    return std::make_pair(out, d);
+  };
+  auto [store_ctx, store_timeout] = within(left * 9 / 10);
   if (!next.empty()) {
     ++p->waiting;
     auto hop = caf::actor_cast<replica_actor>(next.front());
     std::vector<caf::actor> rest(next.begin() + 1, next.end());
-    // Less time than this node was given, so that its answer arrives in time.
-    auto hop_timeout = std::max(timeout * 3 / 4, std::chrono::milliseconds{1});
-    self->request(hop, hop_timeout, store_atom::value, ctx, id, data, checksum, std::move(rest))
+    auto [hop_ctx, hop_timeout] = within(left * 3 / 4);
+    self
+      ->request(hop, hop_timeout, store_atom::value, hop_ctx, id, data, checksum, std::move(rest))
       .then(
         [p](chain_outcome& after) {
           for (size_t i = 0; i < after.results.size() && i + 1 < p->out.results.size(); ++i)
@@ -201,7 +214,8 @@ caf::typed_response_promise<chain_outcome> chain_store(manager_pointer self,
         });
   }
   self
-    ->request(self->state.pick(), timeout, store_atom::value, ctx, id, std::move(data), checksum)
+    ->request(self->state.pick(), store_timeout, store_atom::value, store_ctx, id, std::move(data),
+              checksum)
     .then([p](ok_atom) { p->step(); },
           [p](caf::error& err) {
             p->out.results[0] = std::move(err);

@@ -105,6 +105,51 @@ TEST(client, writes_refused_by_a_gateway_over_its_memory_budget_are_sent_again) 
     EXPECT_TRUE(p.get());
 }
 
+TEST(client, reads_refused_by_a_gateway_over_its_memory_budget_are_asked_again) {
+  testing::node_options opts;
+  opts.read_budget = opts.chunk_size;  // one chunk read in flight at most
+  opts.fs = std::make_shared<posix_disk>();
+  test_node node{opts};
+  auto data = pattern(20 * opts.chunk_size + 123, 5);
+  ASSERT_TRUE(node.put("/big", data));
+  auto info = node.ask<file_info>(node.handles.gateway, stat_atom::value, test_node::ctx(),
+                                  std::string{"/big"});
+  ASSERT_TRUE(info);
+  // Sent back to back, the reads find the first still in flight.
+  auto& self = *node.self;
+  std::vector<decltype(self->request(node.handles.gateway, std::chrono::seconds{5},
+                                     read_atom::value, request_context{}, chunk_ref{}))>
+    pending;
+  for (auto& ref : info->chunks)
+    pending.push_back(self->request(node.handles.gateway, std::chrono::seconds{5},
+                                    read_atom::value, test_node::ctx(), ref));
+  int refused = 0;
+  for (auto& p : pending)
+    p.receive([](byte_buffer&) {},
+              [&](caf::error& err) { refused += to_errc(err) == errc::overloaded ? 1 : 0; });
+  EXPECT_GE(refused, 1);
+  EXPECT_LE(refused, 20) << "the first is taken";
+  // A read claiming more than any chunk can hold is refused outright.
+  auto huge = info->chunks[0];
+  huge.length = UINT64_MAX;
+  EXPECT_EQ(to_errc(node.ask<byte_buffer>(node.handles.gateway, read_atom::value,
+                                          test_node::ctx(), huge)
+                      .error()),
+            errc::invalid_argument);
+  // Clients ask refused reads again after a pause: with 8 in flight
+  // against a budget of one, gets still return the file whole.
+  auto port = publish(node);
+  std::vector<std::future<bool>> gets;
+  for (int k = 0; k < 3; ++k)
+    gets.push_back(std::async(std::launch::async, [port, &data] {
+      auto c = connect(port, 8);
+      std::ostringstream out;
+      return c->get("/big", out) && out.str() == std::string{data.begin(), data.end()};
+    }));
+  for (auto& g : gets)
+    EXPECT_TRUE(g.get());
+}
+
 TEST(client, error_codes_survive_the_middleman) {
   test_node node;
   auto c = connect(publish(node));

@@ -26,6 +26,7 @@ struct node_options {
   std::shared_ptr<disk> fs;  // default: a fresh memory_disk
   std::string data_dir;      // default: a fresh temp dir
   uint64_t write_budget = 256ull << 20;
+  uint64_t read_budget = 256ull << 20;
 };
 
 class test_node {

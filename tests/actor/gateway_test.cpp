@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include <caf/send.hpp>
@@ -360,6 +361,32 @@ private:
   memory_disk inner_;
 };
 
+// A disk whose writes hang until released (a stuck device: the node
+// still answers status requests from memory, so it never looks silent).
+class stuck_disk final : public disk {
+public:
+  disk_status write_parts(const std::string& path,
+                          std::initializer_list<const_slice> parts) override {
+    for (int i = 0; i < 1000 && !released; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    return inner_.write_parts(path, parts);
+  }
+  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                      std::vector<char>& out) override {
+    return inner_.read_at(path, offset, max_bytes, out);
+  }
+  disk_status remove_file(const std::string& path) override { return inner_.remove_file(path); }
+  disk_status make_dirs(const std::string& path) override { return inner_.make_dirs(path); }
+  std::vector<std::string> list_files(const std::string& path) override {
+    return inner_.list_files(path);
+  }
+  uint64_t free_bytes(const std::string& path) override { return inner_.free_bytes(path); }
+  std::atomic<bool> released{false};
+
+private:
+  memory_disk inner_;
+};
+
 TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_outcome) {
   test_node node;
   auto spawn = [&](std::shared_ptr<disk> fs, const std::string& name) {
@@ -399,6 +426,23 @@ TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_ou
   EXPECT_FALSE(out->results[0]);
   EXPECT_TRUE(out->results[1]);
   EXPECT_TRUE(out->results[2]);
+  // a -> c -> stuck (its disk hangs; it answers nothing in time): each
+  // node waits less than the one before it, so a learns that c stored
+  // the chunk and only the stuck node failed, before a's own deadline.
+  auto stuck_fs = std::make_shared<stuck_disk>();
+  auto stuck = spawn(stuck_fs, "stuck");
+  chunk_id id4{std::string(32, 'd')};
+  started = std::chrono::steady_clock::now();
+  out = blocking_call<chain_outcome>(*node.self, a, std::chrono::seconds{2}, store_atom::value,
+                                     context_with_timeout(std::chrono::seconds{2}), id4, data, sum,
+                                     std::vector<caf::actor>{as_actor(c), as_actor(stuck)});
+  stuck_fs->released = true;
+  ASSERT_TRUE(out) << describe(out.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
+  EXPECT_FALSE(out->results[0]);
+  EXPECT_FALSE(out->results[1]) << "c stored it and said so in time";
+  EXPECT_TRUE(out->results[2]);
+  caf::anon_send_exit(stuck, caf::exit_reason::user_shutdown);
   // Bad bytes are refused at every node.
   chunk_id id3{std::string(32, 'c')};
   out = node.ask<chain_outcome>(a, store_atom::value, test_node::ctx(), id3, data, sum + 1,
@@ -434,6 +478,33 @@ TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) 
     EXPECT_EQ(*node.get(path), pattern(4000 + i, i));
   }
   caf::anon_send_exit(*broken, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(*good, caf::exit_reason::user_shutdown);
+}
+
+TEST(gateway, a_stuck_node_in_a_chain_times_out_before_the_nodes_that_waited_for_it) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto stuck = std::make_shared<stuck_disk>();
+  auto slow = spawn_replica_manager(*node.sys, stuck, replica_config{node.dir.path() + "/n2", 1});
+  auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
+                                    replica_config{node.dir.path() + "/n3", 1});
+  ASSERT_TRUE(slow && good);
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *slow);
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good);
+  // Wherever the stuck node is in the chain, the nodes before it hear of
+  // its failure before their own deadlines: the write ends with the two
+  // good copies, well within the client's deadline.
+  auto ctx = context_with_timeout(std::chrono::seconds{6});
+  auto started = std::chrono::steady_clock::now();
+  auto info = blocking_call<file_info>(*node.self, gw, std::chrono::seconds{8}, put_atom::value,
+                                       ctx, std::string{"/f"}, uint32_t{3}, pattern(5000, 1));
+  stuck->released = true;
+  ASSERT_TRUE(info) << describe(info.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{6});
+  auto replicas = info->chunks.at(0).replicas;
+  std::sort(replicas.begin(), replicas.end());
+  EXPECT_EQ(replicas, (std::vector<node_id>{node_id{"n1"}, node_id{"n3"}}));
+  caf::anon_send_exit(*slow, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(*good, caf::exit_reason::user_shutdown);
 }
 

@@ -145,6 +145,12 @@ TEST(repair_rate, the_bucket_refills_at_its_rate_up_to_one_second) {
   EXPECT_EQ(r.available(59000), 1000u) << "a clock going back changes nothing";
   r.spend(400);
   EXPECT_EQ(r.available(60100), 700u);
+  // Plans 5 s apart: the bucket must hold 5 s worth to keep the rate.
+  rate_limit slow_scans{1000, 5000};
+  EXPECT_EQ(slow_scans.available(0), 5000u);
+  slow_scans.spend(5000);
+  EXPECT_EQ(slow_scans.available(5000), 5000u);
+  EXPECT_EQ(slow_scans.available(20000), 5000u) << "capped at the burst";
   // Over a long run, what is spent tracks the rate.
   rate_limit steady{1 << 20};
   uint64_t spent = 0;
