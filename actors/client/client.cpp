@@ -237,8 +237,17 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
       return r;
     }
   }
-  auto ticket = blocking_call<upload_ticket>(self, gateway_, opts_.timeout, open_atom::value,
-                                             next_context(), remote, replication);
+  // A gateway with too many uploads open refuses another as overloaded:
+  // asked again after a pause, like a refused chunk.
+  caf::expected<upload_ticket> ticket{caf::error{}};
+  steady::time_point first_open_refusal;
+  for (int refusals = 0;; ++refusals) {
+    ticket = blocking_call<upload_ticket>(self, gateway_, opts_.timeout, open_atom::value,
+                                          next_context(), remote, replication);
+    if (ticket || to_errc(ticket.error()) != errc::overloaded ||
+        !back_off(refusals, first_open_refusal))
+      break;
+  }
   if (!ticket)
     return ticket.error();
   auto abort = [&](caf::error err) -> caf::expected<file_info> {

@@ -150,6 +150,35 @@ TEST(client, reads_refused_by_a_gateway_over_its_memory_budget_are_asked_again) 
     EXPECT_TRUE(g.get());
 }
 
+TEST(client, an_open_refused_for_too_many_uploads_is_asked_again) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  // Every upload slot taken (1024 by default)...
+  std::vector<uint64_t> open;
+  for (;;) {
+    auto t = node.ask<upload_ticket>(gw, open_atom::value, test_node::ctx(),
+                                     "/u" + std::to_string(open.size()), uint32_t{0});
+    if (!t) {
+      ASSERT_EQ(to_errc(t.error()), errc::overloaded) << describe(t.error());
+      break;
+    }
+    open.push_back(t->upload_id);
+    ASSERT_LT(open.size(), 5000u);
+  }
+  // ...a chunked put waits for one to free up, then goes through.
+  auto port = publish(node);
+  auto data = pattern(300000, 3);
+  auto put = std::async(std::launch::async, [port, &data] {
+    auto c = connect(port);
+    std::istringstream in{std::string{data.begin(), data.end()}};
+    return bool{c->put(in, "/late", 0, data.size())};
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  ASSERT_TRUE(node.ask<ok_atom>(gw, abort_atom::value, test_node::ctx(), open.back()));
+  EXPECT_TRUE(put.get());
+  EXPECT_EQ(*node.get("/late"), data);
+}
+
 TEST(client, error_codes_survive_the_middleman) {
   test_node node;
   auto c = connect(publish(node));
