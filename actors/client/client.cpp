@@ -96,6 +96,20 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
 caf::error client::connect_gateway() {
   if (opts_.endpoints.empty())
     return make_error(errc::invalid_argument, "no cluster endpoint given");
+  // A healthy node answers within milliseconds: a first pass over the
+  // endpoints with a short deadline skips a paused one quickly; only when
+  // none answered, a second pass gives each more time (a node very busy).
+  caf::error last;
+  for (auto pass_timeout : {std::chrono::milliseconds{2000}, std::chrono::milliseconds{10000}}) {
+    connect_timeout_ = std::min(opts_.timeout, pass_timeout);
+    last = try_endpoints();
+    if (!last || opts_.timeout <= pass_timeout)
+      return last;
+  }
+  return last;
+}
+
+caf::error client::try_endpoints() {
   caf::error last;
   for (auto& ep : opts_.endpoints) {
     auto agent = agent_at(ep);
@@ -168,8 +182,7 @@ caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
 }
 
 std::chrono::milliseconds client::connect_timeout() const {
-  // Short enough to leave time for the next endpoint when one hangs.
-  return std::min(opts_.timeout, std::chrono::milliseconds{5000});
+  return std::min(opts_.timeout, connect_timeout_);
 }
 
 request_context client::next_context() {

@@ -111,6 +111,9 @@ private:
   request_context next_context();
   caf::expected<node_agent_actor> agent_at(const host_port& endpoint);
   std::chrono::milliseconds connect_timeout() const;
+  caf::error try_endpoints();
+  // Deadline of each step of connecting to one endpoint.
+  std::chrono::milliseconds connect_timeout_{5000};
 
   client_options opts_;
   std::unique_ptr<system_config> cfg_;
