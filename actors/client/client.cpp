@@ -101,24 +101,22 @@ caf::error client::connect_gateway() {
   // none answered, a second pass gives each more time (a node very busy).
   caf::error last;
   for (auto pass_timeout : {std::chrono::milliseconds{2000}, std::chrono::milliseconds{10000}}) {
-    connect_timeout_ = std::min(opts_.timeout, pass_timeout);
-    last = try_endpoints();
+    last = try_endpoints(std::min(opts_.timeout, pass_timeout));
     if (!last || opts_.timeout <= pass_timeout)
       return last;
   }
   return last;
 }
 
-caf::error client::try_endpoints() {
+caf::error client::try_endpoints(std::chrono::milliseconds timeout) {
   caf::error last;
   for (auto& ep : opts_.endpoints) {
-    auto agent = agent_at(ep);
+    auto agent = agent_at(ep, timeout);
     if (!agent) {
       last = agent.error();
       continue;
     }
-    auto handles =
-      blocking_call<node_handles>(*self_, *agent, connect_timeout(), handles_atom::value);
+    auto handles = blocking_call<node_handles>(*self_, *agent, timeout, handles_atom::value);
     if (!handles) {
       last = handles.error();
       continue;
@@ -130,8 +128,7 @@ caf::error client::try_endpoints() {
     if (handles->raft) {
       // A node outside the Raft group (removed, or started to join and not
       // added yet) cannot serve metadata: try the next one.
-      auto st =
-        blocking_call<raft_status>(*self_, handles->raft, connect_timeout(), status_atom::value);
+      auto st = blocking_call<raft_status>(*self_, handles->raft, timeout, status_atom::value);
       auto member = [&](const std::vector<std::string>& ids) {
         return std::find(ids.begin(), ids.end(), st->id) != ids.end();
       };
@@ -149,11 +146,11 @@ caf::error client::try_endpoints() {
   return last;
 }
 
-caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
+caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint,
+                                                 std::chrono::milliseconds timeout) {
   // remote_actor waits without a deadline, forever for a node that accepts
   // the connection but never answers (a paused process): ask the
   // middleman actor instead, with one.
-  auto timeout = connect_timeout();
   auto unreachable = [&](const std::string& why) {
     return make_error(errc::unavailable,
                       "cannot reach a dfs node at " + endpoint.to_string() + ": " + why);
@@ -168,7 +165,7 @@ caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
       [&](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>& ifs) {
         if (!ptr)
           out = unreachable("no dfs node is published there");
-        else if (ifs != sys_->message_types<node_agent_actor>())
+        else if (!sys_->assignable<node_agent_actor>(ifs))
           out = unreachable("the actor published there is not a dfs node agent of this version");
         else
           out = caf::actor_cast<node_agent_actor>(ptr);
@@ -182,7 +179,8 @@ caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint) {
 }
 
 std::chrono::milliseconds client::connect_timeout() const {
-  return std::min(opts_.timeout, connect_timeout_);
+  // Short enough that a node that hangs does not hold up a status round.
+  return std::min(opts_.timeout, std::chrono::milliseconds{5000});
 }
 
 request_context client::next_context() {
@@ -369,7 +367,7 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
   size_t next = 0;
   while (!failure && (next < info->chunks.size() || !in_flight.empty())) {
     while (next < info->chunks.size() && in_flight.size() < opts_.window) {
-      in_flight.push_back(chunk_read{ask(next), next});
+      in_flight.push_back(chunk_read{ask(next), next, 0, {}});
       ++next;
     }
     bool again = false;
@@ -413,14 +411,14 @@ caf::expected<node_status> client::status() {
 }
 
 caf::expected<node_status> client::status_of(const host_port& endpoint) {
-  auto agent = agent_at(endpoint);
+  auto agent = agent_at(endpoint, connect_timeout());
   if (!agent)
     return agent.error();
   return blocking_call<node_status>(*self_, *agent, opts_.timeout, status_atom::value);
 }
 
 caf::expected<node_handles> client::handles_at(const host_port& endpoint) {
-  auto agent = agent_at(endpoint);
+  auto agent = agent_at(endpoint, connect_timeout());
   if (!agent)
     return agent.error();
   return blocking_call<node_handles>(*self_, *agent, opts_.timeout, handles_atom::value);

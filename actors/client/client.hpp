@@ -30,12 +30,13 @@ class system_config;
 struct client_options {
   std::vector<host_port> endpoints;          // tried in order
   std::chrono::milliseconds timeout{30000};  // deadline of each request
-  // Chunk reads in flight. Measured with 4 MiB chunks on 2 cores: 2
-  // keeps a node's peak memory at +23 MiB during a 100 MiB put and get
-  // (4: +51 MiB), and 4 made 64 MiB gets slower (docs/measurements.md).
+  // Chunk reads in flight. With 4 MiB chunks on 2 cores, 4 made 64 MiB
+  // gets slower than 2 (docs/measurements.md).
   size_t window = 2;
   // Chunk writes in flight: each waits for a chain of RF stores, so more
-  // of them overlap (64 MiB puts at RF=3: 4 is 1.1-1.35x faster than 2).
+  // of them overlap (64 MiB puts at RF=3: 4 is 1.1-1.35x faster than 2;
+  // a node's peak memory during a 100 MiB put and get stays +15 MiB,
+  // which the end-to-end test bounds at 64).
   size_t put_window = 4;
 };
 
@@ -109,11 +110,12 @@ private:
   caf::expected<raft_actor> raft_at(const host_port& endpoint);
   client(client_options opts);
   request_context next_context();
-  caf::expected<node_agent_actor> agent_at(const host_port& endpoint);
+  // `timeout`: the deadline of each step of connecting to it.
+  caf::expected<node_agent_actor> agent_at(const host_port& endpoint,
+                                           std::chrono::milliseconds timeout);
+  // The deadline of each connecting step outside connect_gateway().
   std::chrono::milliseconds connect_timeout() const;
-  caf::error try_endpoints();
-  // Deadline of each step of connecting to one endpoint.
-  std::chrono::milliseconds connect_timeout_{5000};
+  caf::error try_endpoints(std::chrono::milliseconds timeout);
 
   client_options opts_;
   std::unique_ptr<system_config> cfg_;

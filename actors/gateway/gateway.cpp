@@ -44,9 +44,9 @@ struct gateway_state {
   // its connection open: CAF would only see it at each request's deadline).
   std::map<node_id, std::chrono::steady_clock::time_point> heard;
   std::set<node_id> silent;
-  std::map<node_id, uint64_t> pending;     // chunk bytes this gateway is sending to each
-  uint64_t holding = 0;                    // chunk bytes of writes in flight (against write_budget)
-  uint64_t reading = 0;                    // chunk bytes of reads in flight (against read_budget)
+  std::map<node_id, uint64_t> pending;  // chunk bytes this gateway is sending to each
+  uint64_t holding = 0;                 // chunk bytes of writes in flight (against write_budget)
+  uint64_t reading = 0;                 // chunk bytes of reads in flight (against read_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
   // Requests to storage nodes awaiting an answer, failed at once when the
   // connection to their node is lost (CAF would let them time out).
@@ -388,10 +388,10 @@ void target_done(gateway_pointer self, std::shared_ptr<chunk_write> w) {
   if (w->ref.replicas.size() < w->quorum)
     return give_up(self, *w, w->last_error);
   if (w->last_error)
-    self->state.log->warn("trace={} chunk={} stored on {} nodes only, short of its replication "
-                          "(left to repair): {}",
-                          w->ctx.trace_id, w->ref.id.value, w->ref.replicas.size(),
-                          describe(w->last_error));
+    self->state.log->warn(
+      "trace={} chunk={} stored on {} nodes only, short of its replication "
+      "(left to repair): {}",
+      w->ctx.trace_id, w->ref.id.value, w->ref.replicas.size(), describe(w->last_error));
   release(self, *w);
   w->done(w->ref);
 }
@@ -409,10 +409,9 @@ void copy_failed(gateway_pointer self, std::shared_ptr<chunk_write> w, const nod
   auto keep = std::vector<std::string>{};
   for (auto& n : w->ref.replicas)
     keep.push_back(n.value);
-  auto next =
-    w->retries_left > 0 && !past_deadline(w->ctx)
-      ? repair::place(candidates(self), 1, w->ref.length, w->tried, keep, self->state.rng)
-      : std::vector<std::string>{};
+  auto next = w->retries_left > 0 && !past_deadline(w->ctx)
+                ? repair::place(candidates(self), 1, w->ref.length, w->tried, keep, self->state.rng)
+                : std::vector<std::string>{};
   if (next.empty()) {
     w->last_error = err;
     return target_done(self, w);
@@ -473,21 +472,15 @@ void end_chain(gateway_pointer self, const std::shared_ptr<chunk_write>& w, chai
     self->state.pending[n] -= w->ref.length;
 }
 
-// Stores the chunk along a chain (the write path: the first node
-// stores it and passes it on, and so on). Where the chain broke, the
+// Stores the chunk along a chain: the first node stores it and passes it
+// on, and so on, so the gateway sends it once. Where the chain broke, the
 // first node that failed is replaced and the ones after it, which may
 // never have seen the chunk, are sent it directly; the same when a node
 // of the chain is lost or turns silent before the chain answers.
 void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vector<node_id> nodes) {
   auto& st = self->state;
+  // Placement picked these among the reachable nodes just now.
   std::vector<caf::actor> next;
-  for (auto& n : nodes)
-    if (st.deps.replicas.count(n) == 0) {
-      // Not reachable now (placement only picks reachable nodes): one by one.
-      for (auto& each : nodes)
-        store_copy(self, w, each);
-      return;
-    }
   for (size_t i = 1; i < nodes.size(); ++i)
     next.push_back(caf::actor_cast<caf::actor>(st.deps.replicas.at(nodes[i])));
   auto first = st.deps.replicas.find(nodes.front());
@@ -519,9 +512,9 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
         target_done(self, w);
       } else if (!broken) {
         broken = true;
-        copy_failed(self, w, n,
-                    i < results.size() ? results[i]
-                                       : make_error(errc::internal, "a short chain answer"));
+        copy_failed(
+          self, w, n,
+          i < results.size() ? results[i] : make_error(errc::internal, "a short chain answer"));
       } else {
         store_copy(self, w, n);
       }
@@ -529,8 +522,7 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
   };
   for (auto& n : nodes) {
     auto node = n;
-    c->ops.push_back(
-      st.track(n, [=](const caf::error& err) { settle({}, &node, err); }));
+    c->ops.push_back(st.track(n, [=](const caf::error& err) { settle({}, &node, err); }));
   }
   // The chain gets 3/4 of the time left: the rest is for replacements.
   auto chain_timeout = std::max(budget(self, w->ctx) * 3 / 4, std::chrono::milliseconds{1});
@@ -548,8 +540,9 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
 }
 
 // Stores `data` as a new chunk on `replication` nodes chosen by
-// placement; calls `done` with its reference once every copy is durable,
-// or `fail`.
+// placement; calls `done` with its reference once every target has it
+// durably (or, with no node left to replace a failed one, at least a
+// quorum), or `fail`.
 void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t replication,
                  byte_buffer data, std::function<void(const chunk_ref&)> done,
                  std::function<void(const caf::error&)> fail) {
@@ -568,10 +561,11 @@ void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t repl
   w->done = std::move(done);
   w->fail = std::move(fail);
   if (auto members = storage_nodes(self); replication > members)
-    return give_up(self, *w,
-                   make_error(errc::unavailable, "replication " + std::to_string(replication) +
-                                                   " needs as many storage nodes; the cluster has " +
-                                                   std::to_string(members)));
+    return give_up(
+      self, *w,
+      make_error(errc::unavailable, "replication " + std::to_string(replication) +
+                                      " needs as many storage nodes; the cluster has " +
+                                      std::to_string(members)));
   auto nodes = candidates(self);
   auto targets = repair::place(nodes, replication, w->ref.length, {}, {}, st.rng);
   if (targets.size() < w->quorum) {
@@ -584,12 +578,12 @@ void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t repl
                                                   std::to_string(replication) +
                                                   " storage nodes have room for a chunk of " +
                                                   std::to_string(w->ref.length) + " bytes"));
-    return give_up(self, *w,
-                   make_error(errc::unavailable,
-                              "replication " + std::to_string(replication) + " needs at least " +
-                                std::to_string(w->quorum) +
-                                " active, answering storage nodes; this gateway has " +
-                                std::to_string(usable) + " now"));
+    return give_up(
+      self, *w,
+      make_error(errc::unavailable, "replication " + std::to_string(replication) +
+                                      " needs at least " + std::to_string(w->quorum) +
+                                      " active, answering storage nodes; this gateway has " +
+                                      std::to_string(usable) + " now"));
   }
   w->outstanding = targets.size();
   if (targets.size() == 1)
@@ -604,14 +598,15 @@ void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t repl
   store_chain(self, w, std::move(chain));
 }
 
-// Refuses a chunk that would take the gateway past its write budget.
+// Refuses a chunk that would take `held` (bytes of chunk writes or reads
+// in flight) past its budget; one chunk alone is always let through.
 template <class T>
-bool within_budget(gateway_pointer self, size_t bytes, reply_ptr<T>& r) {
-  auto& st = self->state;
-  if (st.holding > 0 && st.holding + bytes > st.cfg.write_budget) {
-    r->fail(errc::overloaded, "the gateway holds " + std::to_string(st.holding) +
-                                " bytes of chunks in flight (budget " +
-                                std::to_string(st.cfg.write_budget) + "); retry later");
+bool within_budget(uint64_t held, uint64_t budget, uint64_t bytes, const char* what,
+                   reply_ptr<T>& r) {
+  if (held > 0 && held + bytes > budget) {
+    r->fail(errc::overloaded, "the gateway holds " + std::to_string(held) + " bytes of chunk " +
+                                what + " in flight (budget " + std::to_string(budget) +
+                                "); retry later");
     return false;
   }
   return true;
@@ -635,7 +630,7 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
   if (index >= st.cfg.max_chunks_per_file)
     return r->fail(errc::too_large,
                    "chunk index " + std::to_string(index) + " is beyond the limit");
-  if (!within_budget(self, data.size(), r))
+  if (!within_budget(self->state.holding, self->state.cfg.write_budget, data.size(), "writes", r))
     return;
   it->second.last_active = std::chrono::steady_clock::now();
   write_chunk(
@@ -681,7 +676,7 @@ void do_put(gateway_pointer self, const request_context& ctx, const std::string&
   };
   if (data.empty())
     return commit({}, 0);
-  if (!within_budget(self, data.size(), r))
+  if (!within_budget(self->state.holding, self->state.cfg.write_budget, data.size(), "writes", r))
     return;
   auto size = data.size();
   write_chunk(
@@ -839,9 +834,10 @@ void refresh_nodes(gateway_pointer self) {
     auto heard = st.heard.try_emplace(node, now).first->second;
     if (now - heard > silent_after(st.cfg)) {
       if (st.silent.insert(node).second) {
-        st.log->warn("storage node {} has not answered for {} ms: no new chunks go there, its "
-                     "requests in flight are failed",
-                     node.value, silent_after(st.cfg).count());
+        st.log->warn(
+          "storage node {} has not answered for {} ms: no new chunks go there, its "
+          "requests in flight are failed",
+          node.value, silent_after(st.cfg).count());
         st.lost(node, node.value + " stopped answering");
       }
     } else if (st.silent.erase(node) > 0) {
@@ -938,12 +934,8 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
                                           " bytes is larger than any chunk can be");
         return r->promise();
       }
-      if (st.reading > 0 && st.reading + ref.length > st.cfg.read_budget) {
-        r->fail(errc::overloaded, "the gateway holds " + std::to_string(st.reading) +
-                                    " bytes of chunk reads in flight (budget " +
-                                    std::to_string(st.cfg.read_budget) + "); retry later");
+      if (!within_budget(st.reading, st.cfg.read_budget, ref.length, "reads", r))
         return r->promise();
-      }
       st.reading += ref.length;
       auto length = ref.length;
       r->on_done = [self, length] { self->state.reading -= length; };
@@ -963,6 +955,11 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       if (node == self->state.deps.local)
         return;
       auto& st = self->state;
+      // The connector re-sends every peer whenever one changes: only a
+      // new handle (a new connection) starts the node's silence over.
+      auto known = st.deps.replicas.find(node);
+      if (known != st.deps.replicas.end() && known->second == replica)
+        return;
       st.heard.erase(node);
       st.silent.erase(node);
       if (replica) {

@@ -171,6 +171,7 @@ void start_copy(repair_pointer self, const repair::repair_task& task) {
       !target->second.replica)
     return;
   st.copies[task.chunk] = copy_in_flight{task.target, task.length};
+  st.rate.spend(task.length);
   auto ctx = make_context(self, st.cfg.copy_timeout);
   std::string drop;
   for (auto& d : task.drop)
@@ -338,10 +339,8 @@ void analyze(repair_pointer self, const table& m1, const table* m2) {
   };
   in.max_bytes = st.rate.available(mono_ms(now));
   auto plan = repair::plan_repairs(in, st.rng);
-  for (auto& task : plan.tasks) {
-    st.rate.spend(task.length);
+  for (auto& task : plan.tasks)
     start_copy(self, task);
-  }
   for (auto& task : plan.cleanups)
     clean_up(self, task);
   // Garbage: only with a table read after a confirmed leadership, so no

@@ -262,6 +262,14 @@ TEST(gateway, reads_of_malformed_or_unknown_chunks_fail_cleanly) {
             errc::unavailable);
 }
 
+// A replica manager's config: its directory, one I/O thread.
+replica_config replica_at(std::string dir) {
+  replica_config c;
+  c.dir = std::move(dir);
+  c.io_threads = 1;
+  return c;
+}
+
 // A storage node that takes every request and never answers: a paused or
 // wedged process, whose connection stays open.
 replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
@@ -273,8 +281,8 @@ replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
         const std::vector<caf::actor>&) -> caf::typed_response_promise<chain_outcome> {
       return self->make_response_promise<chain_outcome>();
     },
-    [=](fetch_atom, const request_context&, const chunk_id&)
-      -> caf::typed_response_promise<byte_buffer> {
+    [=](fetch_atom, const request_context&,
+        const chunk_id&) -> caf::typed_response_promise<byte_buffer> {
       return self->make_response_promise<byte_buffer>();
     },
     [=](status_atom) -> caf::typed_response_promise<replica_stats> {
@@ -297,11 +305,13 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   test_node node;
   auto& gw = node.handles.gateway;
   auto second = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                      replica_config{node.dir.path() + "/n2", 1});
+                                      replica_at(node.dir.path() + "/n2"));
   ASSERT_TRUE(second);
   auto silent = node.sys->spawn(silent_replica);
+  auto silent_too = node.sys->spawn(silent_replica);
   caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *second);
   caf::anon_send(gw, peers_atom::value, node_id{"n3"}, silent);
+  caf::anon_send(gw, peers_atom::value, node_id{"n4"}, silent_too);
   auto ctx = context_with_timeout(std::chrono::seconds{20});
   auto put = [&](std::string path, byte_buffer data) {
     return blocking_call<file_info>(*node.self, gw, std::chrono::seconds{20}, put_atom::value, ctx,
@@ -317,7 +327,7 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   auto replicas = first->chunks[0].replicas;
   std::sort(replicas.begin(), replicas.end());
   EXPECT_EQ(replicas, (std::vector<node_id>{node_id{"n1"}, node_id{"n2"}}));
-  // Later writes leave n3 out from the start, promptly.
+  // Later writes leave n3 and n4 out from the start, promptly.
   started = std::chrono::steady_clock::now();
   auto later = put("/b", pattern(7000, 2));
   ASSERT_TRUE(later) << describe(later.error());
@@ -331,12 +341,16 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   ASSERT_TRUE(back) << describe(back.error());
   EXPECT_EQ(*back, pattern(7000, 2));
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
-  // With n2 gone too, one node is short of a majority of three: refused.
+  // With n2 gone too, three storage nodes remain but only one answers:
+  // short of a majority of three, refused.
   caf::anon_send(gw, peers_atom::value, node_id{"n2"}, replica_actor{});
   auto short_of_quorum = put("/c", pattern(100, 3));
   ASSERT_FALSE(short_of_quorum);
   EXPECT_EQ(code_of(short_of_quorum.error()), errc::unavailable);
+  EXPECT_NE(describe(short_of_quorum.error()).find("needs at least 2"), std::string::npos)
+    << describe(short_of_quorum.error());
   caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(silent_too, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(*second, caf::exit_reason::user_shutdown);
 }
 
@@ -390,7 +404,7 @@ private:
 TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_outcome) {
   test_node node;
   auto spawn = [&](std::shared_ptr<disk> fs, const std::string& name) {
-    auto r = spawn_replica_manager(*node.sys, fs, replica_config{node.dir.path() + "/" + name, 1});
+    auto r = spawn_replica_manager(*node.sys, fs, replica_at(node.dir.path() + "/" + name));
     if (!r)
       throw std::runtime_error(describe(r.error()));
     return *r;
@@ -416,13 +430,13 @@ TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_ou
   // a -> silent -> c: the silent hop and what follows it fail by the
   // hop's deadline, within the time a was given.
   chunk_id id2{std::string(32, 'b')};
-  auto ctx = context_with_timeout(std::chrono::seconds{2});
+  auto ctx = context_with_timeout(std::chrono::seconds{6});
   auto started = std::chrono::steady_clock::now();
-  out = blocking_call<chain_outcome>(*node.self, a, std::chrono::seconds{5}, store_atom::value, ctx,
+  out = blocking_call<chain_outcome>(*node.self, a, std::chrono::seconds{6}, store_atom::value, ctx,
                                      id2, data, sum,
                                      std::vector<caf::actor>{as_actor(silent), as_actor(c)});
   ASSERT_TRUE(out) << describe(out.error());
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{6});
   EXPECT_FALSE(out->results[0]);
   EXPECT_TRUE(out->results[1]);
   EXPECT_TRUE(out->results[2]);
@@ -433,12 +447,12 @@ TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_ou
   auto stuck = spawn(stuck_fs, "stuck");
   chunk_id id4{std::string(32, 'd')};
   started = std::chrono::steady_clock::now();
-  out = blocking_call<chain_outcome>(*node.self, a, std::chrono::seconds{2}, store_atom::value,
-                                     context_with_timeout(std::chrono::seconds{2}), id4, data, sum,
+  out = blocking_call<chain_outcome>(*node.self, a, std::chrono::seconds{6}, store_atom::value,
+                                     context_with_timeout(std::chrono::seconds{6}), id4, data, sum,
                                      std::vector<caf::actor>{as_actor(c), as_actor(stuck)});
   stuck_fs->released = true;
   ASSERT_TRUE(out) << describe(out.error());
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{6});
   EXPECT_FALSE(out->results[0]);
   EXPECT_FALSE(out->results[1]) << "c stored it and said so in time";
   EXPECT_TRUE(out->results[2]);
@@ -459,9 +473,9 @@ TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) 
   test_node node;
   auto& gw = node.handles.gateway;
   auto broken = spawn_replica_manager(*node.sys, std::make_shared<failing_disk>(),
-                                      replica_config{node.dir.path() + "/n2", 1});
+                                      replica_at(node.dir.path() + "/n2"));
   auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                    replica_config{node.dir.path() + "/n3", 1});
+                                    replica_at(node.dir.path() + "/n3"));
   ASSERT_TRUE(broken && good);
   caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *broken);
   caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good);
@@ -485,9 +499,9 @@ TEST(gateway, a_stuck_node_in_a_chain_times_out_before_the_nodes_that_waited_for
   test_node node;
   auto& gw = node.handles.gateway;
   auto stuck = std::make_shared<stuck_disk>();
-  auto slow = spawn_replica_manager(*node.sys, stuck, replica_config{node.dir.path() + "/n2", 1});
+  auto slow = spawn_replica_manager(*node.sys, stuck, replica_at(node.dir.path() + "/n2"));
   auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                    replica_config{node.dir.path() + "/n3", 1});
+                                    replica_at(node.dir.path() + "/n3"));
   ASSERT_TRUE(slow && good);
   caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *slow);
   caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good);

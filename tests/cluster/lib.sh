@@ -30,3 +30,15 @@ wait_healthy() {
   done
   echo "healthy after $(($(date +%s) - t0)) s"
 }
+# endpoint_of NODE: its HOST:PORT, from the local cluster's table.
+endpoint_of() { awk -v id="$1" '$1 == id {print $2}' "$work/var/cluster.txt"; }
+# leader: the Raft leader's id, as `raft status` reports it (empty: none).
+leader() { ctl raft status --json 2>/dev/null | jq -r '.leader // empty'; }
+# verify_all: every file of $work/src reads back from /data identical.
+verify_all() {
+  local f
+  for f in "$work"/src/*; do
+    ctl get "/data/$(basename "$f")" "$work/back" >/dev/null 2>&1 || { echo "get $(basename "$f") failed" >&2; return 1; }
+    cmp -s "$f" "$work/back" || { echo "$(basename "$f") differs" >&2; return 1; }
+  done
+}

@@ -13,7 +13,10 @@ dfsctl="$bin/dfsctl"
 work=$(mktemp -d /tmp/dfs-pause-XXXXXX)
 port=$((20000 + RANDOM % 10000))
 cleanup() {
-  pkill -CONT -f "$work/var" 2>/dev/null
+  local n
+  for n in $(awk '!/^#/ {print $1}' "$work/var/cluster.txt" 2>/dev/null); do
+    kill -CONT "$(pid_of "$n")" 2>/dev/null
+  done
   (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
   rm -rf "$work"
 }
@@ -23,8 +26,6 @@ trap 'exit 130' INT TERM
 source "$(dirname "$0")/lib.sh"
 cluster=""
 ctl() { "$dfsctl" --timeout 20s ${cluster:+--cluster "$cluster"} "$@"; }
-endpoint_of() { awk -v id="$1" '$1 == id {print $2}' "$work/var/cluster.txt"; }
-leader() { ctl raft status --json 2>/dev/null | jq -r '.leader // empty'; }
 # timed LIMIT NAME CMD...: CMD must succeed within LIMIT seconds.
 timed() {
   local limit=$1 name=$2 t0 took
@@ -36,13 +37,6 @@ timed() {
   else
     bad "$name (exit $?): $(head -c 300 "$work/err")"
   fi
-}
-verify_all() {
-  local f
-  for f in "$work"/src/*; do
-    ctl get "/data/$(basename "$f")" "$work/back" >/dev/null 2>&1 || { echo "get $(basename "$f") failed" >&2; return 1; }
-    cmp -s "$f" "$work/back" || { echo "$(basename "$f") differs" >&2; return 1; }
-  done
 }
 
 cd "$work"
@@ -56,6 +50,7 @@ for f in f1 f2 f3 small; do check "put $f" ctl put "src/$f" "/data/$f"; done
 
 say "a storage node paused"
 l=$(leader)
+[ -n "$l" ] || { bad "no Raft leader"; exit 1; }
 victim=n3
 [ "$l" = n3 ] && victim=n2
 kill -STOP "$(pid_of "$victim")"
@@ -71,6 +66,7 @@ if wait_healthy 60 >"$work/took"; then ok "fsck healthy after $victim resumed ($
 
 say "the Raft leader paused, first in the client's list"
 l=$(leader)
+[ -n "$l" ] || { bad "no Raft leader"; exit 1; }
 others=$(awk '!/^#/ {print $1}' var/cluster.txt | grep -v "^$l$")
 cluster=$(endpoint_of "$l")
 for n in $others; do cluster="$cluster,$(endpoint_of "$n")"; done

@@ -28,7 +28,6 @@ source "$(dirname "$0")/lib.sh"
 ctl() { "$dfsctl" "$@"; }
 
 eps="127.0.0.1:$port,127.0.0.1:$((port + 1)),127.0.0.1:$((port + 2))"
-endpoint_of() { awk -v id="$1" '$1 == id {print $2}' "$work/var/cluster.txt"; }
 # The leader the reachable members agree on ("" if none).
 leader() { ctl --cluster "$1" --timeout 2s raft status --json 2>/dev/null | grep -o '^{"leader":"[^"]*"' | cut -d'"' -f4; }
 # One member's field from `raft status --json`.

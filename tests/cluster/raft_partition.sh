@@ -95,7 +95,7 @@ for i in 1 2 3 4 5; do ctl --cluster "$all" --timeout 5s mkdir -p "/before/$i" >
 head -c 300000 /dev/urandom >"$work/blob"
 check "a file put with replication 3" ctl --cluster "$all" --timeout 10s put "$work/blob" /blob --replicas 3
 
-say "a follower cut off for 3 s does not disturb the leader when it returns"
+say "a follower cut off (3 s, then writes, puts and gets) does not disturb the leader when it returns"
 follower=$(for n in n1 n2 n3; do [ "$n" != "$leader" ] && echo "$n"; done | head -1)
 majority=$(for n in n1 n2 n3; do [ "$n" != "$follower" ] && addr "$n"; done | paste -sd,)
 isolate "$follower"

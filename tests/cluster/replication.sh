@@ -22,17 +22,8 @@ trap 'exit 130' INT TERM
 
 source "$(dirname "$0")/lib.sh"
 ctl() { "$dfsctl" --timeout 20s "$@"; }
-leader() { ctl raft status --json 2>/dev/null | jq -r '.leader // empty'; }
 # fsck_field NAME: one figure of `fsck --json`.
 fsck_field() { ctl fsck --json 2>/dev/null | jq -r ".$1"; }
-# every file reads back identical to its source
-verify_all() {
-  local f
-  for f in "$work"/src/*; do
-    ctl get "/data/$(basename "$f")" "$work/back" >/dev/null 2>&1 || { echo "get $(basename "$f") failed" >&2; return 1; }
-    cmp -s "$f" "$work/back" || { echo "$(basename "$f") differs" >&2; return 1; }
-  done
-}
 # a chunk file of /data/NAME stored at NODE
 chunk_file_of() {
   local id
