@@ -354,11 +354,12 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   caf::anon_send_exit(*second, caf::exit_reason::user_shutdown);
 }
 
-// A disk whose writes fail (a broken device that still reports room).
-class failing_disk final : public disk {
+// A memory disk with faults in its writes, for the two below.
+class faulty_disk : public disk {
 public:
-  disk_status write_parts(const std::string& path, std::initializer_list<const_slice>) override {
-    return {errc::io_error, "injected write failure: " + path};
+  disk_status write_parts(const std::string& path,
+                          std::initializer_list<const_slice> parts) override {
+    return inner_.write_parts(path, parts);
   }
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
                       std::vector<char>& out) override {
@@ -375,30 +376,25 @@ private:
   memory_disk inner_;
 };
 
+// A disk whose writes fail (a broken device that still reports room).
+class failing_disk final : public faulty_disk {
+public:
+  disk_status write_parts(const std::string& path, std::initializer_list<const_slice>) override {
+    return {errc::io_error, "injected write failure: " + path};
+  }
+};
+
 // A disk whose writes hang until released (a stuck device: the node
 // still answers status requests from memory, so it never looks silent).
-class stuck_disk final : public disk {
+class stuck_disk final : public faulty_disk {
 public:
   disk_status write_parts(const std::string& path,
                           std::initializer_list<const_slice> parts) override {
     for (int i = 0; i < 1000 && !released; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    return inner_.write_parts(path, parts);
+    return faulty_disk::write_parts(path, parts);
   }
-  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                      std::vector<char>& out) override {
-    return inner_.read_at(path, offset, max_bytes, out);
-  }
-  disk_status remove_file(const std::string& path) override { return inner_.remove_file(path); }
-  disk_status make_dirs(const std::string& path) override { return inner_.make_dirs(path); }
-  std::vector<std::string> list_files(const std::string& path) override {
-    return inner_.list_files(path);
-  }
-  uint64_t free_bytes(const std::string& path) override { return inner_.free_bytes(path); }
   std::atomic<bool> released{false};
-
-private:
-  memory_disk inner_;
 };
 
 TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_outcome) {
