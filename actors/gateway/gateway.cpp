@@ -286,14 +286,26 @@ bool checked_file_target(const request_context& ctx, const std::string& raw, rep
   return true;
 }
 
+// A new file's replication factor: 0 means the configured default; past
+// the limit, fails `r` and returns false.
+template <class T>
+bool checked_replication(gateway_pointer self, uint32_t& replication, reply_ptr<T>& r) {
+  if (replication == 0)
+    replication = self->state.cfg.default_replication;
+  if (replication > max_replication) {
+    r->fail(errc::invalid_argument,
+            "replication must be from 1 to " + std::to_string(max_replication));
+    return false;
+  }
+  return true;
+}
+
 void do_open(gateway_pointer self, const request_context& ctx, const std::string& raw,
              uint32_t replication, reply_ptr<upload_ticket> r) {
   std::string path;
-  if (!checked_file_target(ctx, raw, r, path))
+  if (!checked_file_target(ctx, raw, r, path) || !checked_replication(self, replication, r))
     return;
   auto& st = self->state;
-  if (replication == 0)
-    replication = st.cfg.default_replication;
   if (auto members = storage_nodes(self); replication > members)
     return r->fail(errc::unavailable, "replication " + std::to_string(replication) +
                                         " needs as many storage nodes; the cluster has " +
@@ -658,11 +670,8 @@ void do_put(gateway_pointer self, const request_context& ctx, const std::string&
   if (data.size() > st.cfg.chunk_size)
     return r->fail(errc::too_large, "a one-request put takes at most one chunk (" +
                                       std::to_string(st.cfg.chunk_size) + " bytes)");
-  if (replication == 0)
-    replication = st.cfg.default_replication;
-  if (replication > max_replication)
-    return r->fail(errc::invalid_argument,
-                   "replication must be from 1 to " + std::to_string(max_replication));
+  if (!checked_replication(self, replication, r))
+    return;
   auto commit = [=](std::vector<chunk_ref> chunks, uint64_t size) {
     proto::MetaCommand cmd;
     auto create = cmd.mutable_create_file();

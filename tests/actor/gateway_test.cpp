@@ -149,6 +149,13 @@ TEST(gateway, impossible_targets_fail_at_open) {
   EXPECT_EQ(open("/a/../b"), errc::invalid_path);
   EXPECT_EQ(open(std::string{"/nul\0byte", 9}), errc::invalid_path);
   EXPECT_EQ(open("/" + std::string(300, 'x')), errc::too_large);
+  // A factor past the limit, or above the cluster's storage nodes (one).
+  EXPECT_EQ(
+    code_of(node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/r"}, uint32_t{17})),
+    errc::invalid_argument);
+  EXPECT_EQ(
+    code_of(node.ask<upload_ticket>(gw, open_atom::value, ctx(), std::string{"/r"}, uint32_t{2})),
+    errc::unavailable);
 }
 
 TEST(gateway, namespace_operations_and_their_errors) {
