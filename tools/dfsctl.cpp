@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include "actors/client/client.hpp"
 #include "actors/meta/path.hpp"
+#include "tools/cache_cmds.hpp"
 #include "tools/cluster.hpp"
 #include "tools/output.hpp"
 #include "tools/raft_cmds.hpp"
@@ -402,6 +404,39 @@ int main(int argc, char** argv) {
     "fsck", "check the stored data: exit 0 only when every chunk has all its copies");
   fsck->callback(with_endpoints(
     "fsck", [&](const std::vector<host_port>& eps) { return fsck_cmd(eps, g.json); }));
+
+  auto cache = app.add_subcommand("cache", "the chunk cache and its replacement policies");
+  cache->require_subcommand(1);
+  ctl::cache_sim_options sim;
+  std::string policies;
+  auto csim = cache->add_subcommand(
+    "sim", "replay a trace through the cache policies; hit rates beside Belady's OPT");
+  csim->add_option("--trace", sim.trace, "a .lis (ARC) or KEY [BYTES]-per-line file; .xz is read");
+  csim->add_option("--gen", sim.gen, "a generator: zipf:A, hotcold:80/20, shift:N, loop:N[:...]");
+  csim->add_option("--seed", sim.seed, "seed of the generator and of mixed sizes (default 42)");
+  csim->add_option("--capacity", sim.capacity, "N (entries), N{KiB,MiB,GiB} or P% of distinct")
+    ->required();
+  csim->add_option("--policy", policies, "P[,P...]: opt and the policies (default all)");
+  csim->add_flag("--mixed-sizes", sim.mixed_sizes, "sizes 1 KiB..1 MiB per key (byte hit rate)");
+  csim->add_option("--rate", sim.rate, "requests/s that seed-hybrid's clock sees (default 1000)");
+  csim->callback([&] {
+    sim.json = g.json;
+    std::stringstream list(policies);
+    for (std::string p; std::getline(list, p, ',');)
+      if (!p.empty())
+        sim.policies.push_back(p);
+    rc = ctl::cache_sim_cmd(sim);
+  });
+  std::string trace_dir;
+  bool quick = false;
+  auto suite = cache->add_subcommand(
+    "suite",
+    "the policy suite: every policy on every trace at 1% and 10%; exit 0 if hybrid "
+    "meets its goal");
+  suite->add_option("--traces", trace_dir, "directory with arc-OLTP.lis.xz and arc-P3.lis.xz");
+  suite->add_flag("--mixed-sizes", sim.mixed_sizes, "byte hit rates with sizes 1 KiB..1 MiB");
+  suite->add_flag("--quick", quick, "10x smaller synthetic traces, no real ones");
+  suite->callback([&] { rc = ctl::cache_suite_cmd(trace_dir, sim.mixed_sizes, quick, g.json); });
 
   auto transfer = raft->add_subcommand("transfer-leader", "hand leadership to NODE");
   transfer->add_option("NODE", target)->required();

@@ -23,6 +23,7 @@ packages=(
   iproute2              # network namespaces for the partition tests
   jq                    # JSON in the cluster test scripts
   curl                  # metrics scraped by the cluster test scripts
+  xz-utils              # the compressed cache traces (tests/data/traces)
 )
 
 missing=()

@@ -1,0 +1,216 @@
+#include "tools/cache_cmds.hpp"
+
+#include <cmath>
+#include <future>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/cache/simulator.hpp"
+#include "actors/cache/suite.hpp"
+#include "runtime/text_file.hpp"
+
+namespace dfs::ctl {
+namespace {
+
+using cache::request;
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::optional<std::vector<request>> load_trace(const std::string& path, std::string& error) {
+  std::string text;
+  if (!read_text_file(path, text, error))
+    return std::nullopt;
+  std::istringstream in(text);
+  bool lis = ends_with(path, ".lis") || ends_with(path, ".lis.xz");
+  auto trace = lis ? cache::parse_lis(in, error) : cache::parse_keys(in, error);
+  if (!trace)
+    error = path + ": " + error;
+  else if (trace->empty())
+    error = path + ": no requests", trace.reset();
+  return trace;
+}
+
+// "P%" of `whole`, a plain count, or bytes with KiB/MiB/GiB; 0 when bad.
+std::uint64_t parse_capacity(const std::string& s, std::uint64_t whole) {
+  if (s.empty())
+    return 0;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  std::string unit(end);
+  if (!(v > 0))
+    return 0;
+  double scale = unit == ""      ? 1
+                 : unit == "%"   ? double(whole) / 100
+                 : unit == "KiB" ? 1024.0
+                 : unit == "MiB" ? 1024.0 * 1024
+                 : unit == "GiB" ? 1024.0 * 1024 * 1024
+                                 : 0;
+  return static_cast<std::uint64_t>(std::llround(v * scale));
+}
+
+struct run {
+  std::string trace;
+  std::string capacity_label;
+  std::uint64_t capacity = 0;
+  std::vector<cache::sim_result> results;
+};
+
+// Runs `names` over `trace` at `capacity`, one thread per policy.
+run simulate_all(const std::vector<request>& trace, const std::vector<std::string>& names,
+                 std::uint64_t capacity, double rate) {
+  auto stats = cache::stats_of(trace);
+  cache::policy_options po;
+  po.capacity_bytes = capacity;
+  double mean = double(stats.distinct_bytes) / double(std::max<std::uint64_t>(stats.distinct, 1));
+  po.expected_entries = static_cast<std::uint64_t>(double(capacity) / std::max(mean, 1.0)) + 1;
+  po.units_per_second = rate;
+  std::vector<std::future<cache::sim_result>> jobs;
+  for (auto& n : names)
+    jobs.push_back(std::async(std::launch::async,
+                              [&trace, n, po] { return cache::simulate_named(trace, n, po); }));
+  run r;
+  r.capacity = capacity;
+  for (auto& j : jobs)
+    r.results.push_back(j.get());
+  return r;
+}
+
+nlohmann::json to_json(const run& r) {
+  auto rows = nlohmann::json::array();
+  for (auto& x : r.results)
+    rows.push_back({{"policy", x.policy},
+                    {"requests", x.requests},
+                    {"hits", x.hits},
+                    {"hit_rate", x.hit_rate()},
+                    {"bytes_requested", x.bytes_requested},
+                    {"bytes_hit", x.bytes_hit},
+                    {"byte_hit_rate", x.byte_hit_rate()}});
+  return {{"trace", r.trace},
+          {"capacity", r.capacity},
+          {"capacity_label", r.capacity_label},
+          {"results", rows}};
+}
+
+void print(const run& r) {
+  std::cout << r.trace << "  capacity " << r.capacity << " (" << r.capacity_label << ")\n";
+  std::cout << "  " << std::left << std::setw(12) << "policy" << std::right << std::setw(10)
+            << "hit %" << std::setw(12) << "byte hit %"
+            << "\n";
+  for (auto& x : r.results)
+    std::cout << "  " << std::left << std::setw(12) << x.policy << std::right << std::fixed
+              << std::setprecision(2) << std::setw(10) << 100 * x.hit_rate() << std::setw(12)
+              << 100 * x.byte_hit_rate() << "\n";
+}
+
+std::vector<std::string> all_policies() {
+  auto names = cache::policy_names();
+  names.insert(names.begin(), "opt");
+  return names;
+}
+
+}  // namespace
+
+int cache_sim_cmd(const cache_sim_options& o) {
+  if (o.trace.empty() == o.gen.empty()) {
+    std::cerr << "dfsctl: cache sim: give exactly one of --trace FILE and --gen SPEC\n";
+    return 2;
+  }
+  std::string error;
+  auto trace = o.gen.empty() ? load_trace(o.trace, error) : cache::generate(o.gen, o.seed, error);
+  if (!trace) {
+    std::cerr << "dfsctl: cache sim: " << error << "\n";
+    return 2;
+  }
+  if (o.mixed_sizes)
+    cache::assign_mixed_sizes(*trace, o.seed);
+  auto stats = cache::stats_of(*trace);
+  // P% is of the distinct bytes, which with unit sizes is the distinct keys.
+  std::uint64_t capacity = parse_capacity(o.capacity, stats.distinct_bytes);
+  if (capacity == 0) {
+    std::cerr << "dfsctl: cache sim: --capacity must be N, N{KiB,MiB,GiB} or P% (got '"
+              << o.capacity << "')\n";
+    return 2;
+  }
+  auto names = o.policies.empty() ? all_policies() : o.policies;
+  for (auto& n : names)
+    if (n != "opt" && !cache::make_policy(n, {1, 1, 1})) {
+      std::cerr << "dfsctl: cache sim: unknown policy '" << n << "'\n";
+      return 2;
+    }
+  run r = simulate_all(*trace, names, capacity, o.rate);
+  r.trace = o.gen.empty() ? o.trace : o.gen;
+  r.capacity_label = o.capacity;
+  if (o.json) {
+    auto j = to_json(r);
+    j["requests"] = stats.requests;
+    j["distinct"] = stats.distinct;
+    j["distinct_bytes"] = stats.distinct_bytes;
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << stats.requests << " requests, " << stats.distinct << " distinct keys, "
+              << stats.distinct_bytes << " distinct bytes\n";
+    print(r);
+  }
+  return 0;
+}
+
+int cache_suite_cmd(const std::string& trace_dir, bool mixed_sizes, bool quick, bool json) {
+  auto names = all_policies();
+  std::vector<run> runs;
+  std::vector<cache::suite_run> judged;
+  for (auto& entry : cache::standard_suite(quick, trace_dir)) {
+    std::string error;
+    auto trace =
+      entry.file.empty() ? cache::generate(entry.gen, 42, error) : load_trace(entry.file, error);
+    if (!trace) {
+      std::cerr << "dfsctl: cache suite: " << error << "\n";
+      return 2;
+    }
+    if (mixed_sizes)
+      cache::assign_mixed_sizes(*trace, 42);
+    auto stats = cache::stats_of(*trace);
+    for (double pct : cache::suite_sizes()) {
+      auto capacity = static_cast<std::uint64_t>(double(stats.distinct_bytes) * pct / 100);
+      run r = simulate_all(*trace, names, capacity, 1000);
+      r.trace = entry.label;
+      std::ostringstream label;
+      label << pct << "%";
+      r.capacity_label = label.str();
+      if (!json)
+        print(r);
+      judged.push_back({entry.label + " " + r.capacity_label, r.results});
+      runs.push_back(std::move(r));
+    }
+  }
+  auto goal = cache::check_goal(judged, mixed_sizes);
+  if (json) {
+    auto all = nlohmann::json::array();
+    for (auto& r : runs)
+      all.push_back(to_json(r));
+    std::cout << nlohmann::json{{"runs", all},
+                                {"byte_hit_rates", mixed_sizes},
+                                {"mean",
+                                 {{"hybrid", goal.mean_hybrid},
+                                  {"w-tinylfu", goal.mean_w_tinylfu},
+                                  {"s3-fifo", goal.mean_s3_fifo}}},
+                                {"goal_met", goal.met},
+                                {"short_of_goal", goal.short_of_goal}}
+                   .dump()
+              << "\n";
+  } else {
+    std::cout << std::fixed << std::setprecision(2) << "mean " << (mixed_sizes ? "byte " : "")
+              << "hit %: hybrid " << goal.mean_hybrid << ", w-tinylfu " << goal.mean_w_tinylfu
+              << ", s3-fifo " << goal.mean_s3_fifo << "\ngoal " << (goal.met ? "met" : "NOT met");
+    for (auto& m : goal.short_of_goal)
+      std::cout << "; short on " << m;
+    std::cout << "\n";
+  }
+  return goal.met ? 0 : 7;
+}
+
+}  // namespace dfs::ctl
