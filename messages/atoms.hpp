@@ -33,6 +33,11 @@ using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using inventory_atom = caf::atom_constant<caf::atom("inventory")>;
 using scrub_atom = caf::atom_constant<caf::atom("scrub")>;
 
+// cache shards
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using fill_atom = caf::atom_constant<caf::atom("fill")>;
+using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
+
 // repair manager
 using fsck_atom = caf::atom_constant<caf::atom("fsck")>;
 

@@ -110,6 +110,18 @@ using repair_actor = caf::typed_actor<
   // became reachable (null handles: unreachable); from the peer connector
   caf::reacts_to<peers_atom, node_id, std::string, replica_actor, caf::actor>>;
 
+// Cache shard: chunk bytes in memory under a byte budget. Chunks never
+// change, so a cached chunk is never stale.
+using cache_actor = caf::typed_actor<
+  // lookup(id): a hit with the bytes, or a miss saying whether to load
+  caf::replies_to<lookup_atom, chunk_id>::with<cache_lookup>,
+  // fill(id, bytes): a chunk read after a miss, verified by the sender
+  caf::reacts_to<fill_atom, chunk_id, byte_buffer>,
+  // abandon(id): the load a miss asked for failed
+  caf::reacts_to<abandon_atom, chunk_id>, caf::replies_to<status_atom>::with<cache_shard_stats>,
+  // internal timer: loads that took too long release their waiters
+  caf::reacts_to<tick_atom>>;
+
 // Gateway: the client API of the file service.
 using gateway_actor = caf::typed_actor<
   // mkdir(ctx, path, parents)
@@ -134,9 +146,10 @@ using gateway_actor = caf::typed_actor<
   caf::replies_to<read_atom, request_context, chunk_ref>::with<byte_buffer>,
   // internal timer: expires idle uploads
   caf::reacts_to<tick_atom>,
-  // peers(node, replica manager): another node's storage became reachable
-  // (a null handle: unreachable); from the node's peer connector
-  caf::reacts_to<peers_atom, node_id, replica_actor>>;
+  // peers(node, replica manager, cache shards): another node's storage
+  // and cache became reachable (null handle, no shards: unreachable);
+  // from the node's peer connector
+  caf::reacts_to<peers_atom, node_id, replica_actor, std::vector<cache_actor>>>;
 
 // The handles a node agent hands out; a role the node does not host is an
 // invalid (null) handle.
@@ -145,14 +158,15 @@ struct node_handles {
   gateway_actor gateway;
   meta_actor meta;
   replica_actor replica;
-  raft_actor raft;      // the node's Raft participant (meta nodes)
-  repair_actor repair;  // meta nodes
+  raft_actor raft;                  // the node's Raft participant (meta nodes)
+  repair_actor repair;              // meta nodes
+  std::vector<cache_actor> caches;  // cache nodes: the node's shards, in shard order
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_handles& x) {
   return f(caf::meta::type_name("node_handles"), x.id, x.gateway, x.meta, x.replica, x.raft,
-           x.repair);
+           x.repair, x.caches);
 }
 
 // Node agent: the one actor published on a node's port.

@@ -28,6 +28,10 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<meta_actor>("dfs::meta_actor");
   cfg.add_message_type<replica_actor>("dfs::replica_actor");
   cfg.add_message_type<gateway_actor>("dfs::gateway_actor");
+  cfg.add_message_type<cache_actor>("dfs::cache_actor");
+  cfg.add_message_type<std::vector<cache_actor>>("std::vector<dfs::cache_actor>");
+  cfg.add_message_type<cache_lookup>("dfs::cache_lookup");
+  cfg.add_message_type<cache_shard_stats>("dfs::cache_shard_stats");
   cfg.add_message_type<node_agent_actor>("dfs::node_agent_actor");
   cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
     std::string out = "dfs: ";

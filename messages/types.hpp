@@ -153,4 +153,44 @@ typename Inspector::result_type inspect(Inspector& f, replica_stats& x) {
            x.corrupt_found, x.missing_found, x.scrub_passes, x.scrubbed_bytes, x.domain);
 }
 
+// A cache shard's answer to a lookup. A hit carries the bytes. A miss
+// says whether the asker should read the chunk and fill the cache
+// (`load`: no one else is reading it), or whether another reader's load
+// failed or took too long (read it, no fill needed).
+struct cache_lookup {
+  bool hit = false;
+  bool load = false;
+  byte_buffer data;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cache_lookup& x) {
+  return f(caf::meta::type_name("cache_lookup"), x.hit, x.load, x.data);
+}
+
+// Figures of one cache shard.
+struct cache_shard_stats {
+  node_id node;
+  uint32_t shard = 0;
+  std::string policy;
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t bytes_hit = 0;
+  uint64_t bytes_missed = 0;  // of the misses that were filled
+  uint64_t coalesced = 0;     // misses that waited for another reader's load (single flight)
+  uint64_t fills = 0;
+  uint64_t rejected = 0;  // fills the admission filter (or the size) turned away
+  uint64_t evictions = 0;
+  uint64_t bytes = 0;  // resident, bookkeeping included
+  uint64_t entries = 0;
+  uint64_t capacity = 0;  // the shard's byte budget
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cache_shard_stats& x) {
+  return f(caf::meta::type_name("cache_shard_stats"), x.node, x.shard, x.policy, x.hits, x.misses,
+           x.bytes_hit, x.bytes_missed, x.coalesced, x.fills, x.rejected, x.evictions, x.bytes,
+           x.entries, x.capacity);
+}
+
 }  // namespace dfs

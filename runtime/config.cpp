@@ -182,6 +182,19 @@ const std::vector<key_spec>& key_specs() {
      count_in_range(&node_config::replication, 1, 16)},
     {"cache_bytes", "memory budget of the chunk cache",
      bytes_in_range(&node_config::cache_bytes, 0, 1ull << 40)},
+    {"cache_shards", "cache shard actors the cache is split into (1 to 256)",
+     count_in_range(&node_config::cache_shards, 1, 256)},
+    {"cache_policy",
+     "replacement policy of the cache: hybrid, lru, lfu, arc, s3-fifo, w-tinylfu "
+     "or seed-hybrid",
+     [](node_config& c, const std::string& v) -> std::string {
+       for (const char* p : {"hybrid", "lru", "lfu", "arc", "s3-fifo", "w-tinylfu", "seed-hybrid"})
+         if (v == p) {
+           c.cache_policy = v;
+           return {};
+         }
+       return "unknown policy '" + v + "'";
+     }},
     {"scheduler_threads", "CAF scheduler threads (1 to 256)",
      count_in_range(&node_config::scheduler_threads, 1, 256)},
     {"io_threads", "disk I/O threads of the replica manager (1 to 64)",
@@ -457,6 +470,8 @@ std::string to_toml(const node_config& cfg) {
   t.insert("chunk_size", static_cast<int64_t>(cfg.chunk_size));
   t.insert("replication", static_cast<int64_t>(cfg.replication));
   t.insert("cache_bytes", static_cast<int64_t>(cfg.cache_bytes));
+  t.insert("cache_shards", static_cast<int64_t>(cfg.cache_shards));
+  t.insert("cache_policy", cfg.cache_policy);
   t.insert("scheduler_threads", static_cast<int64_t>(cfg.scheduler_threads));
   t.insert("io_threads", static_cast<int64_t>(cfg.io_threads));
   t.insert("request_timeout", ms(cfg.request_timeout));

@@ -1,6 +1,7 @@
 #include "tools/cache_cmds.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <future>
 #include <iomanip>
 #include <iostream>
@@ -10,7 +11,9 @@
 
 #include "actors/cache/simulator.hpp"
 #include "actors/cache/suite.hpp"
+#include "actors/client/client.hpp"
 #include "runtime/text_file.hpp"
+#include "tools/output.hpp"
 
 namespace dfs::ctl {
 namespace {
@@ -211,6 +214,113 @@ int cache_suite_cmd(const std::string& trace_dir, bool mixed_sizes, bool quick, 
     std::cout << "\n";
   }
   return goal.met ? 0 : 7;
+}
+
+namespace {
+
+nlohmann::json to_json(const cache_shard_stats& s) {
+  auto lookups = s.hits + s.misses;
+  auto bytes = s.bytes_hit + s.bytes_missed;
+  return {{"node", s.node.value},
+          {"shard", s.shard},
+          {"policy", s.policy},
+          {"hits", s.hits},
+          {"misses", s.misses},
+          {"hit_ratio", lookups ? double(s.hits) / double(lookups) : 0.0},
+          {"bytes_hit", s.bytes_hit},
+          {"bytes_missed", s.bytes_missed},
+          {"byte_hit_ratio", bytes ? double(s.bytes_hit) / double(bytes) : 0.0},
+          {"coalesced", s.coalesced},
+          {"fills", s.fills},
+          {"admissions_rejected", s.rejected},
+          {"evictions", s.evictions},
+          {"bytes", s.bytes},
+          {"entries", s.entries},
+          {"capacity", s.capacity}};
+}
+
+std::string percent(uint64_t part, uint64_t whole) {
+  if (whole == 0)
+    return "-";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * double(part) / double(whole));
+  return buf;
+}
+
+}  // namespace
+
+int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json) {
+  auto c = client::create(client_options{{}, std::chrono::milliseconds{10000}, 1});
+  // Every node of the cluster, from the node table when a metadata node answers.
+  std::vector<std::pair<std::string, host_port>> nodes;
+  for (auto& ep : endpoints) {
+    auto members = c->members(ep);
+    if (!members)
+      continue;
+    for (auto& m : *members)
+      if (auto peer = parse_peer(m))
+        nodes.emplace_back(peer->id, peer->addr);
+    break;
+  }
+  if (nodes.empty())
+    for (auto& ep : endpoints)
+      nodes.emplace_back(ep.to_string(), ep);
+  std::vector<cache_shard_stats> shards;
+  std::vector<std::string> unreachable;
+  for (auto& [id, address] : nodes) {
+    auto s = c->cache_stats_of(address);
+    if (!s) {
+      unreachable.push_back(id + " (" + describe(s.error()) + ")");
+      continue;
+    }
+    shards.insert(shards.end(), s->begin(), s->end());
+  }
+  if (unreachable.size() == nodes.size()) {
+    std::cerr << "dfsctl: cache stats: no node answered";
+    for (auto& u : unreachable)
+      std::cerr << "; " << u;
+    std::cerr << "\n";
+    return 5;
+  }
+  cache_shard_stats total;
+  total.policy = shards.empty() ? "-" : shards.front().policy;
+  for (auto& s : shards) {
+    total.hits += s.hits, total.misses += s.misses;
+    total.bytes_hit += s.bytes_hit, total.bytes_missed += s.bytes_missed;
+    total.coalesced += s.coalesced, total.fills += s.fills, total.rejected += s.rejected;
+    total.evictions += s.evictions, total.bytes += s.bytes, total.entries += s.entries;
+    total.capacity += s.capacity;
+  }
+  if (json) {
+    auto rows = nlohmann::json::array();
+    for (auto& s : shards)
+      rows.push_back(to_json(s));
+    auto t = to_json(total);
+    t.erase("node");
+    t.erase("shard");
+    std::cout << nlohmann::json{{"shards", rows}, {"total", t}, {"unreachable", unreachable}}.dump()
+              << "\n";
+    return 0;
+  }
+  std::printf("%-8s %5s %-8s %10s %10s %7s %8s %9s %9s %8s %8s %10s %10s\n", "NODE", "SHARD",
+              "POLICY", "HITS", "MISSES", "HIT", "BYTE HIT", "COALESCED", "EVICTED", "REJECTED",
+              "ENTRIES", "USED", "CAPACITY");
+  auto row = [](const std::string& node, const std::string& shard, const cache_shard_stats& s) {
+    std::printf(
+      "%-8s %5s %-8s %10llu %10llu %7s %8s %9llu %9llu %8llu %8llu %10s %10s\n", node.c_str(),
+      shard.c_str(), s.policy.c_str(), static_cast<unsigned long long>(s.hits),
+      static_cast<unsigned long long>(s.misses), percent(s.hits, s.hits + s.misses).c_str(),
+      percent(s.bytes_hit, s.bytes_hit + s.bytes_missed).c_str(),
+      static_cast<unsigned long long>(s.coalesced), static_cast<unsigned long long>(s.evictions),
+      static_cast<unsigned long long>(s.rejected), static_cast<unsigned long long>(s.entries),
+      human_bytes(s.bytes).c_str(), human_bytes(s.capacity).c_str());
+  };
+  for (auto& s : shards)
+    row(s.node.value, std::to_string(s.shard), s);
+  row("total", "", total);
+  for (auto& u : unreachable)
+    std::printf("unreachable: %s\n", u.c_str());
+  return 0;
 }
 
 }  // namespace dfs::ctl

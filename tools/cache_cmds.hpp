@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/config.hpp"
+
 namespace dfs::ctl {
 
 struct cache_sim_options {
@@ -28,5 +30,12 @@ int cache_sim_cmd(const cache_sim_options& options);
 // meets its goal (>= max(w-tinylfu, s3-fifo) - 0.5 points and >= lru on
 // each, above both on average). Exit 0 when it does, 7 when not.
 int cache_suite_cmd(const std::string& trace_dir, bool mixed_sizes, bool quick, bool json);
+
+// Every cache shard of every node of the cluster (found through the node
+// table of the first metadata node that answers among `endpoints`; the
+// endpoints themselves when none does): hits, misses, ratios, evictions,
+// admissions rejected, bytes and entries, and the cluster's totals.
+// Exit 0; 5 when no node could be asked.
+int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json);
 
 }  // namespace dfs::ctl

@@ -438,6 +438,13 @@ int main(int argc, char** argv) {
   suite->add_flag("--quick", quick, "10x smaller synthetic traces, no real ones");
   suite->callback([&] { rc = ctl::cache_suite_cmd(trace_dir, sim.mixed_sizes, quick, g.json); });
 
+  auto cstats = cache->add_subcommand(
+    "stats", "every cache shard: hits, misses, hit ratios, evictions, bytes and entries");
+  cstats->add_option("--dir", g.dir, "state and data directory (default ./var)");
+  cstats->callback(with_endpoints("cache stats", [&](const std::vector<host_port>& eps) {
+    return ctl::cache_stats_cmd(eps, g.json);
+  }));
+
   auto transfer = raft->add_subcommand("transfer-leader", "hand leadership to NODE");
   transfer->add_option("NODE", target)->required();
   transfer->add_option("--dir", g.dir, "state and data directory (default ./var)");

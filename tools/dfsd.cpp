@@ -85,9 +85,11 @@ int run(const node_config& cfg, sigset_t& signals) {
     log->critical("{}", describe(handles.error()));
     return 1;
   }
-  for (auto role : {"cache", "monitor"})
-    if (cfg.has_role(role))
-      log->info("role {} is configured; its actor arrives with a later release", role);
+  if (cfg.has_role("monitor"))
+    log->info("role monitor is configured; its actor arrives with a later release");
+  if (cfg.has_role("cache"))
+    log->info("cache: {} shards, {} bytes, policy {}", handles->caches.size(), cfg.cache_bytes,
+              cfg.cache_policy);
   // A role actor that stops on its own (a failed database, a crashed
   // worker) must not leave a node that answers but cannot serve: stop the
   // whole process, with a non-zero exit code, so a supervisor restarts it.
@@ -98,6 +100,8 @@ int run(const node_config& cfg, sigset_t& signals) {
                     caf::actor_cast<caf::actor>(h.replica)})
       if (a)
         self->monitor(a);
+    for (auto& shard : h.caches)
+      self->monitor(shard);
     self->set_down_handler([&](caf::down_msg& down) {
       if (stopping)
         return;

@@ -490,6 +490,27 @@ caf::error client::add_member(const host_port& leader, const std::string& id,
   return added ? caf::error{} : added.error();
 }
 
+caf::expected<std::vector<std::string>> client::members(const host_port& member) {
+  auto raft = raft_at(member);
+  if (!raft)
+    return raft.error();
+  return blocking_call<std::vector<std::string>>(*self_, *raft, opts_.timeout, members_atom::value);
+}
+
+caf::expected<std::vector<cache_shard_stats>> client::cache_stats_of(const host_port& endpoint) {
+  auto handles = handles_at(endpoint);
+  if (!handles)
+    return handles.error();
+  std::vector<cache_shard_stats> out;
+  for (auto& shard : handles->caches) {
+    auto s = blocking_call<cache_shard_stats>(*self_, shard, opts_.timeout, status_atom::value);
+    if (!s)
+      return s.error();
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
 caf::error client::remove_member(const host_port& leader, const std::string& id,
                                  std::chrono::milliseconds wait) {
   auto raft = raft_at(leader);

@@ -103,6 +103,14 @@ public:
   caf::error set_node_state(const host_port& member, const std::string& id,
                             const std::string& state);
 
+  // Every node of the cluster not removed, as "id@host:port", from the
+  // node table of the metadata node at `member`.
+  caf::expected<std::vector<std::string>> members(const host_port& member);
+
+  // The figures of every cache shard of the node at `endpoint` (none when
+  // it has no cache role).
+  caf::expected<std::vector<cache_shard_stats>> cache_stats_of(const host_port& endpoint);
+
   const host_port& endpoint() const { return endpoint_; }
 
 private:

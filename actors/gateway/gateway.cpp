@@ -7,6 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/cache/ring.hpp"
 #include "actors/meta/convert.hpp"
 #include "actors/meta/path.hpp"
 #include "actors/meta/view.hpp"
@@ -48,6 +49,22 @@ struct gateway_state {
   uint64_t holding = 0;                 // chunk bytes of writes in flight (against write_budget)
   uint64_t reading = 0;                 // chunk bytes of reads in flight (against read_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
+  // Every cache shard this gateway can reach, by rendezvous seed (see
+  // cache/ring.hpp), and cache nodes whose shards stopped answering,
+  // skipped until then.
+  std::vector<uint64_t> cache_seeds;
+  std::vector<std::pair<node_id, cache_actor>> cache_shards;
+  std::map<node_id, std::chrono::steady_clock::time_point> cache_skipped;
+  void rebuild_cache_ring() {
+    cache_seeds.clear();
+    cache_shards.clear();
+    for (auto& [node, shards] : deps.caches)
+      for (uint32_t i = 0; i < shards.size(); ++i)
+        if (shards[i]) {
+          cache_seeds.push_back(cache::shard_seed(node.value, i));
+          cache_shards.emplace_back(node, shards[i]);
+        }
+  }
   // Requests to storage nodes awaiting an answer, failed at once when the
   // connection to their node is lost (CAF would let them time out).
   struct outstanding {
@@ -106,12 +123,20 @@ public:
 
   void deliver(T value) {
     finish(errc::ok);
+    if (!after_reply) {
+      rp_.deliver(std::move(value));
+      return;
+    }
+    T copy = value;
     rp_.deliver(std::move(value));
+    std::exchange(after_reply, nullptr)(&copy);
   }
 
   void fail(const caf::error& err) {
     auto code = to_errc(err);
     finish(code);
+    if (after_reply)
+      std::exchange(after_reply, nullptr)(nullptr);
     if (code == errc::internal || code == errc::io_error || code == errc::corrupt)
       self_->state.log->warn("trace={} op={} error={}", trace_, op_, describe(err));
     else
@@ -125,6 +150,9 @@ public:
 
   // Called once the request is answered, either way.
   std::function<void()> on_done;
+  // Called after the answer is on its way: with a copy of the value
+  // delivered, or with null when the request failed (cache fills).
+  std::function<void(T*)> after_reply;
 
 private:
   void finish(errc code) {
@@ -796,6 +824,60 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
       });
 }
 
+// A read through the chunk's cache shard: a hit (verified against the
+// file record) is the answer; after a miss the chunk comes from a replica,
+// goes to the client, and only then to the shard (if the shard asked this
+// reader to load it). A shard that errs or is slow is skipped for a while.
+void cached_read(gateway_pointer self, const request_context& ctx, const chunk_ref& ref,
+                 reply_ptr<byte_buffer> r) {
+  auto& st = self->state;
+  auto owner = cache::owner_of(cache::stable_hash(ref.id.value), st.cache_seeds);
+  if (owner == st.cache_seeds.size())
+    return do_read(self, ctx, ref, 0, caf::error{}, r);
+  auto [node, shard] = st.cache_shards[owner];
+  auto skipped = st.cache_skipped.find(node);
+  if (skipped != st.cache_skipped.end()) {
+    if (std::chrono::steady_clock::now() < skipped->second)
+      return do_read(self, ctx, ref, 0, caf::error{}, r);
+    st.cache_skipped.erase(skipped);
+  }
+  auto wait = std::min(budget(self, ctx), st.cfg.cache_timeout);
+  self->request(shard, wait, lookup_atom::value, ref.id)
+    .then(
+      [=](cache_lookup& found) {
+        if (found.hit) {
+          if (found.data.size() == ref.length &&
+              chunk_checksum(found.data.data(), found.data.size()) == ref.checksum) {
+            if (self->state.deps.metrics)
+              self->state.deps.metrics->bytes_sent(found.data.size());
+            return r->deliver(std::move(found.data));
+          }
+          self->state.log->error(
+            "chunk={} the cache shard on {} returned bytes that do not "
+            "match the file record; reading a replica",
+            ref.id.value, node.value);
+        } else if (found.load) {
+          auto id = ref.id;
+          r->after_reply = [self, shard = shard, id](byte_buffer* data) {
+            if (data)
+              self->send(shard, fill_atom::value, id, std::move(*data));
+            else
+              self->send(shard, abandon_atom::value, id);
+          };
+        }
+        do_read(self, ctx, ref, 0, caf::error{}, r);
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        if (budget(self, ctx).count() > 0) {  // the shard's fault, not the request's deadline
+          st.log->warn("chunk={} cache shard on {} failed ({}); skipping its shards for {} ms",
+                       ref.id.value, node.value, describe(err), st.cfg.cache_skip.count());
+          st.cache_skipped[node] = std::chrono::steady_clock::now() + st.cfg.cache_skip;
+        }
+        do_read(self, ctx, ref, 0, caf::error{}, r);
+      });
+}
+
 void expire_uploads(gateway_pointer self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
@@ -865,6 +947,7 @@ void refresh_nodes(gateway_pointer self) {
 gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, gateway_deps deps) {
   self->state.cfg = std::move(cfg);
   self->state.deps = std::move(deps);
+  self->state.rebuild_cache_ring();
   self->state.log = logger_for("gateway");
   self->state.rng.seed(self->state.cfg.seed != 0 ? self->state.cfg.seed : std::random_device{}());
   refresh_nodes(self);
@@ -948,7 +1031,12 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       st.reading += ref.length;
       auto length = ref.length;
       r->on_done = [self, length] { self->state.reading -= length; };
-      do_read(self, ctx, ref, 0, caf::error{}, r);
+      if (!valid_chunk_id(ref.id.value)) {  // do_read says why
+        do_read(self, ctx, ref, 0, caf::error{}, r);
+        return r->promise();
+      }
+      if (admitted(ctx, r))
+        cached_read(self, ctx, ref, r);
       return r->promise();
     },
     [=](tick_atom) {
@@ -960,10 +1048,22 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       refresh_nodes(self);
       self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
     },
-    [=](peers_atom, const node_id& node, const replica_actor& replica) {
+    [=](peers_atom, const node_id& node, const replica_actor& replica,
+        const std::vector<cache_actor>& caches) {
       if (node == self->state.deps.local)
         return;
       auto& st = self->state;
+      auto known_caches = st.deps.caches.find(node);
+      bool caches_changed =
+        known_caches == st.deps.caches.end() ? !caches.empty() : known_caches->second != caches;
+      if (caches_changed) {
+        if (caches.empty())
+          st.deps.caches.erase(node);
+        else
+          st.deps.caches[node] = caches;
+        st.cache_skipped.erase(node);
+        st.rebuild_cache_ring();
+      }
       // The connector re-sends every peer whenever one changes: only a
       // new handle (a new connection) starts the node's silence over.
       auto known = st.deps.replicas.find(node);

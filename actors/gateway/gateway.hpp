@@ -40,14 +40,23 @@ struct gateway_config {
   // sent on to the client).
   uint64_t read_budget = 256ull << 20;
   std::chrono::milliseconds stats_interval{1000};  // storage nodes' free space refreshed
-  uint64_t seed = 0;                               // placement randomness; 0: from the OS
+  // A cache lookup waits at most this long (a miss may wait for another
+  // reader's load of the same chunk); a cache node whose shard fails or
+  // times out is skipped for cache_skip, reads going to replicas.
+  std::chrono::milliseconds cache_timeout{3000};
+  std::chrono::milliseconds cache_skip{10000};
+  uint64_t seed = 0;  // placement randomness; 0: from the OS
 };
 
 struct gateway_deps {
   meta_actor meta;
   node_id local;                              // this node: its storage is written first
   std::map<node_id, replica_actor> replicas;  // storage nodes this gateway can reach
-  std::shared_ptr<gateway_metrics> metrics;   // may be null (tests)
+  // Cache shards of the cache nodes this gateway can reach (this node's
+  // included), in shard order; a chunk's owner is chosen by rendezvous
+  // hashing over all of them.
+  std::map<node_id, std::vector<cache_actor>> caches;
+  std::shared_ptr<gateway_metrics> metrics;  // may be null (tests)
   // The node's metadata (node states: no new chunks on dead or draining
   // nodes); null: every reachable node is taken as active.
   std::shared_ptr<meta_view> view;

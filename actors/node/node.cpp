@@ -2,6 +2,7 @@
 
 #include <caf/send.hpp>
 
+#include "actors/cache/shard.hpp"
 #include "actors/gateway/gateway.hpp"
 #include "actors/meta/service.hpp"
 #include "actors/meta/view.hpp"
@@ -60,6 +61,21 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
       return fail("replica manager cannot start", replica.error());
     handles.replica = *replica;
   }
+  if (cfg.has_role("cache") && cfg.cache_bytes > 0) {
+    for (uint32_t i = 0; i < cfg.cache_shards; ++i) {
+      cache_shard_config cc;
+      cc.node = handles.id;
+      cc.index = i;
+      cc.policy = cfg.cache_policy;
+      cc.budget = cfg.cache_bytes / cfg.cache_shards;
+      cc.typical_entry = std::min<uint64_t>(cfg.chunk_size, 64ull << 10);
+      cc.metrics = metrics;
+      auto shard = spawn_cache_shard(sys, std::move(cc));
+      if (!shard)
+        return fail("cache shard cannot start", shard.error());
+      handles.caches.push_back(*shard);
+    }
+  }
   if (handles.raft) {
     repair_config rc;
     rc.node_id = cfg.node_id;
@@ -92,6 +108,8 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     deps.view = view;
     if (handles.replica)
       deps.replicas.emplace(handles.id, handles.replica);
+    if (!handles.caches.empty())
+      deps.caches.emplace(handles.id, handles.caches);
     if (metrics)
       deps.metrics = std::make_shared<gateway_metrics>(*metrics, cfg.node_id);
     handles.gateway = spawn_gateway(sys, gw, std::move(deps));
@@ -105,6 +123,8 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
 }
 
 void stop_node(const node_handles& handles) {
+  for (auto& shard : handles.caches)
+    caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
   for (auto& a :
        {caf::actor_cast<caf::actor>(handles.gateway), caf::actor_cast<caf::actor>(handles.replica),
         caf::actor_cast<caf::actor>(handles.repair), caf::actor_cast<caf::actor>(handles.raft)})

@@ -49,7 +49,8 @@ void publish(connector_pointer self) {
   if (st.local.gateway)
     for (auto& [id, p] : st.peers)
       self->send(st.local.gateway, peers_atom::value, node_id{id},
-                 p.agent ? p.handles.replica : replica_actor{});
+                 p.agent ? p.handles.replica : replica_actor{},
+                 p.agent ? p.handles.caches : std::vector<cache_actor>{});
   if (st.local.repair)
     for (auto& [id, p] : st.peers)
       self->send(st.local.repair, peers_atom::value, node_id{id}, p.address.addr.to_string(),
@@ -142,7 +143,8 @@ void learn_members(connector_pointer self) {
           if (it->second.agent)
             self->demonitor(it->second.agent);
           if (st.local.gateway)
-            self->send(st.local.gateway, peers_atom::value, node_id{it->first}, replica_actor{});
+            self->send(st.local.gateway, peers_atom::value, node_id{it->first}, replica_actor{},
+                       std::vector<cache_actor>{});
           if (st.local.repair)
             self->send(st.local.repair, peers_atom::value, node_id{it->first},
                        it->second.address.addr.to_string(), replica_actor{}, caf::actor{});

@@ -17,6 +17,11 @@ test_node::test_node(node_options opts) : chunk_size(opts.chunk_size) {
   node_cfg.upload_timeout = opts.upload_timeout;
   node_cfg.write_budget = opts.write_budget;
   node_cfg.read_budget = opts.read_budget;
+  if (opts.cache_bytes > 0) {
+    node_cfg.roles.push_back("cache");
+    node_cfg.cache_bytes = opts.cache_bytes;
+    node_cfg.cache_shards = 2;
+  }
   fs = opts.fs ? opts.fs : std::make_shared<memory_disk>();
   cfg = std::make_unique<system_config>(2);
   sys = std::make_unique<caf::actor_system>(*cfg);

@@ -27,6 +27,7 @@ struct node_options {
   std::string data_dir;      // default: a fresh temp dir
   uint64_t write_budget = 256ull << 20;
   uint64_t read_budget = 256ull << 20;
+  uint64_t cache_bytes = 0;  // > 0: the node has the cache role, 2 shards
 };
 
 class test_node {

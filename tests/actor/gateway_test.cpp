@@ -316,9 +316,9 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   ASSERT_TRUE(second);
   auto silent = node.sys->spawn(silent_replica);
   auto silent_too = node.sys->spawn(silent_replica);
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *second);
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, silent);
-  caf::anon_send(gw, peers_atom::value, node_id{"n4"}, silent_too);
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *second, std::vector<cache_actor>{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, silent, std::vector<cache_actor>{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n4"}, silent_too, std::vector<cache_actor>{});
   auto ctx = context_with_timeout(std::chrono::seconds{20});
   auto put = [&](std::string path, byte_buffer data) {
     return blocking_call<file_info>(*node.self, gw, std::chrono::seconds{20}, put_atom::value, ctx,
@@ -350,7 +350,7 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds{2});
   // With n2 gone too, three storage nodes remain but only one answers:
   // short of a majority of three, refused.
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, replica_actor{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, replica_actor{}, std::vector<cache_actor>{});
   auto short_of_quorum = put("/c", pattern(100, 3));
   ASSERT_FALSE(short_of_quorum);
   EXPECT_EQ(code_of(short_of_quorum.error()), errc::unavailable);
@@ -480,8 +480,8 @@ TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) 
   auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
                                     replica_at(node.dir.path() + "/n3"));
   ASSERT_TRUE(broken && good);
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *broken);
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good);
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *broken, std::vector<cache_actor>{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good, std::vector<cache_actor>{});
   // Every chain is n1 (this node) first; n2 fails its own store and n3
   // still gets the chunk. No fourth node replaces n2: two of three.
   for (int i = 0; i < 4; ++i) {
@@ -506,8 +506,8 @@ TEST(gateway, a_stuck_node_in_a_chain_times_out_before_the_nodes_that_waited_for
   auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
                                     replica_at(node.dir.path() + "/n3"));
   ASSERT_TRUE(slow && good);
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *slow);
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good);
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *slow, std::vector<cache_actor>{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good, std::vector<cache_actor>{});
   // Wherever the stuck node is in the chain, the nodes before it hear of
   // its failure before their own deadlines: the write ends with the two
   // good copies, well within the client's deadline.

@@ -1,0 +1,137 @@
+#include "actors/cache/shard.hpp"
+
+#include <map>
+#include <memory>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/cache/metrics.hpp"
+#include "actors/cache/store.hpp"
+#include "actors/replica/chunk_store.hpp"
+#include "messages/errc.hpp"
+
+namespace dfs {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct shard_state {
+  cache_shard_config cfg;
+  std::unique_ptr<cache::store> store;
+  // Chunks being loaded after a miss, and the lookups waiting for them.
+  struct load {
+    clock_type::time_point deadline;
+    std::vector<caf::typed_response_promise<cache_lookup>> waiters;
+  };
+  std::map<std::string, load> loads;
+  uint64_t coalesced = 0;
+  clock_type::time_point started = clock_type::now();
+  std::unique_ptr<cache_metrics> metrics;
+  static inline const char* name = "cache_shard";
+
+  uint64_t now_ms() const {
+    return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started).count());
+  }
+
+  cache_shard_stats stats() const {
+    auto& s = store->stats();
+    cache_shard_stats out;
+    out.node = cfg.node;
+    out.shard = cfg.index;
+    out.policy = store->policy_name();
+    out.hits = s.hits;
+    out.misses = s.misses;
+    out.bytes_hit = s.bytes_hit;
+    out.bytes_missed = s.bytes_missed;
+    out.coalesced = coalesced;
+    out.fills = s.fills;
+    out.rejected = s.rejected;
+    out.evictions = s.evictions;
+    out.bytes = s.bytes;
+    out.entries = s.entries;
+    out.capacity = s.capacity;
+    return out;
+  }
+
+  // Answers the lookups waiting for `id`: with the bytes, or (null) with
+  // a miss that tells them to read the chunk themselves.
+  void release(const std::string& id, const byte_buffer* data) {
+    auto it = loads.find(id);
+    if (it == loads.end())
+      return;
+    for (auto& w : it->second.waiters)
+      w.deliver(data ? cache_lookup{true, false, *data} : cache_lookup{false, false, {}});
+    loads.erase(it);
+  }
+};
+
+using shard_pointer = cache_actor::stateful_pointer<shard_state>;
+
+cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cfg,
+                                       std::unique_ptr<cache::store> store) {
+  self->state.cfg = std::move(cfg);
+  self->state.store = std::move(store);
+  if (self->state.cfg.metrics)
+    self->state.metrics = std::make_unique<cache_metrics>(
+      *self->state.cfg.metrics, self->state.cfg.node.value, self->state.cfg.index);
+  self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
+  return {
+    [=](lookup_atom, const chunk_id& id) -> caf::result<cache_lookup> {
+      auto& st = self->state;
+      if (!valid_chunk_id(id.value))
+        return make_error(errc::invalid_argument, "invalid chunk id '" + id.value + "'");
+      if (auto* data = st.store->get(id.value, st.now_ms()))
+        return cache_lookup{true, false, *data};
+      auto now = clock_type::now();
+      auto it = st.loads.find(id.value);
+      if (it != st.loads.end() && it->second.deadline > now) {
+        ++st.coalesced;
+        auto rp = self->make_response_promise<cache_lookup>();
+        it->second.waiters.push_back(rp);
+        return rp;
+      }
+      st.release(id.value, nullptr);  // an overdue load: its waiters read themselves
+      st.loads[id.value].deadline = now + st.cfg.load_timeout;
+      return cache_lookup{false, true, {}};
+    },
+    [=](fill_atom, const chunk_id& id, byte_buffer& data) {
+      auto& st = self->state;
+      if (!valid_chunk_id(id.value) || data.size() > max_chunk_bytes)
+        return;
+      st.release(id.value, &data);
+      st.store->put(id.value, std::move(data), st.now_ms());
+    },
+    [=](abandon_atom, const chunk_id& id) { self->state.release(id.value, nullptr); },
+    [=](status_atom) { return self->state.stats(); },
+    [=](tick_atom) {
+      if (self->current_sender() != self->ctrl())
+        return;
+      auto& st = self->state;
+      auto now = clock_type::now();
+      std::vector<std::string> overdue;
+      for (auto& [id, load] : st.loads)
+        if (load.deadline <= now)
+          overdue.push_back(id);
+      for (auto& id : overdue)
+        st.release(id, nullptr);
+      if (st.metrics)
+        st.metrics->update(st.stats());
+      self->delayed_send(self, st.cfg.tick, tick_atom::value);
+    },
+  };
+}
+
+}  // namespace
+
+caf::expected<cache_actor> spawn_cache_shard(caf::actor_system& sys, cache_shard_config cfg) {
+  auto store = cache::store::make(cfg.policy, cfg.budget, cfg.typical_entry);
+  if (!store)
+    return make_error(errc::invalid_argument, "unknown cache policy '" + cfg.policy + "'");
+  return sys.spawn(cache_shard, std::move(cfg), std::move(store));
+}
+
+}  // namespace dfs

@@ -1,0 +1,99 @@
+// The pure parts of the cache shards: which shard owns a chunk, and one
+// shard's store of chunk bytes under a byte budget.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "actors/cache/ring.hpp"
+#include "actors/cache/store.hpp"
+
+namespace dfs::cache {
+namespace {
+
+std::vector<std::uint64_t> shards_of(const std::vector<std::string>& nodes, std::uint32_t each) {
+  std::vector<std::uint64_t> seeds;
+  for (auto& n : nodes)
+    for (std::uint32_t i = 0; i < each; ++i)
+      seeds.push_back(shard_seed(n, i));
+  return seeds;
+}
+
+TEST(cache_ring, adding_a_node_moves_only_the_keys_it_takes) {
+  auto before = shards_of({"n1", "n2", "n3"}, 4);
+  auto after = shards_of({"n1", "n2", "n3", "n4"}, 4);
+  std::size_t moved = 0, total = 20000;
+  std::map<std::size_t, std::size_t> load;
+  for (std::uint64_t k = 0; k < total; ++k) {
+    auto key = stable_hash("chunk" + std::to_string(k));
+    auto a = before[owner_of(key, before)];
+    auto b = after[owner_of(key, after)];
+    ++load[owner_of(key, after)];
+    if (a != b) {
+      ++moved;
+      // A key that moved went to one of n4's shards (positions 12..15).
+      ASSERT_GE(owner_of(key, after), 12u);
+    }
+  }
+  // n4 takes about a quarter of the keys, and only those move.
+  EXPECT_NEAR(double(moved) / double(total), 0.25, 0.03);
+  for (auto& [shard, n] : load)
+    EXPECT_NEAR(double(n) / double(total), 1.0 / 16, 0.02) << "shard " << shard;
+}
+
+TEST(cache_ring, owners_do_not_depend_on_the_order_shards_are_listed) {
+  auto seeds = shards_of({"a", "b", "c"}, 3);
+  auto shuffled = seeds;
+  std::mt19937_64 rng(1);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  for (std::uint64_t k = 0; k < 1000; ++k) {
+    auto key = stable_hash(std::to_string(k));
+    EXPECT_EQ(seeds[owner_of(key, seeds)], shuffled[owner_of(key, shuffled)]);
+  }
+  EXPECT_EQ(owner_of(1, {}), 0u) << "no shards: none owns it";
+  EXPECT_EQ(stable_hash("abc"), stable_hash(std::string("abc"))) << "a fixed function";
+}
+
+std::string id(int i) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%032x", i);
+  return buf;
+}
+
+TEST(cache_store, charges_bookkeeping_and_never_exceeds_its_budget) {
+  auto s = store::make("hybrid", 100000, 1000);
+  ASSERT_NE(s, nullptr);
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 5000; ++i) {
+    int k = static_cast<int>(rng() % 300);
+    if (!s->get(id(k), i))
+      s->put(id(k), std::vector<char>(100 + (k * 37) % 3000, char(k)), i);
+    s->check_invariants();
+    ASSERT_LE(s->stats().bytes, 100000u);
+  }
+  auto& st = s->stats();
+  EXPECT_EQ(st.hits + st.misses, 5000u);
+  EXPECT_GT(st.hits, 0u);
+  EXPECT_GT(st.evictions, 0u);
+  auto one = store::make("lru", 100000, 1000);
+  one->put(id(1), std::vector<char>(1000, 'a'), 0);
+  EXPECT_EQ(one->stats().bytes, 1000 + 32 + store::entry_overhead);
+  EXPECT_FALSE(one->put(id(2), std::vector<char>(100000, 'b'), 1))
+    << "a chunk larger than the budget, once bookkeeping is counted";
+}
+
+TEST(cache_store, returns_exactly_the_bytes_it_was_given) {
+  auto s = store::make("lru", 1 << 20, 1000);
+  s->put(id(7), {'x', 'y', 'z'}, 0);
+  auto got = s->get(id(7), 1);
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(*got, (std::vector<char>{'x', 'y', 'z'}));
+  EXPECT_EQ(s->get(id(8), 2), nullptr);
+  s->erase(id(7));
+  EXPECT_EQ(s->get(id(7), 3), nullptr);
+  s->check_invariants();
+  EXPECT_EQ(store::make("nope", 1, 1), nullptr);
+}
+
+}  // namespace
+}  // namespace dfs::cache
