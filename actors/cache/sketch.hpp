@@ -1,8 +1,10 @@
 // A count-min sketch of access frequencies with aging (TinyLFU, Einziger
 // et al. 2017): four rows of saturating counters (max 15), conservative
 // increments, and every `sample` recorded accesses all counters halve, so
-// history decays instead of piling up. Memory: 4 bytes per expected entry
-// (rounded up to a power of two), whatever the number of keys seen.
+// history decays instead of piling up. Memory: 16 bytes per expected entry
+// (rounded up to a power of two), whatever the number of keys seen; a
+// key's four counters lie in one 64-byte block, so a request touches one
+// cache line of it.
 #pragma once
 
 #include <algorithm>
@@ -16,21 +18,24 @@ namespace dfs::cache {
 class frequency_sketch {
 public:
   explicit frequency_sketch(std::uint64_t expected_entries) {
-    std::uint64_t width = 16;
-    while (width < 4 * expected_entries)
-      width <<= 1;
-    mask_ = width - 1;
-    counters_.assign(4 * width, 0);
+    // 16 counters per expected entry, in blocks of 64: a key's four
+    // counters share one block (one cache line), one per 16-counter row.
+    std::uint64_t blocks = 1;
+    while (blocks * 64 < 16 * expected_entries)
+      blocks <<= 1;
+    mask_ = blocks - 1;
+    counters_.assign(64 * blocks, 0);
     sample_ = 10 * std::max<std::uint64_t>(expected_entries, 16);
   }
 
   // Counts one access of `k`.
   void record(key k) {
+    std::uint8_t* block = block_of(k);
     std::uint64_t h = mix64(k);
     std::uint8_t* c[4];
     std::uint8_t low = 15;
     for (int row = 0; row < 4; ++row) {
-      c[row] = &counters_[row * (mask_ + 1) + (index(h, row) & mask_)];
+      c[row] = block + 16 * row + ((h >> (4 * row)) & 15);
       low = std::min(low, *c[row]);
     }
     if (low < 15)
@@ -43,17 +48,16 @@ public:
 
   // An upper bound of `k`'s recent accesses (0..15).
   std::uint8_t estimate(key k) const {
+    const std::uint8_t* block = const_cast<frequency_sketch*>(this)->block_of(k);
     std::uint64_t h = mix64(k);
     std::uint8_t low = 15;
     for (int row = 0; row < 4; ++row)
-      low = std::min(low, counters_[row * (mask_ + 1) + (index(h, row) & mask_)]);
+      low = std::min(low, block[16 * row + ((h >> (4 * row)) & 15)]);
     return low;
   }
 
 private:
-  static std::uint64_t index(std::uint64_t h, int row) {
-    return (h >> (16 * row)) ^ (h * (2 * row + 1) >> 32);
-  }
+  std::uint8_t* block_of(key k) { return &counters_[64 * ((mix64(k) >> 16) & mask_)]; }
 
   void age() {
     for (auto& c : counters_)
