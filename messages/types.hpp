@@ -184,13 +184,18 @@ struct cache_shard_stats {
   uint64_t bytes = 0;  // resident, bookkeeping included
   uint64_t entries = 0;
   uint64_t capacity = 0;  // the shard's byte budget
+  // Capacity advice: of `advice_requests` sampled lookups, how many would
+  // have hit at 0.25x, 0.5x, 1x, 2x and 4x the capacity.
+  uint64_t advice_requests = 0;
+  std::vector<uint64_t> advice_hits;
+  double advice_expected = 0;  // the sampling rate times all lookups (advisor.hpp)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cache_shard_stats& x) {
   return f(caf::meta::type_name("cache_shard_stats"), x.node, x.shard, x.policy, x.hits, x.misses,
            x.bytes_hit, x.bytes_missed, x.coalesced, x.fills, x.rejected, x.evictions, x.bytes,
-           x.entries, x.capacity);
+           x.entries, x.capacity, x.advice_requests, x.advice_hits, x.advice_expected);
 }
 
 }  // namespace dfs

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/cache/advisor.hpp"
 #include "actors/cache/simulator.hpp"
 #include "actors/cache/suite.hpp"
 #include "actors/client/client.hpp"
@@ -139,6 +140,29 @@ int cache_sim_cmd(const cache_sim_options& o) {
               << o.capacity << "')\n";
     return 2;
   }
+  if (o.advise) {
+    auto name = o.policies.empty() ? std::string("hybrid") : o.policies.front();
+    double mean = double(stats.distinct_bytes) / double(std::max<std::uint64_t>(stats.distinct, 1));
+    cache::policy_options po{capacity, static_cast<std::uint64_t>(double(capacity) / mean) + 1,
+                             o.rate};
+    auto rows = cache::check_advice(*trace, name, po);
+    if (rows.empty()) {
+      std::cerr << "dfsctl: cache sim: --advise needs one policy other than opt\n";
+      return 2;
+    }
+    auto out = nlohmann::json::array();
+    if (!o.json)
+      std::cout << name << ": predicted (sampled miniature caches) and actual hit %\n";
+    for (auto& r : rows) {
+      out.push_back({{"scale", r.scale}, {"predicted", r.predicted}, {"actual", r.actual}});
+      if (!o.json)
+        std::printf("  %5.2fx capacity  predicted %6.2f  actual %6.2f\n", r.scale,
+                    100 * r.predicted, 100 * r.actual);
+    }
+    if (o.json)
+      std::cout << nlohmann::json{{"policy", name}, {"advice", out}}.dump() << "\n";
+    return 0;
+  }
   auto names = o.policies.empty() ? all_policies() : o.policies;
   for (auto& n : names)
     if (n != "opt" && !cache::make_policy(n, {1, 1, 1})) {
@@ -249,9 +273,13 @@ std::string percent(uint64_t part, uint64_t whole) {
 
 }  // namespace
 
-int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json) {
+namespace {
+
+// Every cache shard of every node (the node table's nodes when a metadata
+// node answers, else the endpoints); false when no node answered.
+bool collect_shards(const std::vector<host_port>& endpoints, std::vector<cache_shard_stats>& shards,
+                    std::vector<std::string>& unreachable, const char* what) {
   auto c = client::create(client_options{{}, std::chrono::milliseconds{10000}, 1});
-  // Every node of the cluster, from the node table when a metadata node answers.
   std::vector<std::pair<std::string, host_port>> nodes;
   for (auto& ep : endpoints) {
     auto members = c->members(ep);
@@ -265,8 +293,6 @@ int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json) {
   if (nodes.empty())
     for (auto& ep : endpoints)
       nodes.emplace_back(ep.to_string(), ep);
-  std::vector<cache_shard_stats> shards;
-  std::vector<std::string> unreachable;
   for (auto& [id, address] : nodes) {
     auto s = c->cache_stats_of(address);
     if (!s) {
@@ -276,12 +302,22 @@ int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json) {
     shards.insert(shards.end(), s->begin(), s->end());
   }
   if (unreachable.size() == nodes.size()) {
-    std::cerr << "dfsctl: cache stats: no node answered";
+    std::cerr << "dfsctl: " << what << ": no node answered";
     for (auto& u : unreachable)
       std::cerr << "; " << u;
     std::cerr << "\n";
-    return 5;
+    return false;
   }
+  return true;
+}
+
+}  // namespace
+
+int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json) {
+  std::vector<cache_shard_stats> shards;
+  std::vector<std::string> unreachable;
+  if (!collect_shards(endpoints, shards, unreachable, "cache stats"))
+    return 5;
   cache_shard_stats total;
   total.policy = shards.empty() ? "-" : shards.front().policy;
   for (auto& s : shards) {
@@ -318,6 +354,62 @@ int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json) {
   for (auto& s : shards)
     row(s.node.value, std::to_string(s.shard), s);
   row("total", "", total);
+  for (auto& u : unreachable)
+    std::printf("unreachable: %s\n", u.c_str());
+  return 0;
+}
+
+int cache_advise_cmd(const std::vector<host_port>& endpoints, bool json) {
+  std::vector<cache_shard_stats> shards;
+  std::vector<std::string> unreachable;
+  if (!collect_shards(endpoints, shards, unreachable, "cache advise"))
+    return 5;
+  // Each scale's estimate summed over the shards, with the same
+  // correction as advisor::estimate::hit_rate.
+  uint64_t capacity = 0, requests = 0, hits = 0, lookups = 0;
+  double expected = 0;
+  std::vector<double> advice_hits(cache::advisor::scales.size(), 0);
+  for (auto& s : shards) {
+    capacity += s.capacity;
+    requests += s.advice_requests;
+    expected += s.advice_expected;
+    hits += s.hits;
+    lookups += s.hits + s.misses;
+    for (size_t i = 0; i < advice_hits.size() && i < s.advice_hits.size(); ++i)
+      advice_hits[i] += double(s.advice_hits[i]) + s.advice_expected - double(s.advice_requests);
+  }
+  auto predicted = [&](size_t i) {
+    return expected > 0 ? std::clamp(advice_hits[i] / expected, 0.0, 1.0) : 0.0;
+  };
+  auto rows = nlohmann::json::array();
+  for (size_t i = 0; i < advice_hits.size(); ++i) {
+    double scale = cache::advisor::scales[i];
+    rows.push_back({{"scale", scale},
+                    {"capacity", static_cast<uint64_t>(double(capacity) * scale)},
+                    {"predicted_hit_ratio", predicted(i)}});
+  }
+  if (json) {
+    std::cout << nlohmann::json{{"capacity", capacity},
+                                {"hit_ratio", lookups ? double(hits) / double(lookups) : 0.0},
+                                {"sampled_requests", requests},
+                                {"advice", rows},
+                                {"unreachable", unreachable}}
+                   .dump()
+              << "\n";
+    return 0;
+  }
+  std::printf("cache of %s in %zu shards: %s of %llu lookups hit; %llu lookups sampled\n",
+              human_bytes(capacity).c_str(), shards.size(), percent(hits, lookups).c_str(),
+              static_cast<unsigned long long>(lookups), static_cast<unsigned long long>(requests));
+  std::printf("%-8s %12s %14s\n", "SCALE", "CAPACITY", "PREDICTED HIT");
+  for (size_t i = 0; i < advice_hits.size(); ++i) {
+    double scale = cache::advisor::scales[i];
+    char label[16];
+    std::snprintf(label, sizeof label, "%.2fx", scale);
+    std::printf("%-8s %12s %14s\n", label,
+                human_bytes(static_cast<uint64_t>(double(capacity) * scale)).c_str(),
+                expected > 0 ? percent(uint64_t(predicted(i) * 1e6), 1000000).c_str() : "-");
+  }
   for (auto& u : unreachable)
     std::printf("unreachable: %s\n", u.c_str());
   return 0;

@@ -18,6 +18,7 @@ struct cache_sim_options {
   std::string capacity;               // entries ("1000"), bytes with a unit ("64MiB") or "P%"
   std::vector<std::string> policies;  // default: every policy and opt
   bool mixed_sizes = false;           // sizes 1 KiB..1 MiB per key, not 1
+  bool advise = false;                // the capacity advisor's predictions beside full simulations
   double rate = 1000;                 // requests per second seen by seed-hybrid
   bool json = false;
 };
@@ -37,5 +38,9 @@ int cache_suite_cmd(const std::string& trace_dir, bool mixed_sizes, bool quick, 
 // admissions rejected, bytes and entries, and the cluster's totals.
 // Exit 0; 5 when no node could be asked.
 int cache_stats_cmd(const std::vector<host_port>& endpoints, bool json);
+
+// The capacity advisor's figures summed over every shard: the hit rate the
+// cluster's cache would have at 0.25x, 0.5x, 1x, 2x and 4x its capacity.
+int cache_advise_cmd(const std::vector<host_port>& endpoints, bool json);
 
 }  // namespace dfs::ctl

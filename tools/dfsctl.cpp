@@ -418,6 +418,8 @@ int main(int argc, char** argv) {
     ->required();
   csim->add_option("--policy", policies, "P[,P...]: opt and the policies (default all)");
   csim->add_flag("--mixed-sizes", sim.mixed_sizes, "sizes 1 KiB..1 MiB per key (byte hit rate)");
+  csim->add_flag("--advise", sim.advise,
+                 "the capacity advisor's predictions at 0.25x..4x beside full simulations");
   csim->add_option("--rate", sim.rate, "requests/s that seed-hybrid's clock sees (default 1000)");
   csim->callback([&] {
     sim.json = g.json;
@@ -443,6 +445,13 @@ int main(int argc, char** argv) {
   cstats->add_option("--dir", g.dir, "state and data directory (default ./var)");
   cstats->callback(with_endpoints("cache stats", [&](const std::vector<host_port>& eps) {
     return ctl::cache_stats_cmd(eps, g.json);
+  }));
+
+  auto cadvise = cache->add_subcommand(
+    "advise", "the hit rate the cache would have at 0.25x, 0.5x, 1x, 2x and 4x its capacity");
+  cadvise->add_option("--dir", g.dir, "state and data directory (default ./var)");
+  cadvise->callback(with_endpoints("cache advise", [&](const std::vector<host_port>& eps) {
+    return ctl::cache_advise_cmd(eps, g.json);
   }));
 
   auto transfer = raft->add_subcommand("transfer-leader", "hand leadership to NODE");

@@ -74,6 +74,7 @@ public:
       table_.move_front(n, q_[small_q], q_[main_q], main_q);
     while (q_[main_q].bytes > main_target())
       evict_main(evicted);
+    sketch_.ensure_capacity(entries());
     return admitted(*this, k, evicted, before);
   }
 

@@ -54,6 +54,11 @@ struct shard_state {
     out.bytes = s.bytes;
     out.entries = s.entries;
     out.capacity = s.capacity;
+    for (auto& e : store->advice()) {
+      out.advice_requests = e.requests;
+      out.advice_expected = e.expected;
+      out.advice_hits.push_back(e.hits);
+    }
     return out;
   }
 

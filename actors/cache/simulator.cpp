@@ -1,5 +1,7 @@
 #include "actors/cache/simulator.hpp"
 
+#include "actors/cache/advisor.hpp"
+
 #include <limits>
 #include <set>
 #include <unordered_map>
@@ -99,6 +101,26 @@ sim_result simulate_named(const std::vector<request>& trace, const std::string& 
   if (!p)
     return {};
   return simulate(trace, *p);
+}
+
+std::vector<advice_check> check_advice(const std::vector<request>& trace, const std::string& name,
+                                       const policy_options& options) {
+  auto a = advisor::make(name, options.capacity_bytes, options.expected_entries);
+  if (!a)
+    return {};
+  for (std::uint64_t i = 0; i < trace.size(); ++i) {
+    a->lookup(trace[i].k, i);
+    a->insert(trace[i].k, trace[i].bytes, i);  // only copies that missed take it
+  }
+  std::vector<advice_check> out;
+  for (auto& e : a->estimates()) {
+    policy_options o = options;
+    o.capacity_bytes = e.capacity_bytes;
+    o.expected_entries = std::max<std::uint64_t>(
+      16, static_cast<std::uint64_t>(double(options.expected_entries) * e.scale));
+    out.push_back({e.scale, e.hit_rate(), simulate_named(trace, name, o).hit_rate()});
+  }
+  return out;
 }
 
 }  // namespace dfs::cache

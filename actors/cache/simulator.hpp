@@ -39,4 +39,15 @@ sim_result simulate_opt(const std::vector<request>& trace, std::uint64_t capacit
 sim_result simulate_named(const std::vector<request>& trace, const std::string& name,
                           const policy_options& options);
 
+// The capacity advisor (advisor.hpp) against the truth: for each of its
+// scales, the hit rate it predicts after seeing `trace` through a cache
+// of `options` and the hit rate a full simulation at that size gets.
+struct advice_check {
+  double scale = 0;
+  double predicted = 0;
+  double actual = 0;
+};
+std::vector<advice_check> check_advice(const std::vector<request>& trace, const std::string& name,
+                                       const policy_options& options);
+
 }  // namespace dfs::cache

@@ -17,15 +17,14 @@ namespace dfs::cache {
 
 class frequency_sketch {
 public:
-  explicit frequency_sketch(std::uint64_t expected_entries) {
-    // 16 counters per expected entry, in blocks of 64: a key's four
-    // counters share one block (one cache line), one per 16-counter row.
-    std::uint64_t blocks = 1;
-    while (blocks * 64 < 16 * expected_entries)
-      blocks <<= 1;
-    mask_ = blocks - 1;
-    counters_.assign(64 * blocks, 0);
-    sample_ = 10 * std::max<std::uint64_t>(expected_entries, 16);
+  explicit frequency_sketch(std::uint64_t expected_entries) { size_for(expected_entries); }
+
+  // Grows the sketch (and forgets its counts) when the cache holds more
+  // than twice the entries it was sized for: a sketch sized for 4 MiB
+  // chunks must still work when the cache fills with 4 KiB files.
+  void ensure_capacity(std::uint64_t entries) {
+    if (entries > 2 * expected_)
+      size_for(2 * entries);
   }
 
   // Counts one access of `k`.
@@ -59,12 +58,26 @@ public:
 private:
   std::uint8_t* block_of(key k) { return &counters_[64 * ((mix64(k) >> 16) & mask_)]; }
 
+  void size_for(std::uint64_t expected_entries) {
+    // 16 counters per expected entry, in blocks of 64: a key's four
+    // counters share one block (one cache line), one per 16-counter row.
+    expected_ = std::max<std::uint64_t>(expected_entries, 16);
+    std::uint64_t blocks = 1;
+    while (blocks * 64 < 16 * expected_)
+      blocks <<= 1;
+    mask_ = blocks - 1;
+    counters_.assign(64 * blocks, 0);
+    sample_ = 10 * expected_;
+    recorded_ = 0;
+  }
+
   void age() {
     for (auto& c : counters_)
       c >>= 1;
     recorded_ /= 2;
   }
 
+  std::uint64_t expected_ = 0;  // entries it is sized for
   std::uint64_t mask_ = 0;
   std::uint64_t sample_ = 0;
   std::uint64_t recorded_ = 0;

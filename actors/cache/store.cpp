@@ -16,15 +16,18 @@ std::unique_ptr<store> store::make(const std::string& policy_name, std::uint64_t
   auto p = make_policy(policy_name, o);
   if (!p)
     return nullptr;
-  return std::unique_ptr<store>(new store(std::move(p), budget));
+  auto a = advisor::make(policy_name, budget, o.expected_entries);
+  return std::unique_ptr<store>(new store(std::move(p), std::move(a), budget));
 }
 
-store::store(std::unique_ptr<policy> p, std::uint64_t budget) : policy_(std::move(p)) {
+store::store(std::unique_ptr<policy> p, std::unique_ptr<advisor> a, std::uint64_t budget)
+  : policy_(std::move(p)), advisor_(std::move(a)) {
   stats_.capacity = budget;
 }
 
 const std::vector<char>* store::get(const std::string& id, std::uint64_t now) {
   key k = stable_hash(id);
+  advisor_->lookup(k, now);
   bool resident = policy_->lookup(k, now);
   auto it = entries_.find(k);
   if (resident && it != entries_.end() && it->second.id == id) {
@@ -46,6 +49,7 @@ bool store::put(const std::string& id, std::vector<char> data, std::uint64_t now
   }
   ++stats_.fills;
   stats_.bytes_missed += data.size();
+  advisor_->insert(k, charge(id, data), now);
   evicted_.clear();
   bool admitted = policy_->insert(k, charge(id, data), now, evicted_);
   for (key e : evicted_) {

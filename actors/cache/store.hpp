@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/cache/advisor.hpp"
 #include "actors/cache/policy.hpp"
 
 namespace dfs::cache {
@@ -50,13 +51,15 @@ public:
   void erase(const std::string& id);
 
   const store_stats& stats() const { return stats_; }
+  // What the hit rate would be at 0.25x..4x the budget (advisor.hpp).
+  std::vector<advisor::estimate> advice() const { return advisor_->estimates(); }
   const char* policy_name() const { return policy_->name(); }
 
   // Aborts when the entries, the policy and the charged bytes disagree.
   void check_invariants() const;
 
 private:
-  store(std::unique_ptr<policy> p, std::uint64_t budget);
+  store(std::unique_ptr<policy> p, std::unique_ptr<advisor> a, std::uint64_t budget);
   static std::uint64_t charge(const std::string& id, const std::vector<char>& data) {
     return id.size() + data.size() + entry_overhead;
   }
@@ -67,6 +70,7 @@ private:
   };
 
   std::unique_ptr<policy> policy_;
+  std::unique_ptr<advisor> advisor_;
   std::unordered_map<key, entry> entries_;
   std::vector<key> evicted_;  // scratch
   store_stats stats_;

@@ -46,6 +46,7 @@ public:
     table_.add(k, bytes, q_[window_q], window_q);
     while (q_[window_q].bytes > window_target_)
       leave_window(evicted);
+    sketch_.ensure_capacity(entries());
     return admitted(*this, k, evicted, before);
   }
 

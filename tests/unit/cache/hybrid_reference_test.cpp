@@ -57,6 +57,7 @@ public:
       move(small, 0, main);
     while (total(main) > capacity_ - small_target_)
       evict_main(evicted);
+    sketch_.ensure_capacity(queues_[small].size() + queues_[main].size());
     return contains(k);
   }
 
