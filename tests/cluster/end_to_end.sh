@@ -110,6 +110,26 @@ grep -q 'dfs_gateway_request_duration_seconds_bucket{node="n1",op="read"' metric
 received=$(awk '/^dfs_gateway_received_bytes_total/ {printf "%d", $2}' metrics.txt)
 [ "${received:-0}" -ge $((100 * 1048576)) ] && ok "bytes received counted (${received})" || bad "bytes received: ${received:-none}"
 
+echo "[$(( $(date +%s) - start ))s] == the chunk cache"
+check "get 100 MiB again" ctl get /big big.again
+cmp -s big big.again && ok "the second read is identical" || bad "the second read differs"
+if ctl --json cache stats >cache.json 2>cache.err; then
+  hits=$(jq '.total.hits' cache.json)
+  shards=$(jq '.shards | length' cache.json)
+  [ "$shards" -eq 12 ] && ok "cache stats: 12 shards (3 nodes x 4)" || bad "cache stats: $shards shards"
+  [ "${hits:-0}" -ge 20 ] && ok "the second read of /big hit the cache ($hits hits)" ||
+    bad "cache hits: ${hits:-none}"
+  over=$(jq '[.shards[] | select(.bytes > .capacity)] | length' cache.json)
+  [ "$over" -eq 0 ] && ok "no shard above its byte budget" || bad "$over shards above budget"
+else
+  bad "cache stats failed: $(cat cache.err)"
+fi
+rows=$(ctl --json cache advise 2>/dev/null | jq '.advice | length')
+[ "${rows:-0}" -eq 5 ] && ok "cache advise: 5 sizes" || bad "cache advise: ${rows:-no} rows"
+scrape >metrics.txt 2>/dev/null
+grep -q '^dfs_cache_hits_total{node="n1",shard="0"}' metrics.txt &&
+  ok "cache metrics per shard" || bad "cache metrics missing"
+
 echo "[$(( $(date +%s) - start ))s] == every error path: one line on stderr and a distinct exit code"
 expect_exit 3 "get of a missing file" ctl get /nope nope.out
 [ ! -e nope.out ] && [ ! -e nope.out.dfs-partial ] && ok "a failed get leaves no file" || bad "a failed get left a file"
