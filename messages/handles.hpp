@@ -118,7 +118,9 @@ using cache_actor = caf::typed_actor<
   // fill(id, bytes): a chunk read after a miss, verified by the sender
   caf::reacts_to<fill_atom, chunk_id, byte_buffer>,
   // abandon(id): the load a miss asked for failed
-  caf::reacts_to<abandon_atom, chunk_id>, caf::replies_to<status_atom>::with<cache_shard_stats>,
+  caf::reacts_to<abandon_atom, chunk_id>,
+  // remove(id): drop the entry (a reader found its bytes bad)
+  caf::reacts_to<remove_atom, chunk_id>, caf::replies_to<status_atom>::with<cache_shard_stats>,
   // internal timer: loads that took too long release their waiters
   caf::reacts_to<tick_atom>>;
 

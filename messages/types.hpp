@@ -178,6 +178,8 @@ struct cache_shard_stats {
   uint64_t bytes_hit = 0;
   uint64_t bytes_missed = 0;  // of the misses that were filled
   uint64_t coalesced = 0;     // misses that waited for another reader's load (single flight)
+  uint64_t released = 0;      // of those, sent to read for themselves (load abandoned or late)
+  uint64_t removed = 0;       // entries dropped because a reader found them bad
   uint64_t fills = 0;
   uint64_t rejected = 0;  // fills the admission filter (or the size) turned away
   uint64_t evictions = 0;
@@ -194,8 +196,9 @@ struct cache_shard_stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cache_shard_stats& x) {
   return f(caf::meta::type_name("cache_shard_stats"), x.node, x.shard, x.policy, x.hits, x.misses,
-           x.bytes_hit, x.bytes_missed, x.coalesced, x.fills, x.rejected, x.evictions, x.bytes,
-           x.entries, x.capacity, x.advice_requests, x.advice_hits, x.advice_expected);
+           x.bytes_hit, x.bytes_missed, x.coalesced, x.released, x.removed, x.fills, x.rejected,
+           x.evictions, x.bytes, x.entries, x.capacity, x.advice_requests, x.advice_hits,
+           x.advice_expected);
 }
 
 }  // namespace dfs

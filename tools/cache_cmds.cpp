@@ -46,7 +46,7 @@ std::uint64_t parse_capacity(const std::string& s, std::uint64_t whole) {
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
   std::string unit(end);
-  if (!(v > 0))
+  if (!(v > 0) || !std::isfinite(v) || v > 1e15)
     return 0;
   double scale = unit == ""      ? 1
                  : unit == "%"   ? double(whole) / 100
@@ -142,6 +142,11 @@ int cache_sim_cmd(const cache_sim_options& o) {
   }
   if (o.advise) {
     auto name = o.policies.empty() ? std::string("hybrid") : o.policies.front();
+    if (!cache::make_policy(name, {1, 1, 1})) {
+      std::cerr << "dfsctl: cache sim: --advise: unknown policy '" << name
+                << "' (opt cannot run online)\n";
+      return 2;
+    }
     double mean = double(stats.distinct_bytes) / double(std::max<std::uint64_t>(stats.distinct, 1));
     cache::policy_options po{capacity, static_cast<std::uint64_t>(double(capacity) / mean) + 1,
                              o.rate};

@@ -87,9 +87,15 @@ int run(const node_config& cfg, sigset_t& signals) {
   }
   if (cfg.has_role("monitor"))
     log->info("role monitor is configured; its actor arrives with a later release");
-  if (cfg.has_role("cache"))
+  if (cfg.has_role("cache")) {
     log->info("cache: {} shards, {} bytes, policy {}", handles->caches.size(), cfg.cache_bytes,
               cfg.cache_policy);
+    if (cfg.cache_bytes > 0 && cfg.cache_bytes / cfg.cache_shards < cfg.chunk_size + 512)
+      log->warn(
+        "cache: each shard's budget ({} bytes) is smaller than one full chunk ({}): "
+        "full chunks will never be cached; raise cache_bytes or lower cache_shards",
+        cfg.cache_bytes / cfg.cache_shards, cfg.chunk_size);
+  }
   // A role actor that stops on its own (a failed database, a crashed
   // worker) must not leave a node that answers but cannot serve: stop the
   // whole process, with a non-zero exit code, so a supervisor restarts it.

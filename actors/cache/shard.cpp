@@ -28,6 +28,8 @@ struct shard_state {
   };
   std::map<std::string, load> loads;
   uint64_t coalesced = 0;
+  uint64_t released = 0;
+  uint64_t removed = 0;
   clock_type::time_point started = clock_type::now();
   std::unique_ptr<cache_metrics> metrics;
   static inline const char* name = "cache_shard";
@@ -48,6 +50,8 @@ struct shard_state {
     out.bytes_hit = s.bytes_hit;
     out.bytes_missed = s.bytes_missed;
     out.coalesced = coalesced;
+    out.released = released;
+    out.removed = removed;
     out.fills = s.fills;
     out.rejected = s.rejected;
     out.evictions = s.evictions;
@@ -68,6 +72,8 @@ struct shard_state {
     auto it = loads.find(id);
     if (it == loads.end())
       return;
+    if (!data)
+      released += it->second.waiters.size();
     for (auto& w : it->second.waiters)
       w.deliver(data ? cache_lookup{true, false, *data} : cache_lookup{false, false, {}});
     loads.erase(it);
@@ -105,12 +111,19 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
     },
     [=](fill_atom, const chunk_id& id, byte_buffer& data) {
       auto& st = self->state;
-      if (!valid_chunk_id(id.value) || data.size() > max_chunk_bytes)
+      if (!valid_chunk_id(id.value) || data.size() > max_chunk_bytes) {
+        st.release(id.value, nullptr);
         return;
+      }
       st.release(id.value, &data);
       st.store->put(id.value, std::move(data), st.now_ms());
     },
     [=](abandon_atom, const chunk_id& id) { self->state.release(id.value, nullptr); },
+    [=](remove_atom, const chunk_id& id) {
+      auto& st = self->state;
+      st.store->erase(id.value);
+      ++st.removed;
+    },
     [=](status_atom) { return self->state.stats(); },
     [=](tick_atom) {
       if (self->current_sender() != self->ctrl())

@@ -31,10 +31,10 @@ struct cache_shard_config {
   std::string policy = "hybrid";
   uint64_t budget = 64ull << 20;         // bytes, bookkeeping included; never exceeded
   uint64_t typical_entry = 64ull << 10;  // sizes the policy's frequency sketch
-  // Below the gateways' cache_timeout (3 s): a waiter is released before
-  // its gateway gives up on the shard.
-  std::chrono::milliseconds load_timeout{2000};
-  std::chrono::milliseconds tick{1000};  // load expiry and metrics
+  // load_timeout + tick stays well below the gateways' cache_timeout
+  // (3 s): a waiter is released before its gateway gives up on the shard.
+  std::chrono::milliseconds load_timeout{1500};
+  std::chrono::milliseconds tick{250};  // load expiry and metrics
   prometheus::Registry* metrics = nullptr;
 };
 

@@ -31,6 +31,9 @@ const std::vector<char>* store::get(const std::string& id, std::uint64_t now) {
   bool resident = policy_->lookup(k, now);
   auto it = entries_.find(k);
   if (resident && it != entries_.end() && it->second.id == id) {
+    // The advisor's smaller copies may have missed what the shard hit:
+    // they take it as a fill now, as they would have after their miss.
+    advisor_->insert(k, charge(id, it->second.data), now);
     ++stats_.hits;
     stats_.bytes_hit += it->second.data.size();
     return &it->second.data;

@@ -834,14 +834,20 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
   auto owner = cache::owner_of(cache::stable_hash(ref.id.value), st.cache_seeds);
   if (owner == st.cache_seeds.size())
     return do_read(self, ctx, ref, 0, caf::error{}, r);
-  auto [node, shard] = st.cache_shards[owner];
+  auto node = st.cache_shards[owner].first;
+  auto shard = st.cache_shards[owner].second;
   auto skipped = st.cache_skipped.find(node);
   if (skipped != st.cache_skipped.end()) {
     if (std::chrono::steady_clock::now() < skipped->second)
       return do_read(self, ctx, ref, 0, caf::error{}, r);
     st.cache_skipped.erase(skipped);
   }
-  auto wait = std::min(budget(self, ctx), st.cfg.cache_timeout);
+  // At most half the time left: a slow shard must leave time for a replica.
+  auto wait = std::min(budget(self, ctx) / 2, st.cfg.cache_timeout);
+  // A shard that does not answer in a third of cache_timeout is at fault
+  // (lookups take microseconds); a shorter wait, cut by the request's
+  // deadline, does not condemn it.
+  bool patience = wait >= st.cfg.cache_timeout / 3;
   self->request(shard, wait, lookup_atom::value, ref.id)
     .then(
       [=](cache_lookup& found) {
@@ -854,11 +860,12 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
           }
           self->state.log->error(
             "chunk={} the cache shard on {} returned bytes that do not "
-            "match the file record; reading a replica",
+            "match the file record; dropped there, reading a replica",
             ref.id.value, node.value);
+          self->send(shard, remove_atom::value, ref.id);
         } else if (found.load) {
           auto id = ref.id;
-          r->after_reply = [self, shard = shard, id](byte_buffer* data) {
+          r->after_reply = [self, shard, id](byte_buffer* data) {
             if (data)
               self->send(shard, fill_atom::value, id, std::move(*data));
             else
@@ -869,7 +876,7 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
       },
       [=](caf::error& err) {
         auto& st = self->state;
-        if (budget(self, ctx).count() > 0) {  // the shard's fault, not the request's deadline
+        if (patience) {  // the shard's fault, not the request's deadline
           st.log->warn("chunk={} cache shard on {} failed ({}); skipping its shards for {} ms",
                        ref.id.value, node.value, describe(err), st.cfg.cache_skip.count());
           st.cache_skipped[node] = std::chrono::steady_clock::now() + st.cfg.cache_skip;

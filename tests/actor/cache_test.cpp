@@ -10,6 +10,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/cache/shard.hpp"
+#include "actors/replica/chunk_store.hpp"
 #include "tests/actor/fixture.hpp"
 
 namespace dfs {
@@ -140,6 +141,19 @@ TEST(cache_shard, bad_ids_are_refused_and_oversize_fills_ignored) {
   caf::anon_send(f.shard, fill_atom::value, id_of(4), byte_buffer(2 << 20, 'x'));  // > budget
   EXPECT_FALSE(f.lookup(id_of(4))->hit);
   EXPECT_EQ(f.stats().bytes, 0u);
+  // A fill larger than any chunk is dropped, and whoever waited is told
+  // to read for themselves at once.
+  ASSERT_TRUE(f.lookup(id_of(5))->load);
+  auto fills = f.stats().fills;
+  cache_lookup waited;
+  std::thread waiter([&] { waited = *f.lookup(id_of(5)); });
+  for (int tries = 0; f.stats().coalesced < 1 && tries < 200; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  caf::anon_send(f.shard, fill_atom::value, id_of(5), byte_buffer(max_chunk_bytes + 1, 'y'));
+  waiter.join();
+  EXPECT_FALSE(waited.hit);
+  EXPECT_FALSE(waited.load);
+  EXPECT_EQ(f.stats().fills, fills) << "not even offered to the store";
 }
 
 TEST(cache_shard, an_unknown_policy_does_not_start) {
@@ -163,6 +177,7 @@ cache_shard_stats total_stats(test_node& node) {
   for (auto& shard : node.handles.caches) {
     auto s = *node.ask<cache_shard_stats>(shard, status_atom::value);
     t.hits += s.hits, t.misses += s.misses, t.fills += s.fills, t.coalesced += s.coalesced;
+    t.released += s.released, t.removed += s.removed;
   }
   return t;
 }
@@ -206,6 +221,7 @@ TEST(gateway_cache, concurrent_misses_on_one_chunk_read_the_replica_once) {
   auto s = total_stats(node);
   EXPECT_EQ(s.fills, 1u) << "one load, one fill";
   EXPECT_EQ(s.hits + s.coalesced, 7u);
+  EXPECT_EQ(s.released, 0u) << "every waiter got the loader's bytes, none read the replica";
 }
 
 // A cache shard that answers every lookup with bytes that are not the chunk's.
@@ -216,6 +232,7 @@ cache_actor::behavior_type lying_shard(cache_actor::pointer) {
     },
     [](fill_atom, const chunk_id&, const byte_buffer&) {},
     [](abandon_atom, const chunk_id&) {},
+    [](remove_atom, const chunk_id&) {},
     [](status_atom) { return cache_shard_stats{}; },
     [](tick_atom) {},
   };
@@ -234,6 +251,7 @@ cache_actor::behavior_type stuck_shard(cache_actor::stateful_pointer<stuck_state
     },
     [](fill_atom, const chunk_id&, const byte_buffer&) {},
     [](abandon_atom, const chunk_id&) {},
+    [](remove_atom, const chunk_id&) {},
     [](status_atom) { return cache_shard_stats{}; },
     [](tick_atom) {},
   };
@@ -248,6 +266,28 @@ TEST(gateway_cache, bytes_from_a_lying_shard_are_never_served) {
                  std::vector<cache_actor>{liar});
   EXPECT_EQ(*node.get("/f"), data);
   caf::anon_send_exit(liar, caf::exit_reason::user_shutdown);
+}
+
+TEST(gateway_cache, a_bad_cached_copy_is_dropped_and_replaced) {
+  test_node node(with_cache());
+  auto data = pattern(5000, 6);
+  auto info = node.put("/f", data);
+  ASSERT_TRUE(info);
+  auto id = info->chunks.at(0).id;
+  for (auto& shard : node.handles.caches) {  // whichever owns it now holds garbage
+    ASSERT_TRUE(node.ask<cache_lookup>(shard, lookup_atom::value, id)->load);
+    caf::anon_send(shard, fill_atom::value, id, byte_buffer(5000, 'z'));
+  }
+  EXPECT_EQ(*node.get("/f"), data);
+  for (int tries = 0; total_stats(node).removed < 1 && tries < 200; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  EXPECT_EQ(total_stats(node).removed, 1u);
+  EXPECT_EQ(*node.get("/f"), data);  // a miss: read and filled with the good bytes
+  for (int tries = 0; total_stats(node).fills < 3 && tries < 200; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  auto hits = total_stats(node).hits;
+  EXPECT_EQ(*node.get("/f"), data);
+  EXPECT_EQ(total_stats(node).hits, hits + 1) << "now a hit with the right bytes";
 }
 
 TEST(gateway_cache, a_stuck_shard_delays_one_read_then_is_skipped) {

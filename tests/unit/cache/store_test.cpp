@@ -117,6 +117,29 @@ TEST(cache_advisor, predicts_hit_rates_at_other_sizes_within_two_points) {
   }
 }
 
+// The same through a shard's store, called as a shard calls it: get on
+// every request, put only after the shard itself missed.
+TEST(cache_advisor, a_store_advises_as_well_as_the_simulator) {
+  std::string error;
+  auto t = generate("zipf:0.9:20000:300000", 7, error);
+  ASSERT_TRUE(t);
+  auto s = store::make("hybrid", 2000 * (1 + 32 + store::entry_overhead), 1);
+  for (std::uint64_t i = 0; i < t->size(); ++i) {
+    auto name = id(static_cast<int>((*t)[i].k));
+    if (!s->get(name, i))
+      s->put(name, std::vector<char>(1, 'x'), i);
+  }
+  // Full simulations of the same requests, each key charged as the store does.
+  std::vector<request> charged;
+  for (auto& r : *t)
+    charged.push_back({stable_hash(id(static_cast<int>(r.k))), 1 + 32 + store::entry_overhead});
+  for (auto& e : s->advice()) {
+    policy_options o{e.capacity_bytes, std::max<std::uint64_t>(16, e.capacity_bytes), 1000};
+    auto actual = simulate_named(charged, "hybrid", o).hit_rate();
+    EXPECT_NEAR(100 * e.hit_rate(), 100 * actual, 2.0) << e.scale << "x";
+  }
+}
+
 TEST(cache_advisor, samples_every_key_of_a_small_cache) {
   auto a = advisor::make("lru", 100, 100);
   ASSERT_NE(a, nullptr);
