@@ -11,10 +11,7 @@
 // its front (recency falls with age), and buckets are scanned upward until
 // the frequency term alone exceeds the best score found.
 #include <cmath>
-#include <list>
-#include <map>
-#include <unordered_map>
-
+#include "actors/cache/buckets.hpp"
 #include "actors/cache/policies.hpp"
 
 namespace dfs::cache {
@@ -34,118 +31,58 @@ public:
     : capacity_(capacity), units_per_second_(units_per_second) {}
 
   bool lookup(key k, std::uint64_t now) override {
-    auto i = index_.find(k);
-    if (i == index_.end())
+    if (!entries_.find(k))
       return false;
-    entry& e = i->second;
-    unbucket(e);
-    ++e.count;
-    e.last = now;
-    bucket(k, e);
+    entries_.hit(k, now);
     return true;
   }
 
   bool insert(key k, std::uint64_t bytes, std::uint64_t now, std::vector<key>& evicted) override {
-    if (index_.count(k))
+    if (entries_.find(k))
       return true;
     if (bytes > capacity_)
       return false;
-    while (used_ + bytes > capacity_) {
+    while (entries_.bytes() + bytes > capacity_) {
       key victim = lowest_score(now);
       evicted.push_back(victim);
-      erase(victim);
+      entries_.erase(victim);
     }
-    entry& e = index_[k];
-    e.bytes = bytes;
-    e.count = 1;
-    e.last = now;
-    bucket(k, e);
-    used_ += bytes;
+    entries_.add(k, bytes, now);
     return true;
   }
 
-  void erase(key k) override {
-    auto i = index_.find(k);
-    if (i == index_.end())
-      return;
-    unbucket(i->second);
-    used_ -= i->second.bytes;
-    index_.erase(i);
-  }
-
-  bool contains(key k) const override { return index_.count(k) > 0; }
-  std::uint64_t bytes() const override { return used_; }
-  std::size_t entries() const override { return index_.size(); }
+  void erase(key k) override { entries_.erase(k); }
+  bool contains(key k) const override { return entries_.find(k) != nullptr; }
+  std::uint64_t bytes() const override { return entries_.bytes(); }
+  std::size_t entries() const override { return entries_.size(); }
   std::uint64_t capacity() const override { return capacity_; }
   const char* name() const override { return "seed-hybrid"; }
-
-  void check_invariants() const override {
-    std::size_t n = 0;
-    std::uint64_t sum = 0;
-    for (auto& [count, keys] : buckets_) {
-      std::uint64_t last = 0;
-      for (key k : keys) {
-        auto i = index_.find(k);
-        if (i == index_.end() || i->second.count != count || i->second.last < last)
-          std::abort();
-        last = i->second.last;
-        sum += i->second.bytes;
-        ++n;
-      }
-    }
-    if (n != index_.size() || sum != used_ || used_ > capacity_)
-      std::abort();
-  }
+  void check_invariants() const override { entries_.check(capacity_); }
 
 private:
-  struct entry {
-    std::uint64_t bytes = 0;
-    std::uint64_t count = 0;
-    std::uint64_t last = 0;
-    std::list<key>::iterator pos;
-  };
-
-  double score_of(std::uint64_t count, std::uint64_t last, std::uint64_t now) const {
-    double max = static_cast<double>(buckets_.rbegin()->first);
-    double frequency = std::log1p(double(count)) / std::log1p(max);
-    double age = now > last ? double(now - last) / units_per_second_ : 0;
-    return 0.6 * frequency + 0.4 * recency(age);
-  }
-
   key lowest_score(std::uint64_t now) const {
+    auto& buckets = entries_.buckets();
+    double log_max = std::log1p(double(buckets.rbegin()->first));
     double best = 2;
     key victim = 0;
-    double log_max = std::log1p(double(buckets_.rbegin()->first));
-    for (auto& [count, keys] : buckets_) {
-      if (0.6 * std::log1p(double(count)) / log_max >= best)
+    for (auto& [count, keys] : buckets) {
+      double frequency = std::log1p(double(count)) / log_max;
+      if (0.6 * frequency >= best)
         break;
-      const entry& e = index_.at(keys.front());
-      double s = score_of(count, e.last, now);
-      if (s < best) {
-        best = s;
+      std::uint64_t last = entries_.find(keys.front())->last;
+      double age = now > last ? double(now - last) / units_per_second_ : 0;
+      double score = 0.6 * frequency + 0.4 * recency(age);
+      if (score < best) {
+        best = score;
         victim = keys.front();
       }
     }
     return victim;
   }
 
-  void bucket(key k, entry& e) {
-    auto& keys = buckets_[e.count];
-    e.pos = keys.insert(keys.end(), k);
-  }
-
-  void unbucket(entry& e) {
-    auto b = buckets_.find(e.count);
-    b->second.erase(e.pos);
-    if (b->second.empty())
-      buckets_.erase(b);
-  }
-
   std::uint64_t capacity_;
   double units_per_second_;
-  std::uint64_t used_ = 0;
-  std::unordered_map<key, entry> index_;
-  std::map<std::uint64_t, std::list<key>> buckets_;  // n -> keys, least recent first
+  frequency_buckets entries_;
 };
 
 }  // namespace
