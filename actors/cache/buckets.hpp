@@ -9,6 +9,7 @@
 #include <list>
 #include <map>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/cache/policy.hpp"
 
@@ -98,6 +99,48 @@ private:
   std::uint64_t bytes_ = 0;
   std::unordered_map<key, entry> index_;
   std::map<std::uint64_t, std::list<key>> buckets_;
+};
+
+// A policy over frequency_buckets whose only choice is the victim:
+// lookups count hits, inserts evict `victim(now)` until the object fits.
+class bucket_policy : public policy {
+public:
+  explicit bucket_policy(std::uint64_t capacity) : capacity_(capacity) {}
+
+  bool lookup(key k, std::uint64_t now) override {
+    if (!entries_.find(k))
+      return false;
+    entries_.hit(k, now);
+    return true;
+  }
+
+  bool insert(key k, std::uint64_t bytes, std::uint64_t now, std::vector<key>& evicted) override {
+    if (entries_.find(k))
+      return true;
+    if (bytes > capacity_)
+      return false;
+    while (entries_.bytes() + bytes > capacity_) {
+      key out = victim(now);
+      evicted.push_back(out);
+      entries_.erase(out);
+    }
+    entries_.add(k, bytes, now);
+    return true;
+  }
+
+  void erase(key k) override { entries_.erase(k); }
+  bool contains(key k) const override { return entries_.find(k) != nullptr; }
+  std::uint64_t bytes() const override { return entries_.bytes(); }
+  std::size_t entries() const override { return entries_.size(); }
+  std::uint64_t capacity() const override { return capacity_; }
+  void check_invariants() const override { entries_.check(capacity_); }
+
+protected:
+  // The entry to evict (there is at least one).
+  virtual key victim(std::uint64_t now) const = 0;
+
+  std::uint64_t capacity_;
+  frequency_buckets entries_;
 };
 
 }  // namespace dfs::cache

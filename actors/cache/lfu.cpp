@@ -6,42 +6,13 @@
 namespace dfs::cache {
 namespace {
 
-class lfu final : public policy {
+class lfu final : public bucket_policy {
 public:
-  explicit lfu(std::uint64_t capacity) : capacity_(capacity) {}
-
-  bool lookup(key k, std::uint64_t now) override {
-    if (!entries_.find(k))
-      return false;
-    entries_.hit(k, now);
-    return true;
-  }
-
-  bool insert(key k, std::uint64_t bytes, std::uint64_t now, std::vector<key>& evicted) override {
-    if (entries_.find(k))
-      return true;
-    if (bytes > capacity_)
-      return false;
-    while (entries_.bytes() + bytes > capacity_) {
-      key victim = entries_.buckets().begin()->second.front();
-      evicted.push_back(victim);
-      entries_.erase(victim);
-    }
-    entries_.add(k, bytes, now);
-    return true;
-  }
-
-  void erase(key k) override { entries_.erase(k); }
-  bool contains(key k) const override { return entries_.find(k) != nullptr; }
-  std::uint64_t bytes() const override { return entries_.bytes(); }
-  std::size_t entries() const override { return entries_.size(); }
-  std::uint64_t capacity() const override { return capacity_; }
+  using bucket_policy::bucket_policy;
   const char* name() const override { return "lfu"; }
-  void check_invariants() const override { entries_.check(capacity_); }
 
 private:
-  std::uint64_t capacity_;
-  frequency_buckets entries_;
+  key victim(std::uint64_t) const override { return entries_.buckets().begin()->second.front(); }
 };
 
 }  // namespace

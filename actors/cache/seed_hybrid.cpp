@@ -25,46 +25,19 @@ double recency(double age_s) {
   return 0.7 * std::exp(-(age_s - 1800) / 3500);
 }
 
-class seed_hybrid final : public policy {
+class seed_hybrid final : public bucket_policy {
 public:
   seed_hybrid(std::uint64_t capacity, double units_per_second)
-    : capacity_(capacity), units_per_second_(units_per_second) {}
-
-  bool lookup(key k, std::uint64_t now) override {
-    if (!entries_.find(k))
-      return false;
-    entries_.hit(k, now);
-    return true;
-  }
-
-  bool insert(key k, std::uint64_t bytes, std::uint64_t now, std::vector<key>& evicted) override {
-    if (entries_.find(k))
-      return true;
-    if (bytes > capacity_)
-      return false;
-    while (entries_.bytes() + bytes > capacity_) {
-      key victim = lowest_score(now);
-      evicted.push_back(victim);
-      entries_.erase(victim);
-    }
-    entries_.add(k, bytes, now);
-    return true;
-  }
-
-  void erase(key k) override { entries_.erase(k); }
-  bool contains(key k) const override { return entries_.find(k) != nullptr; }
-  std::uint64_t bytes() const override { return entries_.bytes(); }
-  std::size_t entries() const override { return entries_.size(); }
-  std::uint64_t capacity() const override { return capacity_; }
+    : bucket_policy(capacity), units_per_second_(units_per_second) {}
   const char* name() const override { return "seed-hybrid"; }
-  void check_invariants() const override { entries_.check(capacity_); }
 
 private:
-  key lowest_score(std::uint64_t now) const {
+  // The lowest score (see the top of the file).
+  key victim(std::uint64_t now) const override {
     auto& buckets = entries_.buckets();
     double log_max = std::log1p(double(buckets.rbegin()->first));
     double best = 2;
-    key victim = 0;
+    key lowest = 0;
     for (auto& [count, keys] : buckets) {
       double frequency = std::log1p(double(count)) / log_max;
       if (0.6 * frequency >= best)
@@ -74,15 +47,13 @@ private:
       double score = 0.6 * frequency + 0.4 * recency(age);
       if (score < best) {
         best = score;
-        victim = keys.front();
+        lowest = keys.front();
       }
     }
-    return victim;
+    return lowest;
   }
 
-  std::uint64_t capacity_;
   double units_per_second_;
-  frequency_buckets entries_;
 };
 
 }  // namespace

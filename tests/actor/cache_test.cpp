@@ -224,12 +224,11 @@ TEST(gateway_cache, concurrent_misses_on_one_chunk_read_the_replica_once) {
   EXPECT_EQ(s.released, 0u) << "every waiter got the loader's bytes, none read the replica";
 }
 
-// A cache shard that answers every lookup with bytes that are not the chunk's.
-cache_actor::behavior_type lying_shard(cache_actor::pointer) {
+// A fake cache shard: `lookup` answers lookups, everything else is ignored.
+template <class Lookup>
+cache_actor::behavior_type fake_shard(Lookup lookup) {
   return {
-    [](lookup_atom, const chunk_id&) {
-      return cache_lookup{true, false, byte_buffer(100, 'z')};
-    },
+    std::move(lookup),
     [](fill_atom, const chunk_id&, const byte_buffer&) {},
     [](abandon_atom, const chunk_id&) {},
     [](remove_atom, const chunk_id&) {},
@@ -238,23 +237,23 @@ cache_actor::behavior_type lying_shard(cache_actor::pointer) {
   };
 }
 
+// A cache shard that answers every lookup with bytes that are not the chunk's.
+cache_actor::behavior_type lying_shard(cache_actor::pointer) {
+  return fake_shard([](lookup_atom, const chunk_id&) {
+    return cache_lookup{true, false, byte_buffer(100, 'z')};
+  });
+}
+
 // One that never answers a lookup (a paused node's shard).
 struct stuck_state {
   std::vector<caf::typed_response_promise<cache_lookup>> parked;
 };
 cache_actor::behavior_type stuck_shard(cache_actor::stateful_pointer<stuck_state> self) {
-  return {
-    [=](lookup_atom, const chunk_id&) -> caf::result<cache_lookup> {
-      auto rp = self->make_response_promise<cache_lookup>();
-      self->state.parked.push_back(rp);
-      return rp;
-    },
-    [](fill_atom, const chunk_id&, const byte_buffer&) {},
-    [](abandon_atom, const chunk_id&) {},
-    [](remove_atom, const chunk_id&) {},
-    [](status_atom) { return cache_shard_stats{}; },
-    [](tick_atom) {},
-  };
+  return fake_shard([=](lookup_atom, const chunk_id&) -> caf::result<cache_lookup> {
+    auto rp = self->make_response_promise<cache_lookup>();
+    self->state.parked.push_back(rp);
+    return rp;
+  });
 }
 
 TEST(gateway_cache, bytes_from_a_lying_shard_are_never_served) {
