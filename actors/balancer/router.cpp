@@ -1,0 +1,159 @@
+#include "actors/balancer/router.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dfs::balancer {
+
+router::entry& router::at(const std::string& node) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) {
+    entry e;
+    e.breaker = circuit_breaker{cfg_.breaker};
+    it = nodes_.emplace(node, std::move(e)).first;
+  }
+  return it->second;
+}
+
+void router::set_health(const std::string& node, health::node_health h, double cpu) {
+  auto& e = at(node);
+  e.health = h;
+  e.cpu = cpu;
+}
+
+double router::reference() const {
+  double best = -1;
+  for (auto& [id, e] : nodes_)
+    if (e.ewma >= 0 && (best < 0 || e.ewma < best))
+      best = e.ewma;
+  return best < 0 ? 0 : best;
+}
+
+double router::latency(const entry& e, int64_t now_ms, double reference) const {
+  if (e.ewma < 0)
+    return reference;
+  if (e.ewma <= reference)
+    return e.ewma;
+  auto idle = static_cast<double>(std::max<int64_t>(now_ms - e.sampled_ms, 0));
+  return reference + (e.ewma - reference) * std::exp(-idle / cfg_.decay_ms);
+}
+
+double router::cost(const std::string& node, int64_t now_ms) const {
+  auto ref = reference();
+  auto it = nodes_.find(node);
+  if (it == nodes_.end())
+    return ref;
+  return (it->second.in_flight + 1) * latency(it->second, now_ms, ref);
+}
+
+int router::rank(entry& e, int64_t now_ms) const {
+  if (e.health == health::node_health::down || !e.breaker.would_allow(now_ms))
+    return 2;
+  return e.health == health::node_health::suspect ? 1 : 0;
+}
+
+std::vector<std::string> router::order(const std::vector<std::string>& candidates, int64_t now_ms,
+                                       std::mt19937_64& rng) {
+  struct option {
+    const std::string* node;
+    int rank;
+    double cost;
+    double cpu;
+  };
+  std::vector<option> opts;
+  opts.reserve(candidates.size());
+  auto ref = reference();
+  for (auto& c : candidates) {
+    auto& e = at(c);
+    opts.push_back(option{&c, rank(e, now_ms), (e.in_flight + 1) * latency(e, now_ms, ref), e.cpu});
+  }
+  bool explore = cfg_.explore_every > 0 && ++orders_ % cfg_.explore_every == 0;
+  auto better = [](const option& a, const option& b) {
+    if (a.rank != b.rank)
+      return a.rank < b.rank;
+    auto hi = std::max(a.cost, b.cost);
+    if (std::abs(a.cost - b.cost) > 0.05 * hi)
+      return a.cost < b.cost;
+    return a.cpu < b.cpu;
+  };
+  // Power of two choices among the best-ranked candidates.
+  auto best_rank =
+    opts.empty() ? 0 : std::min_element(opts.begin(), opts.end(), [](auto& a, auto& b) {
+                         return a.rank < b.rank;
+                       })->rank;
+  std::vector<size_t> pool;
+  for (size_t i = 0; i < opts.size(); ++i)
+    if (opts[i].rank == best_rank)
+      pool.push_back(i);
+  std::vector<std::string> out;
+  out.reserve(opts.size());
+  if (pool.size() >= 2) {
+    std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
+    auto a = pool[pick(rng)];
+    auto b = pool[pick(rng)];
+    while (b == a)
+      b = pool[pick(rng)];
+    auto first = explore || !better(opts[b], opts[a]) ? a : b;
+    out.push_back(*opts[first].node);
+    opts.erase(opts.begin() + static_cast<std::ptrdiff_t>(first));
+  }
+  std::stable_sort(opts.begin(), opts.end(), better);
+  for (auto& o : opts)
+    out.push_back(*o.node);
+  return out;
+}
+
+bool router::dispatch(const std::string& node, int64_t now_ms) {
+  auto& e = at(node);
+  if (!e.breaker.allow(now_ms))
+    return false;
+  ++e.in_flight;
+  ++e.routed;
+  return true;
+}
+
+void router::finish(const std::string& node, int64_t now_ms, double latency_ms, uint64_t bytes,
+                    bool ok) {
+  auto& e = at(node);
+  if (e.in_flight > 0)
+    --e.in_flight;
+  auto units =
+    1.0 + static_cast<double>(bytes) / static_cast<double>(std::max<uint64_t>(cfg_.unit_bytes, 1));
+  auto sample = std::max(latency_ms, 0.0) / units;
+  auto current = latency(e, now_ms, reference());
+  if (!ok) {
+    ++e.failed;
+    e.breaker.failure(now_ms);
+    // A failure says nothing good about speed: at least twice as slow.
+    sample = std::max(sample, 2 * current);
+  } else {
+    e.breaker.success(now_ms);
+  }
+  if (e.ewma < 0)
+    e.ewma = sample;
+  else
+    e.ewma = current + (sample - current) * (sample > current ? cfg_.rise : cfg_.fall);
+  e.sampled_ms = now_ms;
+}
+
+node_route_stats router::stats(const std::string& node, int64_t now_ms) {
+  auto& e = at(node);
+  node_route_stats s;
+  s.in_flight = e.in_flight;
+  s.latency_ms = latency(e, now_ms, reference());
+  s.routed = e.routed;
+  s.failed = e.failed;
+  s.breaker = e.breaker.state(now_ms);
+  s.health = e.health;
+  s.cpu = e.cpu;
+  return s;
+}
+
+std::vector<std::string> router::nodes() const {
+  std::vector<std::string> out;
+  for (auto& [id, e] : nodes_)
+    out.push_back(id);
+  return out;
+}
+
+}  // namespace dfs::balancer
