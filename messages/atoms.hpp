@@ -51,6 +51,11 @@ using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using read_index_atom = caf::atom_constant<caf::atom("read_index")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
+// health monitors
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using health_atom = caf::atom_constant<caf::atom("health")>;
+using slow_atom = caf::atom_constant<caf::atom("slow")>;
+
 // node agent
 using handles_atom = caf::atom_constant<caf::atom("handles")>;
 

@@ -86,6 +86,9 @@ using replica_actor = caf::typed_actor<
   // fetch(ctx, id) -> bytes, verified against the stored checksum
   caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
   caf::replies_to<status_atom>::with<replica_stats>,
+  // slow(ms): fault injection for tests and benchmarks; every store and
+  // fetch takes `ms` longer from now on (0: back to normal)
+  caf::replies_to<slow_atom, uint32_t>::with<ok_atom>,
   // replicate(ctx, id, target): reads the chunk here, verified, and stores
   // it at the target replica manager (a replica_actor, untyped here as a
   // type cannot name itself); answers once the target has it
@@ -108,7 +111,9 @@ using repair_actor = caf::typed_actor<
   caf::reacts_to<tick_atom>,
   // peers(node, address, replica manager, repair manager): another node
   // became reachable (null handles: unreachable); from the peer connector
-  caf::reacts_to<peers_atom, node_id, std::string, replica_actor, caf::actor>>;
+  caf::reacts_to<peers_atom, node_id, std::string, replica_actor, caf::actor>,
+  // the local health monitor's verdicts, every heartbeat interval
+  caf::reacts_to<health_atom, std::vector<peer_health>>>;
 
 // Cache shard: chunk bytes in memory under a byte budget. Chunks never
 // change, so a cached chunk is never stale.
@@ -151,7 +156,26 @@ using gateway_actor = caf::typed_actor<
   // peers(node, replica manager, cache shards): another node's storage
   // and cache became reachable (null handle, no shards: unreachable);
   // from the node's peer connector
-  caf::reacts_to<peers_atom, node_id, replica_actor, std::vector<cache_actor>>>;
+  caf::reacts_to<peers_atom, node_id, replica_actor, std::vector<cache_actor>>,
+  // the local health monitor's verdicts and the nodes' load, every
+  // heartbeat interval
+  caf::reacts_to<health_atom, std::vector<peer_health>>,
+  // load and routing figures (for the health monitor and dfsctl)
+  caf::replies_to<status_atom>::with<gateway_status>>;
+
+// Health monitor (one per node): sends heartbeats carrying the node's
+// load to every peer's monitor, judges the peers' liveness from theirs
+// (phi accrual, health/detector.hpp) and passes the verdicts on to the
+// node's gateway and repair manager.
+using health_actor = caf::typed_actor<
+  // heartbeat(load): from another node's monitor
+  caf::reacts_to<heartbeat_atom, node_load>,
+  // peers(node, monitor): another node's monitor became reachable (null:
+  // unreachable); from the peer connector. Untyped: a type cannot name itself
+  caf::reacts_to<peers_atom, node_id, caf::actor>,
+  caf::replies_to<status_atom>::with<health_report>,
+  // internal timer: the next heartbeat round
+  caf::reacts_to<tick_atom>>;
 
 // The handles a node agent hands out; a role the node does not host is an
 // invalid (null) handle.
@@ -163,12 +187,13 @@ struct node_handles {
   raft_actor raft;                  // the node's Raft participant (meta nodes)
   repair_actor repair;              // meta nodes
   std::vector<cache_actor> caches;  // cache nodes: the node's shards, in shard order
+  health_actor health;              // every node
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_handles& x) {
   return f(caf::meta::type_name("node_handles"), x.id, x.gateway, x.meta, x.replica, x.raft,
-           x.repair, x.caches);
+           x.repair, x.caches, x.health);
 }
 
 // Node agent: the one actor published on a node's port.

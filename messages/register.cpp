@@ -33,6 +33,13 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<cache_lookup>("dfs::cache_lookup");
   cfg.add_message_type<cache_shard_stats>("dfs::cache_shard_stats");
   cfg.add_message_type<node_agent_actor>("dfs::node_agent_actor");
+  cfg.add_message_type<health_actor>("dfs::health_actor");
+  cfg.add_message_type<node_load>("dfs::node_load");
+  cfg.add_message_type<peer_health>("dfs::peer_health");
+  cfg.add_message_type<std::vector<peer_health>>("std::vector<dfs::peer_health>");
+  cfg.add_message_type<route_status>("dfs::route_status");
+  cfg.add_message_type<gateway_status>("dfs::gateway_status");
+  cfg.add_message_type<health_report>("dfs::health_report");
   cfg.add_error_category(errc_category, [](uint8_t code, caf::atom_value, const caf::message& ctx) {
     std::string out = "dfs: ";
     out += to_string(static_cast<errc>(code));

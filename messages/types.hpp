@@ -145,12 +145,17 @@ struct replica_stats {
   uint64_t scrub_passes = 0;   // complete passes of the scrubber
   uint64_t scrubbed_bytes = 0;
   std::string domain;  // the node's failure domain (empty: its own)
+  // False while the disk refuses writes: the last chunk write failed with
+  // an I/O error or a full disk (cleared by the next one that succeeds).
+  bool writable = true;
+  uint32_t injected_delay_ms = 0;  // fault injection (dfsctl node slow): 0 when off
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_stats& x) {
   return f(caf::meta::type_name("replica_stats"), x.chunks, x.bytes_used, x.bytes_free,
-           x.corrupt_found, x.missing_found, x.scrub_passes, x.scrubbed_bytes, x.domain);
+           x.corrupt_found, x.missing_found, x.scrub_passes, x.scrubbed_bytes, x.domain,
+           x.writable, x.injected_delay_ms);
 }
 
 // A cache shard's answer to a lookup. A hit carries the bytes. A miss
@@ -199,6 +204,102 @@ typename Inspector::result_type inspect(Inspector& f, cache_shard_stats& x) {
            x.bytes_hit, x.bytes_missed, x.coalesced, x.released, x.removed, x.fills, x.rejected,
            x.evictions, x.bytes, x.entries, x.capacity, x.advice_requests, x.advice_hits,
            x.advice_expected);
+}
+
+// CAF 0.17's binary serializer loops forever on an infinite or NaN double
+// (its IEEE 754 packing halves the value until it is below 2): every
+// double put in a message goes through this first.
+inline double finite_or_zero(double x) {
+  return x - x == 0 ? x : 0;  // false for infinities and NaN
+}
+
+// The load a node reports in every heartbeat (health monitors), sampled
+// by its monitor from the process and its own actors.
+struct node_load {
+  node_id node;
+  uint64_t sequence = 0;      // heartbeats sent since the process started
+  int64_t uptime_ms = 0;
+  double cpu = 0;             // this process's share of the machine's CPUs, 0..1
+  uint64_t memory_bytes = 0;  // resident set size
+  uint64_t disk_used = 0;     // bytes of chunk data stored
+  uint64_t disk_free = 0;     // free bytes where they are stored
+  uint32_t in_flight = 0;     // client requests at its gateway
+  double latency_ewma_ms = 0;  // of its gateway's client requests
+  double latency_p99_ms = 0;   // over the last heartbeat interval
+  double cache_hit_ratio = -1;  // of its cache shards over the last interval; -1: no lookups
+  uint64_t requests = 0;        // client requests served since start
+  uint64_t rejected = 0;        // refused by admission control since start
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_load& x) {
+  return f(caf::meta::type_name("node_load"), x.node, x.sequence, x.uptime_ms, x.cpu,
+           x.memory_bytes, x.disk_used, x.disk_free, x.in_flight, x.latency_ewma_ms,
+           x.latency_p99_ms, x.cache_hit_ratio, x.requests, x.rejected);
+}
+
+// What one health monitor knows of another node.
+struct peer_health {
+  node_id node;
+  std::string state;         // "active", "suspect" or "down" (this observer's verdict)
+  double phi = 0;            // suspicion now
+  int64_t state_for_ms = 0;  // time in that state
+  int64_t heard_ago_ms = -1;  // since its last heartbeat; -1: never heard
+  node_load load;             // from its last heartbeat
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_health& x) {
+  return f(caf::meta::type_name("peer_health"), x.node, x.state, x.phi, x.state_for_ms,
+           x.heard_ago_ms, x.load);
+}
+
+// A gateway's routing figures for one storage node.
+struct route_status {
+  node_id node;
+  uint32_t in_flight = 0;
+  double latency_ms = 0;  // the router's estimate (per 256 KiB or request)
+  uint64_t routed = 0;    // reads sent there
+  uint64_t failed = 0;
+  std::string breaker;  // "closed", "open" or "half-open"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, route_status& x) {
+  return f(caf::meta::type_name("route_status"), x.node, x.in_flight, x.latency_ms, x.routed,
+           x.failed, x.breaker);
+}
+
+// A gateway's load and routing.
+struct gateway_status {
+  uint32_t in_flight = 0;
+  uint32_t max_in_flight = 0;
+  double latency_ewma_ms = 0;
+  double latency_p99_ms = 0;  // since the previous status request
+  uint64_t requests = 0;
+  uint64_t rejected = 0;
+  uint64_t retries = 0;  // chunk reads sent to another replica after a failure
+  std::vector<route_status> routes;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, gateway_status& x) {
+  return f(caf::meta::type_name("gateway_status"), x.in_flight, x.max_in_flight,
+           x.latency_ewma_ms, x.latency_p99_ms, x.requests, x.rejected, x.retries, x.routes);
+}
+
+// A health monitor's view: its own node's load, every peer's health, and
+// (from the node's gateway, when it has one) the routing figures.
+struct health_report {
+  node_load self;
+  std::vector<peer_health> peers;
+  bool has_gateway = false;
+  gateway_status gateway;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_report& x) {
+  return f(caf::meta::type_name("health_report"), x.self, x.peers, x.has_gateway, x.gateway);
 }
 
 }  // namespace dfs

@@ -12,4 +12,11 @@ inline int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// Milliseconds of the monotonic clock (for intervals and timeouts: never
+// jumps when the wall clock is set).
+inline int64_t mono_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace dfs

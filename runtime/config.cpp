@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -59,6 +60,12 @@ bool split_number(const std::string& text, uint64_t& number, std::string& unit) 
 
 using setter = std::function<std::string(node_config&, const std::string&)>;
 
+std::string fmt_number(double d) {
+  std::ostringstream out;
+  out << d;
+  return out.str();
+}
+
 struct key_spec {
   const char* name;
   const char* help;
@@ -95,6 +102,19 @@ setter count_in_range(T node_config::*field, uint64_t lo, uint64_t hi) {
       return "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
              ", got '" + v + "'";
     c.*field = static_cast<T>(*n);
+    return {};
+  };
+}
+
+setter decimal_in_range(double node_config::*field, double lo, double hi) {
+  return [=](node_config& c, const std::string& v) -> std::string {
+    auto t = trim(v);
+    char* end = nullptr;
+    double d = t.empty() ? 0 : std::strtod(t.c_str(), &end);
+    if (t.empty() || end != t.c_str() + t.size() || !(d >= lo && d <= hi))
+      return "expected a number from " + fmt_number(lo) + " to " + fmt_number(hi) + ", got '" + v +
+             "'";
+    c.*field = d;
     return {};
   };
 }
@@ -215,6 +235,32 @@ const std::vector<key_spec>& key_specs() {
     {"dead_after",
      "a storage node unreachable this long is marked dead and its chunks re-replicated",
      duration_in_range(&node_config::dead_after, std::chrono::milliseconds{1000})},
+    {"heartbeat_interval",
+     "how often a node's health monitor sends its load to every peer (at least 50ms)",
+     duration_in_range(&node_config::heartbeat_interval, std::chrono::milliseconds{50})},
+    {"suspect_phi",
+     "suspicion (phi) at which a silent peer counts as suspect: read last, given no new "
+     "chunks (0.5 to 100)",
+     decimal_in_range(&node_config::suspect_phi, 0.5, 100)},
+    {"dead_phi",
+     "suspicion (phi) at which a silent peer counts as down; marked dead through Raft once "
+     "down for dead_after (1 to 1000, above suspect_phi)",
+     decimal_in_range(&node_config::dead_phi, 1, 1000)},
+    {"max_in_flight",
+     "client requests a gateway serves at once; past it new ones are refused at once as "
+     "overloaded, with a retry-after (1 to 1000000)",
+     count_in_range(&node_config::max_in_flight, 1, 1000000)},
+    {"client_rate",
+     "requests per second a gateway admits from one client (token bucket; 0: no limit)",
+     decimal_in_range(&node_config::client_rate, 0, 1e9)},
+    {"client_burst", "requests one client may send at once above its rate (0: one second's worth)",
+     decimal_in_range(&node_config::client_burst, 0, 1e9)},
+    {"breaker_failures",
+     "failures in a row after which a gateway stops reading from a storage node for a "
+     "cool-down (1 to 1000)",
+     count_in_range(&node_config::breaker_failures, 1, 1000)},
+    {"breaker_cool_down", "how long an open circuit breaker keeps a node out before probing it",
+     duration_in_range(&node_config::breaker_cool_down, std::chrono::milliseconds{10})},
     {"repair_interval", "how often the Raft leader scans nodes and chunks for repairs",
      duration_in_range(&node_config::repair_interval, std::chrono::milliseconds{100})},
     {"repair_concurrency", "chunk copies the repair manager keeps in flight (1 to 1024)",
@@ -267,6 +313,8 @@ std::optional<std::string> toml_to_text(const toml::node& node) {
       return std::nullopt;
     return std::to_string(i->get());
   }
+  if (auto f = node.as_floating_point())
+    return fmt_number(f->get());
   if (auto b = node.as_boolean())
     return b->get() ? "true" : "false";
   if (auto arr = node.as_array()) {
@@ -391,6 +439,8 @@ std::string check_config(const node_config& cfg) {
       if (std::find(known.begin(), known.end(), v) == known.end())
         return "key 'voters': '" + v + "' is neither this node nor a peer";
   }
+  if (cfg.dead_phi <= cfg.suspect_phi)
+    return "keys 'suspect_phi' and 'dead_phi': dead_phi must be above suspect_phi";
   return {};
 }
 
@@ -478,6 +528,14 @@ std::string to_toml(const node_config& cfg) {
   t.insert("upload_timeout", ms(cfg.upload_timeout));
   t.insert("failure_domain", cfg.failure_domain);
   t.insert("dead_after", ms(cfg.dead_after));
+  t.insert("heartbeat_interval", ms(cfg.heartbeat_interval));
+  t.insert("suspect_phi", cfg.suspect_phi);
+  t.insert("dead_phi", cfg.dead_phi);
+  t.insert("max_in_flight", static_cast<int64_t>(cfg.max_in_flight));
+  t.insert("client_rate", cfg.client_rate);
+  t.insert("client_burst", cfg.client_burst);
+  t.insert("breaker_failures", static_cast<int64_t>(cfg.breaker_failures));
+  t.insert("breaker_cool_down", ms(cfg.breaker_cool_down));
   t.insert("repair_interval", ms(cfg.repair_interval));
   t.insert("repair_concurrency", static_cast<int64_t>(cfg.repair_concurrency));
   t.insert("repair_rate", static_cast<int64_t>(cfg.repair_rate));

@@ -71,6 +71,16 @@ struct node_config {
   std::string failure_domain;                       // rack or zone; empty: the node is its own
   std::chrono::milliseconds dead_after{30000};      // unreachable this long: marked dead
   std::chrono::milliseconds repair_interval{2000};  // one scan of nodes and chunks
+  // Health monitors: heartbeats and the phi-accrual detector's thresholds.
+  std::chrono::milliseconds heartbeat_interval{500};
+  double suspect_phi = 5;
+  double dead_phi = 10;  // "down" for this observer; dead cluster-wide after dead_after
+  // Gateway admission control and read routing.
+  uint32_t max_in_flight = 1024;  // client requests served at once
+  double client_rate = 0;         // requests per second per client; 0: no limit
+  double client_burst = 0;        // 0: one second's worth of client_rate
+  uint32_t breaker_failures = 5;
+  std::chrono::milliseconds breaker_cool_down{2000};
   uint32_t repair_concurrency = 8;                  // chunk copies in flight
   uint64_t repair_rate = 100ull << 20;              // bytes per second of copies; 0: unlimited
   // A chunk copy nothing references is deleted once it has been so this

@@ -337,39 +337,4 @@ int cluster_down(const std::string& raw_dir, bool json) {
   return 0;
 }
 
-int cluster_status(const std::vector<host_port>& endpoints, bool json) {
-  auto probe = client::create(client_options{{}, std::chrono::milliseconds{3000}, 1});
-  auto arr = nlohmann::json::array();
-  int down = 0;
-  if (!json)
-    std::printf("%-8s %-21s %-8s %-10s %8s %10s %10s  %s\n", "NODE", "LISTEN", "STATE", "UPTIME",
-                "CHUNKS", "USED", "FREE", "ROLES");
-  for (auto& ep : endpoints) {
-    auto st = probe->status_of(ep);
-    if (!st) {
-      ++down;
-      if (json)
-        arr.push_back(
-          {{"listen", ep.to_string()}, {"state", "down"}, {"error", describe(st.error())}});
-      else
-        std::printf("%-8s %-21s %-8s\n", "?", ep.to_string().c_str(), "down");
-      continue;
-    }
-    if (json) {
-      arr.push_back(to_json(*st));
-      continue;
-    }
-    std::string roles;
-    for (auto& r : st->roles)
-      roles += (roles.empty() ? "" : ",") + r;
-    std::printf("%-8s %-21s %-8s %9llds %8llu %10s %10s  %s\n", st->id.value.c_str(),
-                st->listen.c_str(), st->state.c_str(), static_cast<long long>(st->uptime_ms / 1000),
-                static_cast<unsigned long long>(st->chunks), human_bytes(st->bytes_used).c_str(),
-                human_bytes(st->bytes_free).c_str(), roles.c_str());
-  }
-  if (json)
-    std::cout << nlohmann::json{{"nodes", arr}}.dump() << "\n";
-  return down == 0 ? 0 : 5;
-}
-
 }  // namespace dfs::ctl

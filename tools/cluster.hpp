@@ -27,6 +27,5 @@ std::vector<cluster_node> read_cluster(const std::string& dir);
 int cluster_up(int nodes, const std::string& dir, int base_port, bool json,
                const std::vector<std::string>& settings = {});
 int cluster_down(const std::string& dir, bool json);
-int cluster_status(const std::vector<host_port>& endpoints, bool json);
 
 }  // namespace dfs::ctl

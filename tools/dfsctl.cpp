@@ -18,6 +18,8 @@
 #include "actors/meta/path.hpp"
 #include "tools/cache_cmds.hpp"
 #include "tools/cluster.hpp"
+#include "tools/bench_cmd.hpp"
+#include "tools/health_cmds.hpp"
 #include "tools/output.hpp"
 #include "tools/raft_cmds.hpp"
 #include "tools/repair_cmds.hpp"
@@ -393,11 +395,49 @@ int main(int argc, char** argv) {
     }
     return node_drain_cmd(eps, node_name, g.json, *wait);
   }));
+  std::string slow_delay;
+  auto slow = node->add_subcommand(
+    "slow",
+    "fault injection: make every chunk store and fetch of node ID take DELAY longer (0 ends it)");
+  slow->add_option("ID", node_name)->required();
+  slow->add_option("DELAY", slow_delay, "e.g. 20ms, 1s; 0 for normal again")->required();
+  slow->callback(with_endpoints("node slow", [&](const std::vector<host_port>& eps) {
+    auto delay = slow_delay == "0" ? std::optional<std::chrono::milliseconds>{std::chrono::milliseconds{0}}
+                                   : parse_duration(slow_delay);
+    if (!delay) {
+      std::cerr << "dfsctl: node slow: DELAY: expected a duration such as 20ms\n";
+      return 2;
+    }
+    return node_slow(eps, node_name, *delay, g.json);
+  }));
   auto activate = node->add_subcommand(
     "activate", "mark node ID active again (ends a drain, or revives a node marked dead)");
   activate->add_option("ID", node_name)->required();
   activate->callback(with_endpoints("node activate", [&](const std::vector<host_port>& eps) {
     return node_activate_cmd(eps, node_name, g.json);
+  }));
+
+  ctl::bench_args bench;
+  auto bcmd = app.add_subcommand(
+    "bench", "drive the cluster with many concurrent users; throughput and latency percentiles");
+  bcmd->add_option("--requests", bench.requests, "stop after N requests (e.g. 1e6)");
+  bcmd->add_option("--duration", bench.duration, "stop after this long (e.g. 30s, 30m)");
+  bcmd->add_option("--concurrency", bench.load.concurrency, "concurrent users (default 16)");
+  bcmd->add_option("--files", bench.load.files, "files read and written (default 1000)");
+  bcmd->add_option("--size", bench.size, "bytes per file, up to 4MiB (default 4KiB)");
+  bcmd->add_option("--read-ratio", bench.load.read_ratio, "share of gets, 0..1 (default 0.9)");
+  bcmd->add_option("--dist", bench.load.dist,
+                   "uniform, pareto, zipf:ALPHA, hotcold:H/C or shift:EVERY (default zipf:0.9)");
+  bcmd->add_option("--seed", bench.load.seed, "seed of the access sequence (default 42)");
+  bcmd->add_option("--prefix", bench.load.prefix, "directory of the files (default /bench)");
+  bcmd->add_option("--rate", bench.rate,
+                   "fixed rate in requests/s, latency from each request's due time "
+                   "(default: closed loop)");
+  bcmd->add_option("--report-every", bench.report_every, "print each interval's figures (e.g. 10s)");
+  bcmd->add_option("--replicas", bench.load.replication, "replicas of the files written (default: cluster's)");
+  bcmd->add_flag("!--no-setup", bench.load.setup, "do not create missing files first");
+  bcmd->callback(with_endpoints("bench", [&](const std::vector<host_port>& eps) {
+    return ctl::bench_cmd(eps, bench, g.json);
   }));
 
   auto fsck = app.add_subcommand(

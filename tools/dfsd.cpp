@@ -80,13 +80,12 @@ int run(const node_config& cfg, sigset_t& signals) {
   }
   system_config sys_cfg{cfg.scheduler_threads};
   caf::actor_system sys{sys_cfg};
-  auto handles = spawn_node(sys, cfg, std::make_shared<posix_disk>(), &metrics.registry());
+  auto handles = spawn_node(sys, cfg, std::make_shared<posix_disk>(), &metrics.registry(),
+                            metrics.readiness());
   if (!handles) {
     log->critical("{}", describe(handles.error()));
     return 1;
   }
-  if (cfg.has_role("monitor"))
-    log->info("role monitor is configured; its actor arrives with a later release");
   if (cfg.has_role("cache")) {
     log->info("cache: {} shards, {} bytes, policy {}", handles->caches.size(), cfg.cache_bytes,
               cfg.cache_policy);
@@ -103,7 +102,7 @@ int run(const node_config& cfg, sigset_t& signals) {
   std::atomic<bool> failed{false};
   auto watchdog = sys.spawn([&, h = *handles](caf::event_based_actor* self) -> caf::behavior {
     for (auto& a : {caf::actor_cast<caf::actor>(h.gateway), caf::actor_cast<caf::actor>(h.raft),
-                    caf::actor_cast<caf::actor>(h.replica)})
+                    caf::actor_cast<caf::actor>(h.replica), caf::actor_cast<caf::actor>(h.health)})
       if (a)
         self->monitor(a);
     for (auto& shard : h.caches)

@@ -65,8 +65,9 @@ public:
 
   // A request goes to `node` now: counts it in flight and takes the
   // breaker's permission (a half-open breaker lets only a few through).
-  // False when the breaker refuses (the request should go elsewhere).
-  bool dispatch(const std::string& node, int64_t now_ms);
+  // False when the breaker refuses (the request should go elsewhere),
+  // unless `force` (no other node is left to ask).
+  bool dispatch(const std::string& node, int64_t now_ms, bool force = false);
   // Its outcome: `bytes` moved, taking `latency_ms`; a failure (error or
   // timeout) counts towards the breaker and as a slow sample.
   void finish(const std::string& node, int64_t now_ms, double latency_ms, uint64_t bytes, bool ok);

@@ -434,6 +434,38 @@ caf::expected<raft_actor> client::raft_at(const host_port& endpoint) {
   return handles->raft;
 }
 
+caf::expected<gateway_actor> client::gateway_at(const host_port& endpoint) {
+  auto handles = handles_at(endpoint);
+  if (!handles)
+    return handles.error();
+  if (!handles->gateway)
+    return make_error(errc::unavailable, "node at " + endpoint.to_string() + " has no gateway role");
+  return handles->gateway;
+}
+
+caf::expected<health_report> client::health_of(const host_port& endpoint) {
+  auto handles = handles_at(endpoint);
+  if (!handles)
+    return handles.error();
+  if (!handles->health)
+    return make_error(errc::unavailable, "node at " + endpoint.to_string() + " has no health monitor");
+  return blocking_call<health_report>(*self_, handles->health, opts_.timeout, status_atom::value);
+}
+
+caf::error client::slow_node(const host_port& endpoint, std::chrono::milliseconds delay) {
+  auto handles = handles_at(endpoint);
+  if (!handles)
+    return handles.error();
+  if (!handles->replica)
+    return make_error(errc::unavailable,
+                      "node at " + endpoint.to_string() + " has no storage role");
+  if (delay.count() < 0 || delay > std::chrono::minutes{10})
+    return make_error(errc::invalid_argument, "a delay from 0 to 10 minutes");
+  auto r = blocking_call<ok_atom>(*self_, handles->replica, opts_.timeout, slow_atom::value,
+                                  static_cast<uint32_t>(delay.count()));
+  return r ? caf::error{} : r.error();
+}
+
 caf::expected<raft_status> client::raft_status_of(const host_port& endpoint) {
   auto raft = raft_at(endpoint);
   if (!raft)

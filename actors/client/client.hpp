@@ -111,6 +111,20 @@ public:
   // it has no cache role).
   caf::expected<std::vector<cache_shard_stats>> cache_stats_of(const host_port& endpoint);
 
+  // The health monitor's report of the node at `endpoint`: its load, its
+  // view of every peer, and its gateway's routing figures.
+  caf::expected<health_report> health_of(const host_port& endpoint);
+
+  // Fault injection (tests, benchmarks): every chunk store and fetch at
+  // the node at `endpoint` takes `delay` longer (0: normal again).
+  caf::error slow_node(const host_port& endpoint, std::chrono::milliseconds delay);
+
+  // The gateway of the node at `endpoint`, for applications (and the load
+  // driver) that message it directly from their own actors.
+  caf::expected<gateway_actor> gateway_at(const host_port& endpoint);
+  caf::actor_system& system() { return *sys_; }
+  const std::string& client_id() const { return client_id_; }
+
   const host_port& endpoint() const { return endpoint_; }
 
 private:

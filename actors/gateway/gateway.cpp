@@ -3,220 +3,16 @@
 #include <random>
 #include <set>
 
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
-#include <caf/typed_response_promise.hpp>
-
-#include "actors/cache/ring.hpp"
+#include "actors/gateway/state.hpp"
 #include "actors/meta/convert.hpp"
-#include "actors/meta/path.hpp"
 #include "actors/meta/view.hpp"
-#include "actors/repair/planner.hpp"
 #include "actors/replica/chunk_store.hpp"
-#include "messages/meta.pb.h"
 #include "runtime/checksum.hpp"
-#include "runtime/clock.hpp"
-#include "runtime/deadline.hpp"
-#include "runtime/logging.hpp"
 
 namespace dfs {
 
+namespace gateway_impl {
 namespace {
-
-// A file being written: chunks stored so far, not yet visible.
-struct upload {
-  std::string path;
-  uint32_t replication = 1;
-  std::map<uint64_t, chunk_ref> chunks;  // by index
-  std::chrono::steady_clock::time_point opened;
-  std::chrono::steady_clock::time_point last_active;
-};
-
-struct gateway_state {
-  gateway_config cfg;
-  gateway_deps deps;
-  std::map<uint64_t, upload> uploads;
-  uint64_t next_upload = 1;
-  std::random_device entropy;  // the OS's random source: ids must not repeat across runs
-  std::mt19937_64 rng;         // placement
-  std::map<node_id, replica_stats> stats;  // of reachable storage nodes, refreshed
-  // When each storage node last answered a status request, and the ones
-  // silent for longer than silent_after (a paused or wedged process keeps
-  // its connection open: CAF would only see it at each request's deadline).
-  std::map<node_id, std::chrono::steady_clock::time_point> heard;
-  std::set<node_id> silent;
-  std::map<node_id, uint64_t> pending;  // chunk bytes this gateway is sending to each
-  uint64_t holding = 0;                 // chunk bytes of writes in flight (against write_budget)
-  uint64_t reading = 0;                 // chunk bytes of reads in flight (against read_budget)
-  std::map<std::string, repair::node_state> states;  // from the node table, refreshed
-  // Every cache shard this gateway can reach, by rendezvous seed (see
-  // cache/ring.hpp), and cache nodes whose shards stopped answering,
-  // skipped until then.
-  std::vector<uint64_t> cache_seeds;
-  std::vector<std::pair<node_id, cache_actor>> cache_shards;
-  std::map<node_id, std::chrono::steady_clock::time_point> cache_skipped;
-  void rebuild_cache_ring() {
-    cache_seeds.clear();
-    cache_shards.clear();
-    for (auto& [node, shards] : deps.caches)
-      for (uint32_t i = 0; i < shards.size(); ++i)
-        if (shards[i]) {
-          cache_seeds.push_back(cache::shard_seed(node.value, i));
-          cache_shards.emplace_back(node, shards[i]);
-        }
-  }
-  // Requests to storage nodes awaiting an answer, failed at once when the
-  // connection to their node is lost (CAF would let them time out).
-  struct outstanding {
-    node_id node;
-    std::function<void(const caf::error&)> fail;
-  };
-  std::map<uint64_t, outstanding> waiting;
-  uint64_t next_waiting = 1;
-
-  uint64_t track(const node_id& node, std::function<void(const caf::error&)> fail) {
-    waiting.emplace(next_waiting, outstanding{node, std::move(fail)});
-    return next_waiting++;
-  }
-  // False when the request was already failed (its node was lost).
-  bool untrack(uint64_t id) { return waiting.erase(id) > 0; }
-  void lost(const node_id& node, const std::string& why) {
-    std::vector<std::function<void(const caf::error&)>> failing;
-    for (auto it = waiting.begin(); it != waiting.end();)
-      if (it->second.node == node) {
-        failing.push_back(std::move(it->second.fail));
-        it = waiting.erase(it);
-      } else {
-        ++it;
-      }
-    for (auto& f : failing)
-      f(make_error(errc::unavailable, why));
-  }
-  std::shared_ptr<spdlog::logger> log;
-  static inline const char* name = "gateway";
-
-  // 128 fresh random bits as 32 hex digits.
-  chunk_id new_chunk_id() {
-    static const char* hex = "0123456789abcdef";
-    std::string id(32, '0');
-    for (size_t word = 0; word < 4; ++word) {
-      auto bits = static_cast<uint32_t>(entropy());
-      for (size_t i = 0; i < 8; ++i)
-        id[word * 8 + i] = hex[(bits >> (i * 4)) & 0xf];
-    }
-    return chunk_id{std::move(id)};
-  }
-};
-
-using gateway_pointer = gateway_actor::stateful_pointer<gateway_state>;
-
-// A response promise that also records the request's metrics and logs failures.
-template <class T>
-class reply {
-public:
-  reply(gateway_pointer self, std::string op, const request_context& ctx)
-    : self_(self),
-      rp_(self->make_response_promise<T>()),
-      op_(std::move(op)),
-      trace_(ctx.trace_id),
-      start_(std::chrono::steady_clock::now()) {}
-
-  void deliver(T value) {
-    finish(errc::ok);
-    if (!after_reply) {
-      rp_.deliver(std::move(value));
-      return;
-    }
-    T copy = value;
-    rp_.deliver(std::move(value));
-    std::exchange(after_reply, nullptr)(&copy);
-  }
-
-  void fail(const caf::error& err) {
-    auto code = to_errc(err);
-    finish(code);
-    if (after_reply)
-      std::exchange(after_reply, nullptr)(nullptr);
-    if (code == errc::internal || code == errc::io_error || code == errc::corrupt)
-      self_->state.log->warn("trace={} op={} error={}", trace_, op_, describe(err));
-    else
-      self_->state.log->debug("trace={} op={} error={}", trace_, op_, describe(err));
-    rp_.deliver(err);
-  }
-
-  void fail(errc code, std::string message) { fail(make_error(code, std::move(message))); }
-
-  caf::typed_response_promise<T>& promise() { return rp_; }
-
-  // Called once the request is answered, either way.
-  std::function<void()> on_done;
-  // Called after the answer is on its way: with a copy of the value
-  // delivered, or with null when the request failed (cache fills).
-  std::function<void(T*)> after_reply;
-
-private:
-  void finish(errc code) {
-    if (on_done)
-      std::exchange(on_done, nullptr)();
-    if (auto& m = self_->state.deps.metrics) {
-      std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
-      m->request_done(op_, code, took.count());
-    }
-  }
-
-  gateway_pointer self_;
-  caf::typed_response_promise<T> rp_;
-  std::string op_;
-  uint64_t trace_;
-  std::chrono::steady_clock::time_point start_;
-};
-
-template <class T>
-using reply_ptr = std::shared_ptr<reply<T>>;
-
-template <class T>
-reply_ptr<T> make_reply(gateway_pointer self, std::string op, const request_context& ctx) {
-  return std::make_shared<reply<T>>(self, std::move(op), ctx);
-}
-
-std::chrono::milliseconds budget(gateway_pointer self, const request_context& ctx) {
-  return time_left(ctx, self->state.cfg.request_timeout);
-}
-
-// Proposes a metadata command and delivers its outcome through `r`.
-template <class T, class OnOk>
-void propose(gateway_pointer self, const request_context& ctx, proto::MetaCommand cmd,
-             reply_ptr<T> r, OnOk on_ok) {
-  cmd.set_mtime_ms(now_ms());
-  cmd.set_client_id(ctx.client_id);
-  cmd.set_sequence(ctx.sequence);
-  self
-    ->request(self->state.deps.meta, budget(self, ctx), propose_atom::value, ctx,
-              cmd.SerializeAsString())
-    .then([r, on_ok](file_info& info) mutable { on_ok(r, info); },
-          [r](caf::error& err) { r->fail(err); });
-}
-
-// Validates a path argument; on failure, fails `r` and returns false.
-template <class T>
-bool checked_path(const std::string& raw, reply_ptr<T>& r, std::string& out) {
-  auto p = normalize_path(raw);
-  if (!p.ok()) {
-    r->fail(p.code, p.message);
-    return false;
-  }
-  out = std::move(p.path);
-  return true;
-}
-
-template <class T>
-bool admitted(const request_context& ctx, reply_ptr<T>& r) {
-  if (past_deadline(ctx)) {
-    r->fail(errc::timeout, "deadline passed before the gateway started the request");
-    return false;
-  }
-  return true;
-}
 
 // --- namespace operations ---------------------------------------------------
 
@@ -373,7 +169,9 @@ std::vector<repair::node_info> candidates(gateway_pointer self) {
     n.id = node.value;
     auto state = st.states.find(node.value);
     n.state = state == st.states.end() ? repair::node_state::active : state->second;
-    n.reachable = st.silent.count(node) == 0;
+    n.reachable = !st.out_of_service(node) && st.suspect.count(node) == 0;
+    auto cpu = st.cpu.find(node);
+    n.load = cpu == st.cpu.end() ? 0 : cpu->second;
     auto stats = st.stats.find(node);
     n.bytes_free = stats == st.stats.end() ? UINT64_MAX / 2 : stats->second.bytes_free;
     n.domain = stats == st.stats.end() ? std::string{} : stats->second.domain;
@@ -774,117 +572,6 @@ void do_commit(gateway_pointer self, const request_context& ctx, uint64_t upload
           [](auto& r, file_info& info) { r->deliver(std::move(info)); });
 }
 
-void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, size_t attempt,
-             caf::error last_error, reply_ptr<byte_buffer> r) {
-  auto& st = self->state;
-  if (attempt == 0 && !admitted(ctx, r))
-    return;
-  if (attempt == 0 && !valid_chunk_id(ref.id.value))
-    return r->fail(errc::invalid_argument, "invalid chunk id '" + ref.id.value + "'");
-  if (attempt == 0) {
-    // This node's own copy first: no network hop, no serialization.
-    auto local = std::find(ref.replicas.begin(), ref.replicas.end(), st.deps.local);
-    if (local != ref.replicas.end())
-      std::rotate(ref.replicas.begin(), local, local + 1);
-    // Nodes that stopped answering last: only when no other copy is left.
-    std::stable_partition(ref.replicas.begin(), ref.replicas.end(),
-                          [&](const node_id& n) { return st.silent.count(n) == 0; });
-  }
-  // The next replica this gateway can reach, in that order.
-  while (attempt < ref.replicas.size() && st.deps.replicas.count(ref.replicas[attempt]) == 0)
-    ++attempt;
-  if (attempt >= ref.replicas.size()) {
-    if (last_error)
-      return r->fail(last_error);
-    return r->fail(errc::unavailable, "no reachable replica holds chunk " + ref.id.value);
-  }
-  auto handle = st.deps.replicas.at(ref.replicas[attempt]);
-  auto next = [=](const caf::error& err) { do_read(self, ctx, ref, attempt + 1, err, r); };
-  auto op = st.track(ref.replicas[attempt], next);
-  self->request(handle, budget(self, ctx), fetch_atom::value, ctx, ref.id)
-    .then(
-      [=](byte_buffer& data) {
-        if (!self->state.untrack(op))
-          return;
-        if (data.size() != ref.length || chunk_checksum(data.data(), data.size()) != ref.checksum) {
-          self->state.log->error("trace={} chunk={} node={} data does not match the file record",
-                                 ctx.trace_id, ref.id.value, ref.replicas[attempt].value);
-          return do_read(
-            self, ctx, ref, attempt + 1,
-            make_error(errc::corrupt, "chunk " + ref.id.value + " does not match its file record"),
-            r);
-        }
-        if (self->state.deps.metrics)
-          self->state.deps.metrics->bytes_sent(data.size());
-        r->deliver(std::move(data));
-      },
-      [=](caf::error& err) {
-        if (self->state.untrack(op))
-          next(err);
-      });
-}
-
-// A read through the chunk's cache shard: a hit (verified against the
-// file record) is the answer; after a miss the chunk comes from a replica,
-// goes to the client, and only then to the shard (if the shard asked this
-// reader to load it). A shard that errs or is slow is skipped for a while.
-void cached_read(gateway_pointer self, const request_context& ctx, const chunk_ref& ref,
-                 reply_ptr<byte_buffer> r) {
-  auto& st = self->state;
-  auto owner = cache::owner_of(cache::stable_hash(ref.id.value), st.cache_seeds);
-  if (owner == st.cache_seeds.size())
-    return do_read(self, ctx, ref, 0, caf::error{}, r);
-  auto node = st.cache_shards[owner].first;
-  auto shard = st.cache_shards[owner].second;
-  auto skipped = st.cache_skipped.find(node);
-  if (skipped != st.cache_skipped.end()) {
-    if (std::chrono::steady_clock::now() < skipped->second)
-      return do_read(self, ctx, ref, 0, caf::error{}, r);
-    st.cache_skipped.erase(skipped);
-  }
-  // At most half the time left: a slow shard must leave time for a replica.
-  auto wait = std::min(budget(self, ctx) / 2, st.cfg.cache_timeout);
-  // A shard that does not answer in a third of cache_timeout is at fault
-  // (lookups take microseconds); a shorter wait, cut by the request's
-  // deadline, does not condemn it.
-  bool patience = wait >= st.cfg.cache_timeout / 3;
-  self->request(shard, wait, lookup_atom::value, ref.id)
-    .then(
-      [=](cache_lookup& found) {
-        if (found.hit) {
-          if (found.data.size() == ref.length &&
-              chunk_checksum(found.data.data(), found.data.size()) == ref.checksum) {
-            if (self->state.deps.metrics)
-              self->state.deps.metrics->bytes_sent(found.data.size());
-            return r->deliver(std::move(found.data));
-          }
-          self->state.log->error(
-            "chunk={} the cache shard on {} returned bytes that do not "
-            "match the file record; dropped there, reading a replica",
-            ref.id.value, node.value);
-          self->send(shard, remove_atom::value, ref.id);
-        } else if (found.load) {
-          auto id = ref.id;
-          r->after_reply = [self, shard, id](byte_buffer* data) {
-            if (data)
-              self->send(shard, fill_atom::value, id, std::move(*data));
-            else
-              self->send(shard, abandon_atom::value, id);
-          };
-        }
-        do_read(self, ctx, ref, 0, caf::error{}, r);
-      },
-      [=](caf::error& err) {
-        auto& st = self->state;
-        if (patience) {  // the shard's fault, not the request's deadline
-          st.log->warn("chunk={} cache shard on {} failed ({}); skipping its shards for {} ms",
-                       ref.id.value, node.value, describe(err), st.cfg.cache_skip.count());
-          st.cache_skipped[node] = std::chrono::steady_clock::now() + st.cfg.cache_skip;
-        }
-        do_read(self, ctx, ref, 0, caf::error{}, r);
-      });
-}
-
 void expire_uploads(gateway_pointer self) {
   auto& st = self->state;
   auto now = std::chrono::steady_clock::now();
@@ -957,6 +644,8 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
   self->state.rebuild_cache_ring();
   self->state.log = logger_for("gateway");
   self->state.rng.seed(self->state.cfg.seed != 0 ? self->state.cfg.seed : std::random_device{}());
+  self->state.router = balancer::router{self->state.cfg.routing};
+  self->state.admission = balancer::admission{self->state.cfg.admission};
   refresh_nodes(self);
   self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
   return {
@@ -1055,6 +744,8 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       refresh_nodes(self);
       self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
     },
+    [=](health_atom, std::vector<peer_health>& verdicts) { apply_health(self, verdicts); },
+    [=](status_atom) { return status_of(self); },
     [=](peers_atom, const node_id& node, const replica_actor& replica,
         const std::vector<cache_actor>& caches) {
       if (node == self->state.deps.local)
@@ -1090,9 +781,10 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
 }
 
 }  // namespace
+}  // namespace gateway_impl
 
 gateway_actor spawn_gateway(caf::actor_system& sys, gateway_config cfg, gateway_deps deps) {
-  return sys.spawn(gateway, std::move(cfg), std::move(deps));
+  return sys.spawn(gateway_impl::gateway, std::move(cfg), std::move(deps));
 }
 
 }  // namespace dfs

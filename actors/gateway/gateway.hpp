@@ -11,6 +11,8 @@
 
 #include <caf/actor_system.hpp>
 
+#include "actors/balancer/admission.hpp"
+#include "actors/balancer/router.hpp"
 #include "actors/gateway/metrics.hpp"
 #include "messages/handles.hpp"
 
@@ -46,6 +48,8 @@ struct gateway_config {
   std::chrono::milliseconds cache_timeout{3000};
   std::chrono::milliseconds cache_skip{10000};
   uint64_t seed = 0;  // placement randomness; 0: from the OS
+  balancer::router_config routing;      // read routing and circuit breakers
+  balancer::admission_config admission;  // in-flight limit, per-client rate
 };
 
 struct gateway_deps {

@@ -36,7 +36,51 @@ gateway_metrics::gateway_metrics(prometheus::Registry& registry, const std::stri
                .Name("dfs_gateway_open_uploads")
                .Help("Uploads opened and not yet committed or aborted")
                .Register(registry)
-               .Add({{"node", node}})) {}
+               .Add({{"node", node}})),
+    in_flight_(prometheus::BuildGauge()
+                 .Name("dfs_gateway_in_flight_requests")
+                 .Help("Client requests being served now")
+                 .Register(registry)
+                 .Add({{"node", node}})),
+    rejected_(prometheus::BuildCounter()
+                .Name("dfs_gateway_rejected_total")
+                .Help("Client requests refused at once by admission control, by reason")
+                .Register(registry)),
+    routed_(prometheus::BuildCounter()
+              .Name("dfs_balancer_routed_total")
+              .Help("Chunk reads the gateway sent to each storage node")
+              .Register(registry)),
+    retries_(prometheus::BuildCounter()
+               .Name("dfs_gateway_read_retries_total")
+               .Help("Chunk reads sent on to another replica after one failed")
+               .Register(registry)
+               .Add({{"node", node}})),
+    breaker_(prometheus::BuildGauge()
+               .Name("dfs_balancer_breaker_state")
+               .Help("1 for each storage node's circuit breaker state (closed, open, "
+                     "half-open) at this gateway, else 0")
+               .Register(registry)),
+    route_latency_(prometheus::BuildGauge()
+                     .Name("dfs_balancer_latency_estimate_seconds")
+                     .Help("The read router's latency estimate of each storage node "
+                           "(per request or 256 KiB)")
+                     .Register(registry)) {}
+
+void gateway_metrics::rejected(const std::string& reason) {
+  rejected_.Add({{"node", node_}, {"reason", reason}}).Increment();
+}
+
+void gateway_metrics::routed(const std::string& target) {
+  routed_.Add({{"node", node_}, {"target", target}}).Increment();
+}
+
+void gateway_metrics::route_state(const std::string& target, const std::string& breaker,
+                                  double latency_ms) {
+  for (const char* s : {"closed", "open", "half-open"})
+    breaker_.Add({{"node", node_}, {"target", target}, {"state", s}})
+      .Set(breaker == s ? 1.0 : 0.0);
+  route_latency_.Add({{"node", node_}, {"target", target}}).Set(latency_ms / 1000.0);
+}
 
 void gateway_metrics::request_done(const std::string& op, errc result, double seconds) {
   requests_.Add({{"node", node_}, {"op", op}, {"result", to_string(result)}}).Increment();

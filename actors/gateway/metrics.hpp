@@ -23,6 +23,17 @@ public:
   void bytes_received(size_t n) { bytes_in_.Increment(static_cast<double>(n)); }
   void bytes_sent(size_t n) { bytes_out_.Increment(static_cast<double>(n)); }
   void open_uploads(size_t n) { uploads_.Set(static_cast<double>(n)); }
+  void in_flight(uint32_t n) { in_flight_.Set(static_cast<double>(n)); }
+  // A request refused by admission control, and why ("in-flight limit",
+  // "client rate limit").
+  void rejected(const std::string& reason);
+  // A chunk read sent to storage node `target`, and one sent on to the
+  // next replica after a failure.
+  void routed(const std::string& target);
+  void read_retry() { retries_.Increment(); }
+  // The read router's view of `target`: its breaker state ("closed",
+  // "open", "half-open") and latency estimate.
+  void route_state(const std::string& target, const std::string& breaker, double latency_ms);
 
 private:
   std::string node_;
@@ -31,6 +42,12 @@ private:
   prometheus::Counter& bytes_in_;
   prometheus::Counter& bytes_out_;
   prometheus::Gauge& uploads_;
+  prometheus::Gauge& in_flight_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& routed_;
+  prometheus::Counter& retries_;
+  prometheus::Family<prometheus::Gauge>& breaker_;
+  prometheus::Family<prometheus::Gauge>& route_latency_;
 };
 
 }  // namespace dfs

@@ -58,9 +58,10 @@ double phi_detector::phi(int64_t now_ms) const {
   // below 1.4e-4 everywhere), as Akka's detector uses: monotonic in y and
   // free of the cancellation 1 - cdf suffers far in the tail.
   auto e = std::exp(-y * (1.5976 + 0.070566 * y * y));
-  if (elapsed > mean)
-    return -std::log10(e / (1.0 + e));
-  return -std::log10(1.0 - 1.0 / (1.0 + e));
+  auto phi = elapsed > mean ? -std::log10(e / (1.0 + e)) : -std::log10(1.0 - 1.0 / (1.0 + e));
+  // Far in the tail e underflows and phi would be infinite: capped, finite
+  // (it travels in messages, and CAF 0.17 cannot serialize an infinity).
+  return std::isfinite(phi) ? std::clamp(phi, 0.0, max_phi) : max_phi;
 }
 
 const char* to_string(node_health h) {

@@ -48,8 +48,10 @@ public:
   void heartbeat(int64_t now_ms);
 
   // Suspicion at `now_ms`: 0 before the first heartbeat; otherwise
-  // non-decreasing in now_ms for a fixed history.
+  // non-decreasing in now_ms for a fixed history, and at most max_phi
+  // (always finite).
   double phi(int64_t now_ms) const;
+  static constexpr double max_phi = 1000;
 
   bool seen() const { return last_ms_ >= 0; }
   int64_t last_heartbeat_ms() const { return last_ms_; }

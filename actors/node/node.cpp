@@ -4,6 +4,8 @@
 
 #include "actors/cache/shard.hpp"
 #include "actors/gateway/gateway.hpp"
+#include "actors/health/metrics.hpp"
+#include "actors/health/monitor.hpp"
 #include "actors/meta/service.hpp"
 #include "actors/meta/view.hpp"
 #include "actors/node/peers.hpp"
@@ -15,7 +17,8 @@
 namespace dfs {
 
 caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config& cfg,
-                                       std::shared_ptr<disk> fs, prometheus::Registry* metrics) {
+                                       std::shared_ptr<disk> fs, prometheus::Registry* metrics,
+                                       std::shared_ptr<node_readiness> readiness) {
   node_handles handles;
   handles.id = node_id{cfg.node_id};
   if (cfg.has_role("gateway") && !cfg.has_role("meta"))
@@ -102,6 +105,13 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     gw.max_upload_age = cfg.gc_grace / 2;
     gw.write_budget = cfg.write_budget;
     gw.read_budget = cfg.read_budget;
+    gw.routing.breaker.failure_threshold = cfg.breaker_failures;
+    gw.routing.breaker.cool_down_ms = cfg.breaker_cool_down.count();
+    gw.routing.breaker.max_cool_down_ms =
+      std::max<int64_t>(cfg.breaker_cool_down.count() * 16, gw.routing.breaker.cool_down_ms);
+    gw.admission.max_in_flight = cfg.max_in_flight;
+    gw.admission.client_rate = cfg.client_rate;
+    gw.admission.client_burst = cfg.client_burst;
     gateway_deps deps;
     deps.meta = handles.meta;
     deps.local = handles.id;
@@ -114,7 +124,27 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
       deps.metrics = std::make_shared<gateway_metrics>(*metrics, cfg.node_id);
     handles.gateway = spawn_gateway(sys, gw, std::move(deps));
   }
-  if (handles.raft || (handles.gateway && !cfg.peers.empty())) {
+  {
+    monitor_config mc;
+    mc.node_id = cfg.node_id;
+    mc.interval = cfg.heartbeat_interval;
+    mc.liveness.detector.expected_interval_ms = cfg.heartbeat_interval.count();
+    mc.liveness.suspect_phi = cfg.suspect_phi;
+    mc.liveness.down_phi = cfg.dead_phi;
+    mc.needs_raft = static_cast<bool>(handles.raft);
+    mc.needs_storage = static_cast<bool>(handles.replica);
+    monitor_deps md;
+    md.gateway = handles.gateway;
+    md.replica = handles.replica;
+    md.caches = handles.caches;
+    md.raft = handles.raft;
+    md.repair = handles.repair;
+    md.readiness = std::move(readiness);
+    if (metrics)
+      md.metrics = std::make_shared<health_metrics>(*metrics, cfg.node_id);
+    handles.health = spawn_health_monitor(sys, std::move(mc), std::move(md));
+  }
+  if (handles.raft || !cfg.peers.empty()) {
     peer_connector_config pc;
     pc.peers = cfg.peers;
     spawn_peer_connector(sys, std::move(pc), handles);  // linked: stops with them
@@ -126,7 +156,8 @@ void stop_node(const node_handles& handles) {
   for (auto& shard : handles.caches)
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
   for (auto& a :
-       {caf::actor_cast<caf::actor>(handles.gateway), caf::actor_cast<caf::actor>(handles.replica),
+       {caf::actor_cast<caf::actor>(handles.health), caf::actor_cast<caf::actor>(handles.gateway),
+        caf::actor_cast<caf::actor>(handles.replica),
         caf::actor_cast<caf::actor>(handles.repair), caf::actor_cast<caf::actor>(handles.raft)})
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

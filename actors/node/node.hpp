@@ -18,13 +18,18 @@ class Registry;
 
 namespace dfs {
 
-// Spawns the role actors of `cfg` with data under cfg.data_dir on `fs`.
-// `metrics` may be null (no metrics). A role that cannot start (a damaged
-// database, an unwritable data dir) is an error and nothing stays running.
-caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config& cfg,
-                                       std::shared_ptr<disk> fs, prometheus::Registry* metrics);
+class node_readiness;
 
-// Stops the node's actors from the edge inwards: the gateway first (its
+// Spawns the role actors of `cfg` with data under cfg.data_dir on `fs`,
+// and the node's health monitor. `metrics` may be null (no metrics);
+// `readiness` (may be null) is kept up to date by the monitor. A role that
+// cannot start (a damaged database, an unwritable data dir) is an error
+// and nothing stays running.
+caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config& cfg,
+                                       std::shared_ptr<disk> fs, prometheus::Registry* metrics,
+                                       std::shared_ptr<node_readiness> readiness = nullptr);
+
+// Stops the node's actors from the edge inwards: the monitor and the gateway first (its
 // in-flight requests fail cleanly), the metadata service last (every
 // applied command is already committed; its database closes when it ends).
 void stop_node(const node_handles& handles);

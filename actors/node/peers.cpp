@@ -56,6 +56,10 @@ void publish(connector_pointer self) {
       self->send(st.local.repair, peers_atom::value, node_id{id}, p.address.addr.to_string(),
                  p.agent ? p.handles.replica : replica_actor{},
                  p.agent ? caf::actor_cast<caf::actor>(p.handles.repair) : caf::actor{});
+  if (st.local.health)
+    for (auto& [id, p] : st.peers)
+      self->send(st.local.health, peers_atom::value, node_id{id},
+                 p.agent ? caf::actor_cast<caf::actor>(p.handles.health) : caf::actor{});
 }
 
 void connect(connector_pointer self, const std::string& id) {
@@ -168,6 +172,8 @@ caf::behavior peer_connector(connector_pointer self, peer_connector_config cfg,
     self->link_to(st.local.raft);
   if (st.local.gateway)
     self->link_to(st.local.gateway);
+  if (st.local.health)
+    self->link_to(st.local.health);
   for (auto& a : st.cfg.peers) {
     st.peers[a.id].address = a;
     st.peers[a.id].configured = true;

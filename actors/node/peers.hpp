@@ -2,8 +2,9 @@
 // cluster. For each configured peer it connects to the node agent through
 // the middleman (asynchronously; no scheduler thread waits on a socket),
 // fetches the peer's handles and hands them to the local actors that need
-// them: the Raft participant (the other participants) and the gateway (the
-// other replica managers). A peer whose connection drops is reconnected
+// them: the Raft participant (the other participants), the gateway (the
+// other replica managers and cache shards), the repair manager and the
+// health monitor (the other monitors). A peer whose connection drops is reconnected
 // every `retry` until it is back; its handles are withdrawn meanwhile.
 #pragma once
 

@@ -89,6 +89,11 @@ struct repair_state {
   bool leading = false;
   steady::time_point leader_since;
   std::map<std::string, liveness> live;
+  // The node's health monitor's verdicts (phi accrual over heartbeats), as
+  // of `health_at`: they decide dead and back; the probes above decide
+  // only for nodes the monitor does not know.
+  std::map<std::string, peer_health> health;
+  steady::time_point health_at;
   std::map<std::string, copy_in_flight> copies;  // by chunk id
   std::set<std::string> state_proposals;         // node ids with a SetNodeState in flight
   repair::gc_tracker gc{3600000};
@@ -309,10 +314,23 @@ void analyze(repair_pointer self, const table& m1, const table* m2) {
     auto since = l.seen ? std::max(l.last_seen, st.leader_since) : st.leader_since;
     if (removed)
       continue;
-    if (state == proto::NODE_STATE_ACTIVE && !l.fresh && now - since >= st.cfg.dead_after)
+    auto verdict = st.health.find(id);
+    bool judged = verdict != st.health.end() && now - st.health_at < 4 * st.cfg.interval;
+    if (judged) {
+      // Down for the grace period (and its replica manager silent too):
+      // dead. Active again (after consistent heartbeats) and its replica
+      // manager answering: back.
+      auto& h = verdict->second;
+      if (state == proto::NODE_STATE_ACTIVE && h.state == "down" && !l.fresh &&
+          h.state_for_ms >= st.cfg.dead_after.count())
+        set_node_state(self, id, proto::NODE_STATE_DEAD);
+      else if (state == proto::NODE_STATE_DEAD && h.state == "active" && l.fresh)
+        set_node_state(self, id, proto::NODE_STATE_ACTIVE);
+    } else if (state == proto::NODE_STATE_ACTIVE && !l.fresh && now - since >= st.cfg.dead_after) {
       set_node_state(self, id, proto::NODE_STATE_DEAD);
-    else if (state == proto::NODE_STATE_DEAD && l.fresh && l.streak >= 2)
+    } else if (state == proto::NODE_STATE_DEAD && l.fresh && l.streak >= 2) {
       set_node_state(self, id, proto::NODE_STATE_ACTIVE);
+    }
   }
   // Bad copies: listed by the table read before the inventories were
   // taken (so stored before), yet absent or dropped as corrupt.
@@ -547,6 +565,13 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
         return;
       start_scan(self);
       self->delayed_send(self, self->state.cfg.interval, tick_atom::value);
+    },
+    [=](health_atom, std::vector<peer_health>& verdicts) {
+      auto& st = self->state;
+      st.health.clear();
+      for (auto& h : verdicts)
+        st.health[h.node.value] = std::move(h);
+      st.health_at = steady::now();
     },
     [=](peers_atom, const node_id& id, const std::string& address, const replica_actor& replica,
         const caf::actor& repair) {

@@ -5,8 +5,12 @@
 //   1. read the chunk table from the local state machine (the leader's);
 //   2. ask every storage node for its inventory (also the liveness probe):
 //      a copy the table lists that a node lacks or found corrupt is bad;
-//   3. a node unreachable for `dead_after` is marked dead through Raft
-//      (one reachable in two scans in a row is marked active again);
+//   3. a node the node's health monitor has judged down for `dead_after`
+//      (phi accrual over heartbeats; health/monitor.hpp), and whose
+//      replica manager does not answer, is marked dead through Raft; one
+//      the monitor sees active again, answering, is marked active. For a
+//      node the monitor does not know, the probes decide: unreachable for
+//      `dead_after` is dead, reachable in two scans in a row is back;
 //   4. plan copies with repair::plan_repairs (fewest copies first, at most
 //      `concurrency` in flight): the source node copies the chunk straight
 //      to the target, then the new placement is committed through Raft;

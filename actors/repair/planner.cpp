@@ -48,7 +48,10 @@ std::vector<std::string> place(const std::vector<node_info>& nodes, size_t count
     std::uniform_int_distribution<size_t> pick{0, pool.size() - 1};
     auto* a = pool[pick(rng)];
     auto* b = pool[pick(rng)];
-    auto* winner = room(*b) > room(*a) ? b : a;
+    auto weight = [](const node_info& n) {
+      return static_cast<double>(room(n)) * (1.0 - 0.5 * std::clamp(n.load, 0.0, 1.0));
+    };
+    auto* winner = weight(*b) > weight(*a) ? b : a;
     chosen.push_back(winner->id);
     used_domains.insert(domain_of(*winner));
   }

@@ -25,6 +25,7 @@ struct node_info {
   uint64_t bytes_free = 0;     // on its data file system
   uint64_t pending_bytes = 0;  // chunk bytes already on their way to it
   std::string domain;          // failure domain; empty: the node is its own
+  double load = 0;             // its process's CPU share (0..1), from heartbeats
 };
 
 // Picks up to `count` distinct targets for a chunk of `chunk_bytes`:
@@ -32,7 +33,8 @@ struct node_info {
 // to distinct failure domains, also distinct from `keep`'s (the replicas
 // the chunk keeps), as long as such nodes exist; after that any eligible
 // node will do. Among the candidates, two are drawn at random and the one
-// with more free space wins (spreads load, yet favours empty nodes).
+// with more free space wins, free space counting for less on a busy node
+// (up to half at full CPU): spreads load, yet favours empty, idle nodes.
 // Returns fewer than `count` when too few nodes qualify.
 std::vector<std::string> place(const std::vector<node_info>& nodes, size_t count,
                                uint64_t chunk_bytes, const std::vector<std::string>& exclude,

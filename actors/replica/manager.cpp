@@ -1,5 +1,7 @@
 #include "actors/replica/manager.hpp"
 
+#include <atomic>
+#include <thread>
 #include <vector>
 
 #include <caf/stateful_actor.hpp>
@@ -29,7 +31,16 @@ using replica_io_actor = caf::typed_actor<
   caf::replies_to<remove_atom, request_context, chunk_id, int64_t>::with<ok_atom>,
   caf::replies_to<scrub_atom, std::string, uint64_t>::with<std::string, uint64_t>>;
 
+// What the manager and its I/O actors share across threads.
+struct io_shared {
+  // Fault injection: every store and fetch takes this much longer (a slow
+  // disk), on the I/O actor's own thread like real disk time.
+  std::atomic<uint32_t> delay_ms{0};
+  std::atomic<bool> write_failed{false};  // the last chunk write hit an I/O error or a full disk
+};
+
 struct io_state {
+  std::shared_ptr<io_shared> shared;
   std::shared_ptr<chunk_store> store;
   std::shared_ptr<disk> fs;  // keeps the disk alive as long as the store
   replica_config cfg;
@@ -44,12 +55,18 @@ caf::error deadline_passed(const char* what, const chunk_id& id) {
 
 // One detached I/O actor: runs chunk store calls on its own thread.
 replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io_state> self,
+                                           std::shared_ptr<io_shared> shared,
                                            std::shared_ptr<chunk_store> store,
                                            std::shared_ptr<disk> fs, replica_config cfg) {
+  self->state.shared = std::move(shared);
   self->state.store = std::move(store);
   self->state.fs = std::move(fs);
   self->state.cfg = std::move(cfg);
   self->state.log = logger_for("replica");
+  auto injected_delay = [=] {
+    if (auto ms = self->state.shared->delay_ms.load(std::memory_order_relaxed); ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds{ms});  // a detached thread
+  };
   auto read = [=](const request_context& ctx, const chunk_id& id, byte_buffer& out) {
     auto st = self->state.store->get(id, out);
     if (!st.ok()) {
@@ -62,9 +79,14 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
   return {
     [=](store_atom, const request_context& ctx, const chunk_id& id, const byte_buffer& data,
         uint64_t checksum) -> caf::result<ok_atom> {
+      injected_delay();
       if (past_deadline(ctx))
         return deadline_passed("was stored", id);
       auto st = self->state.store->put(id, data, checksum, now_ms());
+      if (st.code == errc::io_error || st.code == errc::no_space)
+        self->state.shared->write_failed = true;
+      else if (st.ok())
+        self->state.shared->write_failed = false;
       if (!st.ok()) {
         self->state.log->warn("trace={} store chunk={} error={} {}", ctx.trace_id, id.value,
                               to_string(st.code), st.message);
@@ -73,6 +95,7 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
       return ok_atom::value;
     },
     [=](fetch_atom, const request_context& ctx, const chunk_id& id) -> caf::result<byte_buffer> {
+      injected_delay();
       if (past_deadline(ctx))
         return deadline_passed("was read", id);
       byte_buffer out;
@@ -119,6 +142,7 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
 
 struct manager_state {
   replica_config cfg;
+  std::shared_ptr<io_shared> shared;
   // Read directly for status and inventory (memory only: the index and
   // one statfs), so that a node busy with disk work still answers them.
   std::shared_ptr<chunk_store> store;
@@ -231,13 +255,17 @@ replica_stats stats_of(manager_pointer self) {
   s.scrub_passes = st.scrub_passes;
   s.scrubbed_bytes = st.scrubbed_bytes;
   s.domain = st.cfg.domain;
+  s.writable = !st.shared->write_failed.load();
+  s.injected_delay_ms = st.shared->delay_ms.load();
   return s;
 }
 
 replica_actor::behavior_type replica_manager(manager_pointer self, replica_config cfg,
+                                             std::shared_ptr<io_shared> shared,
                                              std::shared_ptr<chunk_store> store,
                                              std::vector<replica_io_actor> workers) {
   self->state.cfg = std::move(cfg);
+  self->state.shared = std::move(shared);
   self->state.store = std::move(store);
   self->state.workers = std::move(workers);
   for (auto& w : self->state.workers)
@@ -258,6 +286,13 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
       return self->delegate(self->state.pick(), a, ctx, id);
     },
     [=](status_atom) { return stats_of(self); },
+    [=](slow_atom, uint32_t delay_ms) {
+      auto& st = self->state;
+      st.shared->delay_ms = delay_ms;
+      logger_for("replica")->warn("fault injection: every chunk store and fetch now waits {} ms",
+                                  delay_ms);
+      return ok_atom::value;
+    },
     [=](replicate_atom a, const request_context& ctx, const chunk_id& id,
         const caf::actor& target) {
       return self->delegate(self->state.pick(), a, ctx, id, target);
@@ -292,10 +327,11 @@ caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys, std::
   auto store = std::make_shared<chunk_store>(*fs, cfg.dir);
   if (auto st = store->open(); !st.ok())
     return to_error(st);
+  auto shared = std::make_shared<io_shared>();
   std::vector<replica_io_actor> workers;
   for (uint32_t i = 0; i < std::max<uint32_t>(cfg.io_threads, 1); ++i)
-    workers.push_back(sys.spawn<caf::detached>(replica_io, store, fs, cfg));
-  return sys.spawn(replica_manager, cfg, std::move(store), std::move(workers));
+    workers.push_back(sys.spawn<caf::detached>(replica_io, shared, store, fs, cfg));
+  return sys.spawn(replica_manager, cfg, std::move(shared), std::move(store), std::move(workers));
 }
 
 }  // namespace dfs

@@ -295,6 +295,7 @@ replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
     [=](status_atom) -> caf::typed_response_promise<replica_stats> {
       return self->make_response_promise<replica_stats>();
     },
+    [=](slow_atom, uint32_t) -> store_rp { return self->make_response_promise<ok_atom>(); },
     [=](replicate_atom, const request_context&, const chunk_id&, const caf::actor&) -> store_rp {
       return self->make_response_promise<ok_atom>();
     },

@@ -1,4 +1,5 @@
 // The phi-accrual detector and the liveness state machine on simulated time.
+#include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -32,6 +33,10 @@ TEST(phi_detector, suspicion_grows_monotonically_with_silence) {
     }
     EXPECT_LT(d.phi(last + 500), 0.5) << "seed " << seed;
     EXPECT_GT(d.phi(last + 5000), 10) << "seed " << seed;
+    // Capped and finite however long the silence (phi travels in
+    // messages, whose serializer loops forever on an infinity).
+    EXPECT_EQ(d.phi(last + 100000000), phi_detector::max_phi);
+    EXPECT_TRUE(std::isfinite(d.phi(last + 3600000)));
     (void)t;
   }
 }

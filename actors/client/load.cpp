@@ -1,0 +1,413 @@
+#include "actors/client/load.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <random>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/balancer/backoff.hpp"
+#include "actors/cache/trace.hpp"
+#include "actors/client/client.hpp"
+#include "runtime/deadline.hpp"
+
+namespace dfs {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct run_state {
+  load_options opts;
+  std::vector<uint64_t> keys;  // file index per request (cycled)
+  std::vector<uint8_t> reads;  // 1: a get, 0: a put (cycled with keys)
+  bool setup = false;          // the set-up phase: request i ensures file i exists
+  uint64_t limit = UINT64_MAX;
+  steady::time_point start;
+  steady::time_point end_by = steady::time_point::max();
+  std::atomic<uint64_t> next{0};
+  std::atomic<uint64_t> created{0};
+  std::string client_id;
+  byte_buffer payload;
+  std::mutex mu;  // guards the figures
+  load_figures total;
+  load_figures interval;
+
+  void record(steady::time_point intended, bool read, const caf::error& err) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - intended);
+    std::lock_guard<std::mutex> guard{mu};
+    for (auto* f : {&total, &interval}) {
+      ++f->requests;
+      ++(read ? f->reads : f->writes);
+      if (err)
+        ++f->errors[to_string(to_errc(err))];
+      else
+        ++f->ok;
+      f->latency_us.record(static_cast<uint64_t>(std::max<int64_t>(us.count(), 0)));
+    }
+  }
+};
+
+std::string path_of(const run_state& run, uint64_t file) {
+  return run.opts.prefix + "/f" + std::to_string(file);
+}
+
+// One user's client session: its own id, its requests numbered in order
+// (Raft client sessions keep a retried write from applying twice, and
+// refuse a sequence number far older than the newest they have seen).
+struct session {
+  std::string client_id;
+  uint64_t sequence = 0;
+  std::chrono::milliseconds timeout;
+  request_context next() {
+    auto ctx = context_with_timeout(timeout);
+    ctx.client_id = client_id;
+    ctx.sequence = ++sequence;
+    ctx.trace_id = std::hash<std::string>{}(client_id) ^ ctx.sequence;
+    return ctx;
+  }
+};
+using session_ptr = std::shared_ptr<session>;
+
+using done_fn = std::function<void(const caf::error&)>;
+
+// One try of a request: its context (the same on every try of a write,
+// so that the Raft session applies it once) and the time a try may take.
+struct attempt {
+  request_context ctx;
+  std::chrono::milliseconds timeout;
+};
+
+// Reads chunks [i, end) of `info` one after the other.
+void read_chunks(caf::event_based_actor* self, gateway_actor gw, attempt a,
+                 std::shared_ptr<file_info> info, size_t i, done_fn done) {
+  if (i >= info->chunks.size())
+    return done(caf::error{});
+  self->request(gw, a.timeout, read_atom::value, a.ctx, info->chunks[i])
+    .then(
+      [=](byte_buffer& data) {
+        if (data.size() != info->chunks[i].length)
+          return done(make_error(errc::corrupt, "a chunk of the wrong length"));
+        read_chunks(self, gw, a, info, i + 1, done);
+      },
+      [=](caf::error& err) { done(err); });
+}
+
+void get_file(caf::event_based_actor* self, gateway_actor gw, attempt a, const std::string& path,
+              done_fn done) {
+  self->request(gw, a.timeout, stat_atom::value, a.ctx, path)
+    .then(
+      [=](file_info& info) {
+        read_chunks(self, gw, a, std::make_shared<file_info>(std::move(info)), 0, done);
+      },
+      [=](caf::error& err) { done(err); });
+}
+
+void put_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gateway_actor gw,
+              attempt a, const std::string& path, done_fn done) {
+  self->request(gw, a.timeout, put_atom::value, a.ctx, path, run->opts.replication, run->payload)
+    .then([=](file_info&) { done(caf::error{}); }, [=](caf::error& err) { done(err); });
+}
+
+// Set-up: the file exists with the right size, or is written.
+void ensure_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gateway_actor gw,
+                 attempt a, const std::string& path, done_fn done) {
+  self->request(gw, a.timeout, stat_atom::value, a.ctx, path)
+    .then(
+      [=](file_info& info) {
+        if (info.size == run->opts.size)
+          return done(caf::error{});
+        ++run->created;
+        put_file(self, run, gw, a, path, done);
+      },
+      [=](caf::error& err) {
+        if (to_errc(err) != errc::not_found)
+          return done(err);
+        ++run->created;
+        put_file(self, run, gw, a, path, done);
+      });
+}
+
+// A failure worth another try: the node is gone, slow or busy.
+bool retryable(const caf::error& err) {
+  auto code = to_errc(err);
+  return code == errc::unavailable || code == errc::timeout || code == errc::overloaded;
+}
+
+// A user: sends its requests one after the other (or when due, at a fixed
+// rate) to its gateway. A request that fails for a retryable reason is
+// tried again after a pause (exponential backoff with full jitter, within
+// its deadline), at the next gateway when its own is gone or silent.
+struct user_state {
+  std::shared_ptr<run_state> run;
+  std::vector<gateway_actor> gateways;
+  size_t home = 0;
+  session ss;
+  std::mt19937_64 rng;
+  balancer::backoff_config backoff;
+  std::map<uint64_t, std::function<void()>> timers;
+  uint64_t next_timer = 0;
+};
+
+caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
+                   caf::actor collector) {
+  auto later = [=](std::chrono::milliseconds d, std::function<void()> fn) {
+    auto id = us->next_timer++;
+    us->timers.emplace(id, std::move(fn));
+    self->delayed_send(self, d, flush_atom::value, id);
+  };
+  // One try of request `i`; on a retryable failure, the next after a pause.
+  std::shared_ptr<std::function<void(uint64_t, steady::time_point, request_context, uint32_t)>>
+    try_it = std::make_shared<
+      std::function<void(uint64_t, steady::time_point, request_context, uint32_t)>>();
+  *try_it = [=](uint64_t i, steady::time_point intended, request_context ctx, uint32_t tries) {
+    auto& r = *us->run;
+    bool read = r.setup || r.reads[i % r.reads.size()] != 0;
+    auto file = r.setup ? i : r.keys[i % r.keys.size()];
+    auto path = path_of(r, file);
+    auto left = time_left(ctx, r.opts.timeout);
+    // A try gets a share of the time left, so a silent node leaves time
+    // for another; never less than a second (or what is left).
+    auto per_try = std::min(left, std::max(left / 3, std::chrono::milliseconds{1000}));
+    attempt a{ctx, std::max(per_try, std::chrono::milliseconds{1})};
+    auto gw = us->gateways[us->home % us->gateways.size()];
+    done_fn done = [=](const caf::error& err) {
+      if (err && retryable(err)) {
+        auto code = to_errc(err);
+        if (code != errc::overloaded)
+          us->home = (us->home + 1) % us->gateways.size();
+        auto remaining = time_left(ctx, us->run->opts.timeout).count();
+        if (auto pause = balancer::next_backoff(us->backoff, tries, remaining, 50, us->rng)) {
+          later(std::chrono::milliseconds{*pause}, [=] { (*try_it)(i, intended, ctx, tries + 1); });
+          return;
+        }
+      }
+      us->run->record(intended, read, err);
+      self->send(self, tick_atom::value);
+    };
+    if (r.setup)
+      ensure_file(self, us->run, gw, a, path, done);
+    else if (read)
+      get_file(self, gw, a, path, done);
+    else
+      put_file(self, us->run, gw, a, path, done);
+  };
+  auto start_request = [=](uint64_t i, steady::time_point intended) {
+    (*try_it)(i, intended, us->ss.next(), 0);
+  };
+  auto due_of = [=](uint64_t i) {
+    auto& r = *us->run;
+    return r.start + std::chrono::duration_cast<steady::duration>(
+                       std::chrono::duration<double>(static_cast<double>(i) / r.opts.rate));
+  };
+  self->send(self, tick_atom::value);
+  return {
+    [=](tick_atom) {
+      auto& r = *us->run;
+      auto now = steady::now();
+      auto i = r.next.fetch_add(1);
+      if (i >= r.limit || now >= r.end_by) {
+        *try_it = nullptr;  // it refers to itself: let it go
+        us->timers.clear();
+        self->send(collector, ok_atom::value);
+        self->quit();
+        return;
+      }
+      if (r.opts.rate <= 0)
+        return start_request(i, now);
+      auto due = due_of(i);
+      if (due > now)
+        self->delayed_send(self, due - now, tick_atom::value, i);
+      else
+        start_request(i, due);  // late: its latency counts from when it was due
+    },
+    [=](tick_atom, uint64_t i) { start_request(i, due_of(i)); },
+    [=](flush_atom, uint64_t id) {
+      auto it = us->timers.find(id);
+      if (it == us->timers.end())
+        return;
+      auto fn = std::move(it->second);
+      us->timers.erase(it);
+      fn();
+    },
+  };
+}
+
+// Runs users over `gateways` until the run's limit; returns the figures.
+load_figures drive(client& c, const std::vector<gateway_actor>& gateways,
+                   std::shared_ptr<run_state> run,
+                   const std::function<void(const load_figures&)>& on_interval) {
+  auto& sys = c.system();
+  caf::scoped_actor self{sys};
+  run->start = steady::now();
+  auto users = std::max<uint32_t>(run->opts.concurrency, 1);
+  for (uint32_t u = 0; u < users; ++u) {
+    auto us = std::make_shared<user_state>();
+    us->run = run;
+    us->gateways = gateways;
+    us->home = u % gateways.size();
+    us->ss.client_id = run->client_id + "-u" + std::to_string(u);
+    us->ss.timeout = run->opts.timeout;
+    us->rng.seed(run->opts.seed * 1000003 + u);
+    us->backoff = run->opts.backoff;
+    sys.spawn(user, us, caf::actor_cast<caf::actor>(self));
+  }
+  uint32_t finished = 0;
+  auto last_report = steady::now();
+  auto report = [&] {
+    if (!on_interval || run->opts.report_every.count() <= 0)
+      return;
+    if (steady::now() - last_report < run->opts.report_every)
+      return;
+    load_figures f;
+    {
+      std::lock_guard<std::mutex> guard{run->mu};
+      f = std::move(run->interval);
+      run->interval = load_figures{};
+    }
+    f.seconds = std::chrono::duration<double>(steady::now() - last_report).count();
+    last_report = steady::now();
+    on_interval(f);
+  };
+  auto tick = run->opts.report_every.count() > 0
+                ? std::min(run->opts.report_every, std::chrono::milliseconds{1000})
+                : std::chrono::milliseconds{1000};
+  while (finished < users) {
+    self->receive([&](ok_atom) { ++finished; }, caf::after(tick) >> [&] {});
+    report();
+  }
+  std::lock_guard<std::mutex> guard{run->mu};
+  auto out = run->total;
+  out.seconds = std::chrono::duration<double>(steady::now() - run->start).count();
+  return out;
+}
+
+std::map<std::string, uint64_t> routed_reads(client& c, const std::vector<host_port>& endpoints) {
+  std::map<std::string, uint64_t> out;
+  for (auto& ep : endpoints)
+    if (auto h = c.health_of(ep); h && h->has_gateway)
+      for (auto& r : h->gateway.routes)
+        out[r.node.value] += r.routed;
+  return out;
+}
+
+std::pair<uint64_t, uint64_t> cache_counts(client& c, const std::vector<host_port>& endpoints) {
+  uint64_t hits = 0, lookups = 0;
+  for (auto& ep : endpoints)
+    if (auto shards = c.cache_stats_of(ep))
+      for (auto& s : *shards) {
+        hits += s.hits;
+        lookups += s.hits + s.misses;
+      }
+  return {hits, lookups};
+}
+
+}  // namespace
+
+std::string trace_spec(const load_options& opts, uint64_t requests) {
+  auto tail = ":" + std::to_string(std::max<uint64_t>(opts.files, 1)) + ":" +
+              std::to_string(std::max<uint64_t>(requests, 1));
+  if (opts.dist == "pareto")
+    return "hotcold:80/20" + tail;
+  return opts.dist + tail;
+}
+
+caf::expected<load_report> run_load(client& c, const std::vector<host_port>& endpoints,
+                                    const load_options& opts,
+                                    const std::function<void(const load_figures&)>& on_interval) {
+  if (opts.requests == 0 && opts.duration.count() <= 0)
+    return make_error(errc::invalid_argument, "give a number of requests, a duration or both");
+  if (opts.files == 0 || opts.size == 0 || opts.size > (4u << 20))
+    return make_error(errc::invalid_argument,
+                      "files must be at least 1 and sizes 1 byte to 4 MiB (one chunk)");
+  if (!(opts.read_ratio >= 0 && opts.read_ratio <= 1))
+    return make_error(errc::invalid_argument, "the read ratio is a number from 0 to 1");
+  std::vector<gateway_actor> gateways;
+  std::vector<host_port> reached;
+  caf::error last;
+  for (auto& ep : endpoints) {
+    auto gw = c.gateway_at(ep);
+    if (gw) {
+      gateways.push_back(*gw);
+      reached.push_back(ep);
+    } else {
+      last = gw.error();
+    }
+  }
+  if (gateways.empty())
+    return last ? last : make_error(errc::unavailable, "no gateway reachable");
+  load_report report;
+  report.options = opts;
+  auto make_run = [&] {
+    auto run = std::make_shared<run_state>();
+    run->opts = opts;
+    run->client_id = c.client_id() + "-bench";
+    run->payload.resize(opts.size);
+    for (size_t i = 0; i < run->payload.size(); ++i)
+      run->payload[i] = static_cast<char>((i * 131 + opts.seed) & 0xff);
+    return run;
+  };
+  if (opts.setup) {
+    caf::scoped_actor self{c.system()};
+    auto ctx = context_with_timeout(opts.timeout);
+    caf::error failed;
+    self->request(gateways.front(), opts.timeout, mkdir_atom::value, ctx, opts.prefix, true)
+      .receive([](file_info&) {}, [&](caf::error& err) { failed = err; });
+    if (failed && to_errc(failed) != errc::already_exists)
+      return failed;
+    auto run = make_run();
+    run->client_id += "-setup";
+    run->setup = true;
+    run->limit = opts.files;
+    auto f = drive(c, gateways, run, {});
+    report.setup_files = run->created;
+    if (f.ok != f.requests) {
+      std::string why;
+      for (auto& [kind, n] : f.errors)
+        why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
+      return make_error(errc::unavailable, "set-up failed for some files: " + why);
+    }
+  }
+  auto run = make_run();
+  // The access sequence: the simulator's generator, or a uniform draw.
+  uint64_t trace_len = opts.requests > 0 ? std::min<uint64_t>(opts.requests, 10000000) : 1000000;
+  std::mt19937_64 rng{opts.seed};
+  if (opts.dist == "uniform") {
+    std::uniform_int_distribution<uint64_t> pick(0, opts.files - 1);
+    for (uint64_t i = 0; i < trace_len; ++i)
+      run->keys.push_back(pick(rng));
+  } else {
+    std::string error;
+    auto trace = cache::generate(trace_spec(opts, trace_len), opts.seed, error);
+    if (!trace)
+      return make_error(errc::invalid_argument, error);
+    run->keys.reserve(trace->size());
+    for (auto& r : *trace)
+      run->keys.push_back(r.k % opts.files);
+  }
+  std::bernoulli_distribution is_read(opts.read_ratio);
+  std::mt19937_64 op_rng{opts.seed ^ 0x9e3779b97f4a7c15ull};
+  run->reads.reserve(run->keys.size());
+  for (size_t i = 0; i < run->keys.size(); ++i)
+    run->reads.push_back(is_read(op_rng) ? 1 : 0);
+  run->limit = opts.requests > 0 ? opts.requests : UINT64_MAX;
+  if (opts.duration.count() > 0)
+    run->end_by = steady::now() + opts.duration;
+  auto routed_before = routed_reads(c, reached);
+  auto cache_before = cache_counts(c, reached);
+  report.total = drive(c, gateways, run, on_interval);
+  auto routed_after = routed_reads(c, reached);
+  auto cache_after = cache_counts(c, reached);
+  for (auto& [node, n] : routed_after)
+    report.reads_by_node[node] = n - std::min(n, routed_before[node]);
+  auto lookups = cache_after.second - std::min(cache_after.second, cache_before.second);
+  if (lookups > 0)
+    report.cache_hit_ratio =
+      static_cast<double>(cache_after.first - std::min(cache_after.first, cache_before.first)) /
+      static_cast<double>(lookups);
+  return report;
+}
+
+}  // namespace dfs

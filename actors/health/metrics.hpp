@@ -1,0 +1,37 @@
+// Prometheus metrics of a node's health monitor: its own load, and its
+// view of every peer (suspicion and state).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include "messages/types.hpp"
+
+namespace dfs {
+
+class health_metrics {
+public:
+  health_metrics(prometheus::Registry& registry, const std::string& node);
+
+  void own_load(const node_load& load);
+  void peer(const peer_health& p);
+  void heartbeat_received() { heartbeats_.Increment(); }
+  void state_changed() { changes_.Increment(); }
+
+private:
+  prometheus::Registry& registry_;
+  std::string node_;
+  prometheus::Gauge& cpu_;
+  prometheus::Gauge& memory_;
+  prometheus::Counter& heartbeats_;
+  prometheus::Counter& changes_;
+  prometheus::Family<prometheus::Gauge>& phi_;
+  prometheus::Family<prometheus::Gauge>& state_;
+  prometheus::Family<prometheus::Gauge>& heard_;
+};
+
+}  // namespace dfs
