@@ -154,8 +154,8 @@ struct replica_stats {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_stats& x) {
   return f(caf::meta::type_name("replica_stats"), x.chunks, x.bytes_used, x.bytes_free,
-           x.corrupt_found, x.missing_found, x.scrub_passes, x.scrubbed_bytes, x.domain,
-           x.writable, x.injected_delay_ms);
+           x.corrupt_found, x.missing_found, x.scrub_passes, x.scrubbed_bytes, x.domain, x.writable,
+           x.injected_delay_ms);
 }
 
 // A cache shard's answer to a lookup. A hit carries the bytes. A miss
@@ -217,15 +217,15 @@ inline double finite_or_zero(double x) {
 // by its monitor from the process and its own actors.
 struct node_load {
   node_id node;
-  uint64_t sequence = 0;      // heartbeats sent since the process started
+  uint64_t sequence = 0;  // heartbeats sent since the process started
   int64_t uptime_ms = 0;
-  double cpu = 0;             // this process's share of the machine's CPUs, 0..1
-  uint64_t memory_bytes = 0;  // resident set size
-  uint64_t disk_used = 0;     // bytes of chunk data stored
-  uint64_t disk_free = 0;     // free bytes where they are stored
-  uint32_t in_flight = 0;     // client requests at its gateway
-  double latency_ewma_ms = 0;  // of its gateway's client requests
-  double latency_p99_ms = 0;   // over the last heartbeat interval
+  double cpu = 0;               // this process's share of the machine's CPUs, 0..1
+  uint64_t memory_bytes = 0;    // resident set size
+  uint64_t disk_used = 0;       // bytes of chunk data stored
+  uint64_t disk_free = 0;       // free bytes where they are stored
+  uint32_t in_flight = 0;       // client requests at its gateway
+  double latency_ewma_ms = 0;   // of its gateway's client requests
+  double latency_p99_ms = 0;    // over the last heartbeat interval
   double cache_hit_ratio = -1;  // of its cache shards over the last interval; -1: no lookups
   uint64_t requests = 0;        // client requests served since start
   uint64_t rejected = 0;        // refused by admission control since start
@@ -241,9 +241,9 @@ typename Inspector::result_type inspect(Inspector& f, node_load& x) {
 // What one health monitor knows of another node.
 struct peer_health {
   node_id node;
-  std::string state;         // "active", "suspect" or "down" (this observer's verdict)
-  double phi = 0;            // suspicion now
-  int64_t state_for_ms = 0;  // time in that state
+  std::string state;          // "active", "suspect" or "down" (this observer's verdict)
+  double phi = 0;             // suspicion now
+  int64_t state_for_ms = 0;   // time in that state
   int64_t heard_ago_ms = -1;  // since its last heartbeat; -1: never heard
   node_load load;             // from its last heartbeat
 };
@@ -284,8 +284,8 @@ struct gateway_status {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, gateway_status& x) {
-  return f(caf::meta::type_name("gateway_status"), x.in_flight, x.max_in_flight,
-           x.latency_ewma_ms, x.latency_p99_ms, x.requests, x.rejected, x.retries, x.routes);
+  return f(caf::meta::type_name("gateway_status"), x.in_flight, x.max_in_flight, x.latency_ewma_ms,
+           x.latency_p99_ms, x.requests, x.rejected, x.retries, x.routes);
 }
 
 // A health monitor's view: its own node's load, every peer's health, and

@@ -81,8 +81,8 @@ struct node_config {
   double client_burst = 0;        // 0: one second's worth of client_rate
   uint32_t breaker_failures = 5;
   std::chrono::milliseconds breaker_cool_down{2000};
-  uint32_t repair_concurrency = 8;                  // chunk copies in flight
-  uint64_t repair_rate = 100ull << 20;              // bytes per second of copies; 0: unlimited
+  uint32_t repair_concurrency = 8;      // chunk copies in flight
+  uint64_t repair_rate = 100ull << 20;  // bytes per second of copies; 0: unlimited
   // A chunk copy nothing references is deleted once it has been so this
   // long (and is this old); a write must commit within half of it.
   std::chrono::milliseconds gc_grace{3600000};

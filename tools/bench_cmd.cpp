@@ -36,6 +36,10 @@ nlohmann::json figures_json(const load_figures& f) {
           {"reads", f.reads},
           {"writes", f.writes},
           {"errors", f.errors},
+          {"failed_latency_ms",
+           {{"p50", ms(f.failed_us.quantile(0.5))},
+            {"p99", ms(f.failed_us.quantile(0.99))},
+            {"max", ms(f.failed_us.max())}}},
           {"seconds", f.seconds},
           {"throughput", f.throughput()},
           {"latency_ms",
@@ -57,7 +61,8 @@ void print_figures(const load_figures& f) {
     std::printf("; errors");
     for (auto& [kind, n] : f.errors)
       std::printf(" %s=%llu", kind.c_str(), (unsigned long long)n);
-    std::printf("\n");
+    std::printf(" (answered in p50 %.2f ms, max %.2f ms)\n", ms(f.failed_us.quantile(0.5)),
+                ms(f.failed_us.max()));
   }
   std::printf("latency ms: p50 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  mean %.2f\n",
               ms(h.quantile(0.5)), ms(h.quantile(0.95)), ms(h.quantile(0.99)),

@@ -16,9 +16,9 @@
 
 #include "actors/client/client.hpp"
 #include "actors/meta/path.hpp"
+#include "tools/bench_cmd.hpp"
 #include "tools/cache_cmds.hpp"
 #include "tools/cluster.hpp"
-#include "tools/bench_cmd.hpp"
 #include "tools/health_cmds.hpp"
 #include "tools/output.hpp"
 #include "tools/raft_cmds.hpp"
@@ -402,8 +402,9 @@ int main(int argc, char** argv) {
   slow->add_option("ID", node_name)->required();
   slow->add_option("DELAY", slow_delay, "e.g. 20ms, 1s; 0 for normal again")->required();
   slow->callback(with_endpoints("node slow", [&](const std::vector<host_port>& eps) {
-    auto delay = slow_delay == "0" ? std::optional<std::chrono::milliseconds>{std::chrono::milliseconds{0}}
-                                   : parse_duration(slow_delay);
+    auto delay = slow_delay == "0"
+                   ? std::optional<std::chrono::milliseconds>{std::chrono::milliseconds{0}}
+                   : parse_duration(slow_delay);
     if (!delay) {
       std::cerr << "dfsctl: node slow: DELAY: expected a duration such as 20ms\n";
       return 2;
@@ -433,9 +434,13 @@ int main(int argc, char** argv) {
   bcmd->add_option("--rate", bench.rate,
                    "fixed rate in requests/s, latency from each request's due time "
                    "(default: closed loop)");
-  bcmd->add_option("--report-every", bench.report_every, "print each interval's figures (e.g. 10s)");
-  bcmd->add_option("--replicas", bench.load.replication, "replicas of the files written (default: cluster's)");
+  bcmd->add_option("--report-every", bench.report_every,
+                   "print each interval's figures (e.g. 10s)");
+  bcmd->add_option("--replicas", bench.load.replication,
+                   "replicas of the files written (default: cluster's)");
   bcmd->add_flag("!--no-setup", bench.load.setup, "do not create missing files first");
+  bcmd->add_option("--retries", bench.load.backoff.max_attempts,
+                   "retries of a request refused or unanswered, with backoff (default 8; 0: none)");
   bcmd->callback(with_endpoints("bench", [&](const std::vector<host_port>& eps) {
     return ctl::bench_cmd(eps, bench, g.json);
   }));

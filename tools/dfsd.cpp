@@ -80,8 +80,8 @@ int run(const node_config& cfg, sigset_t& signals) {
   }
   system_config sys_cfg{cfg.scheduler_threads};
   caf::actor_system sys{sys_cfg};
-  auto handles = spawn_node(sys, cfg, std::make_shared<posix_disk>(), &metrics.registry(),
-                            metrics.readiness());
+  auto handles =
+    spawn_node(sys, cfg, std::make_shared<posix_disk>(), &metrics.registry(), metrics.readiness());
   if (!handles) {
     log->critical("{}", describe(handles.error()));
     return 1;

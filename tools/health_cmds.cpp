@@ -42,7 +42,8 @@ std::string consensus(const std::vector<node_view>& views, const std::string& id
     if (!v.health || v.health->self.node.value == id)
       continue;
     for (auto& p : v.health->peers)
-      if (p.node.value == id) {
+      if (p.node.value == id && (p.heard_ago_ms >= 0 || p.state == "down")) {
+        // (a peer not heard from yet, just connected, has no verdict)
         ++observers;
         ++votes[p.state];
       }
@@ -135,9 +136,9 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
                                 {"routed", r.routed},
                                 {"failed", r.failed},
                                 {"breaker", r.breaker}});
-            j["gateway"] = {{"in_flight", g.in_flight},   {"max_in_flight", g.max_in_flight},
-                            {"requests", g.requests},     {"rejected", g.rejected},
-                            {"retries", g.retries},       {"latency_ewma_ms", g.latency_ewma_ms},
+            j["gateway"] = {{"in_flight", g.in_flight}, {"max_in_flight", g.max_in_flight},
+                            {"requests", g.requests},   {"rejected", g.rejected},
+                            {"retries", g.retries},     {"latency_ewma_ms", g.latency_ewma_ms},
                             {"routes", routes}};
           }
         }

@@ -13,6 +13,7 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/balancer/backoff.hpp"
 #include "actors/client/blocking_call.hpp"
 #include "messages/meta.pb.h"
 #include "runtime/clock.hpp"
@@ -192,30 +193,78 @@ request_context client::next_context() {
   return ctx;
 }
 
+bool client::retryable(const caf::error& err) {
+  auto code = to_errc(err);
+  return code == errc::unavailable || code == errc::timeout || code == errc::overloaded;
+}
+
+std::optional<std::chrono::milliseconds> client::pause_before_retry(const request_context& ctx,
+                                                                    uint32_t tries) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto left = time_left(ctx, opts_.timeout).count();
+  auto pause = balancer::next_backoff(opts_.retry, tries, left, 50, rng);
+  if (!pause)
+    return std::nullopt;
+  return std::chrono::milliseconds{*pause};
+}
+
+caf::error client::after_failure(const caf::error& err, const request_context& ctx,
+                                 uint32_t tries) {
+  if (!retryable(err))
+    return err;
+  auto pause = pause_before_retry(ctx, tries);
+  if (!pause)
+    return err;
+  std::this_thread::sleep_for(*pause);
+  // A gateway that is gone or silent is left for another; a busy one is
+  // asked again.
+  if (to_errc(err) != errc::overloaded) {
+    auto left = time_left(ctx, opts_.timeout);
+    if (try_endpoints(std::min(left, std::chrono::milliseconds{2000})))
+      return err;  // none reachable now: give up with the original failure
+  }
+  return caf::error{};
+}
+
+std::chrono::milliseconds client::try_timeout(const request_context& ctx) const {
+  auto left = time_left(ctx, opts_.timeout);
+  return std::max(std::min(left, std::max(left / 3, std::chrono::milliseconds{1000})),
+                  std::chrono::milliseconds{1});
+}
+
+template <class T, class Atom, class... Ts>
+caf::expected<T> client::call_with_retries(Atom op, const Ts&... xs) {
+  // One context for every try: a retried write carries the same client id
+  // and sequence number, and its Raft session applies it once.
+  auto ctx = next_context();
+  for (uint32_t tries = 0;; ++tries) {
+    auto r = blocking_call<T>(*self_, gateway_, try_timeout(ctx), op, ctx, xs...);
+    if (r)
+      return r;
+    if (auto err = after_failure(r.error(), ctx, tries))
+      return err;
+  }
+}
+
 caf::expected<file_info> client::stat(const std::string& path) {
-  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, stat_atom::value, next_context(),
-                                  path);
+  return call_with_retries<file_info>(stat_atom::value, path);
 }
 
 caf::expected<std::vector<file_info>> client::list(const std::string& path) {
-  return blocking_call<std::vector<file_info>>(*self_, gateway_, opts_.timeout, list_atom::value,
-                                               next_context(), path);
+  return call_with_retries<std::vector<file_info>>(list_atom::value, path);
 }
 
 caf::expected<file_info> client::mkdir(const std::string& path, bool parents) {
-  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, mkdir_atom::value,
-                                  next_context(), path, parents);
+  return call_with_retries<file_info>(mkdir_atom::value, path, parents);
 }
 
 caf::error client::remove(const std::string& path, bool recursive) {
-  auto r = blocking_call<ok_atom>(*self_, gateway_, opts_.timeout, remove_atom::value,
-                                  next_context(), path, recursive);
+  auto r = call_with_retries<ok_atom>(remove_atom::value, path, recursive);
   return r ? caf::error{} : r.error();
 }
 
 caf::expected<file_info> client::move(const std::string& source, const std::string& destination) {
-  return blocking_call<file_info>(*self_, gateway_, opts_.timeout, move_atom::value, next_context(),
-                                  source, destination);
+  return call_with_retries<file_info>(move_atom::value, source, destination);
 }
 
 caf::expected<file_info> client::put(std::istream& in, const std::string& remote,
@@ -235,11 +284,13 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
   if (in.bad())
     return make_error(errc::io_error, "reading the local file failed");
   if (first.size() <= one_request) {
-    steady::time_point first_refusal;
-    for (int refusals = 0;; ++refusals) {
-      auto r = blocking_call<file_info>(self, gateway_, opts_.timeout, put_atom::value,
-                                        next_context(), remote, replication, first);
-      if (!r && to_errc(r.error()) == errc::overloaded && back_off(refusals, first_refusal))
+    // Retried with the same context, to another gateway when this one is
+    // gone: the Raft session commits the file once.
+    auto ctx = next_context();
+    for (uint32_t tries = 0;; ++tries) {
+      auto r = blocking_call<file_info>(self, gateway_, try_timeout(ctx), put_atom::value, ctx,
+                                        remote, replication, first);
+      if (!r && !after_failure(r.error(), ctx, tries))
         continue;
       if (!r && to_errc(r.error()) == errc::too_large)
         break;
@@ -354,12 +405,11 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
   struct chunk_read {
     handle h;
     size_t index;
-    int refusals = 0;
-    std::chrono::steady_clock::time_point first_refusal;
+    request_context ctx;
+    uint32_t tries = 0;
   };
-  auto ask = [&](size_t i) {
-    return self->request(gateway_, opts_.timeout, read_atom::value, next_context(),
-                         info->chunks[i]);
+  auto ask = [&](size_t i, const request_context& ctx) {
+    return self->request(gateway_, try_timeout(ctx), read_atom::value, ctx, info->chunks[i]);
   };
   std::deque<chunk_read> in_flight;
   caf::error failure;
@@ -367,7 +417,8 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
   size_t next = 0;
   while (!failure && (next < info->chunks.size() || !in_flight.empty())) {
     while (next < info->chunks.size() && in_flight.size() < opts_.window) {
-      in_flight.push_back(chunk_read{ask(next), next, 0, {}});
+      auto ctx = next_context();
+      in_flight.push_back(chunk_read{ask(next, ctx), next, ctx, 0});
       ++next;
     }
     bool again = false;
@@ -380,15 +431,16 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
           failure = make_error(errc::io_error, "writing the local file failed");
       },
       [&](caf::error& err) {
-        if (to_errc(err) == errc::overloaded &&
-            back_off_after_refusal(r.refusals, r.first_refusal, opts_.timeout))
+        // A chunk read is idempotent: tried again (elsewhere when the
+        // gateway is gone) while its deadline allows.
+        if (!after_failure(err, r.ctx, r.tries))
           again = true;
         else
           failure = std::move(err);
       });
     if (again) {
-      r.h = ask(r.index);
-      ++r.refusals;
+      ++r.tries;
+      r.h = ask(r.index, r.ctx);
       continue;
     }
     in_flight.pop_front();
@@ -439,7 +491,8 @@ caf::expected<gateway_actor> client::gateway_at(const host_port& endpoint) {
   if (!handles)
     return handles.error();
   if (!handles->gateway)
-    return make_error(errc::unavailable, "node at " + endpoint.to_string() + " has no gateway role");
+    return make_error(errc::unavailable,
+                      "node at " + endpoint.to_string() + " has no gateway role");
   return handles->gateway;
 }
 
@@ -448,7 +501,8 @@ caf::expected<health_report> client::health_of(const host_port& endpoint) {
   if (!handles)
     return handles.error();
   if (!handles->health)
-    return make_error(errc::unavailable, "node at " + endpoint.to_string() + " has no health monitor");
+    return make_error(errc::unavailable,
+                      "node at " + endpoint.to_string() + " has no health monitor");
   return blocking_call<health_report>(*self_, handles->health, opts_.timeout, status_atom::value);
 }
 

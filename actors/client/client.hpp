@@ -9,11 +9,13 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <caf/expected.hpp>
 
+#include "actors/balancer/backoff.hpp"
 #include "messages/errc.hpp"
 #include "messages/handles.hpp"
 #include "runtime/config.hpp"
@@ -38,6 +40,11 @@ struct client_options {
   // a node's peak memory during a 100 MiB put and get stays +15 MiB,
   // which the end-to-end test bounds at 64).
   size_t put_window = 4;
+  // Requests that fail because the gateway is gone, silent or overloaded
+  // are tried again after a pause (exponential backoff with full jitter)
+  // while their deadline allows; a gone or silent gateway is replaced by
+  // the next endpoint that answers.
+  balancer::backoff_config retry{10, 1000, 8};
 };
 
 // Progress of a transfer: bytes done and total (0 when unknown).
@@ -138,6 +145,22 @@ private:
   // The deadline of each connecting step outside connect_gateway().
   std::chrono::milliseconds connect_timeout() const;
   caf::error try_endpoints(std::chrono::milliseconds timeout);
+  // Retries (client_options::retry): failures worth another try, the
+  // pause before try number `tries + 1` (none once the deadline of `ctx`
+  // is too near), and what to do after a failure: an error to return, or
+  // none when the request should be sent again (to another gateway when
+  // its own is gone or silent).
+  static bool retryable(const caf::error& err);
+  std::optional<std::chrono::milliseconds> pause_before_retry(const request_context& ctx,
+                                                              uint32_t tries);
+  caf::error after_failure(const caf::error& err, const request_context& ctx, uint32_t tries);
+  // The time one try may take: a share of what `ctx` has left, so that a
+  // silent gateway leaves time to ask another.
+  std::chrono::milliseconds try_timeout(const request_context& ctx) const;
+  // One request (op, ctx, xs...) to the gateway, retried as above with the
+  // same context (a write's Raft session applies it once).
+  template <class T, class Atom, class... Ts>
+  caf::expected<T> call_with_retries(Atom op, const Ts&... xs);
 
   client_options opts_;
   std::unique_ptr<system_config> cfg_;

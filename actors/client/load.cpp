@@ -41,11 +41,14 @@ struct run_state {
     for (auto* f : {&total, &interval}) {
       ++f->requests;
       ++(read ? f->reads : f->writes);
-      if (err)
+      auto took = static_cast<uint64_t>(std::max<int64_t>(us.count(), 0));
+      if (err) {
         ++f->errors[to_string(to_errc(err))];
-      else
+        f->failed_us.record(took);
+      } else {
         ++f->ok;
-      f->latency_us.record(static_cast<uint64_t>(std::max<int64_t>(us.count(), 0)));
+      }
+      f->latency_us.record(took);
     }
   }
 };
@@ -149,6 +152,22 @@ struct user_state {
   balancer::backoff_config backoff;
   std::map<uint64_t, std::function<void()>> timers;
   uint64_t next_timer = 0;
+  // The try in flight: its number (answers to older tries are ignored)
+  // and how to fail it at once when its gateway's node goes down.
+  uint64_t try_id = 0;
+  std::function<void(const caf::error&)> fail_now;
+  std::vector<bool> gone;  // gateways whose connection was lost
+
+  // Moves on to the next gateway still connected (any, when none is).
+  void next_gateway() {
+    for (size_t step = 1; step <= gateways.size(); ++step) {
+      auto i = (home + step) % gateways.size();
+      if (!gone[i] || step == gateways.size()) {
+        home = i;
+        return;
+      }
+    }
+  }
 };
 
 caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
@@ -173,11 +192,15 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
     auto per_try = std::min(left, std::max(left / 3, std::chrono::milliseconds{1000}));
     attempt a{ctx, std::max(per_try, std::chrono::milliseconds{1})};
     auto gw = us->gateways[us->home % us->gateways.size()];
+    auto id = ++us->try_id;
     done_fn done = [=](const caf::error& err) {
+      if (id != us->try_id || !us->fail_now)
+        return;  // a try given up on already (its gateway went down)
+      us->fail_now = nullptr;
       if (err && retryable(err)) {
         auto code = to_errc(err);
         if (code != errc::overloaded)
-          us->home = (us->home + 1) % us->gateways.size();
+          us->next_gateway();
         auto remaining = time_left(ctx, us->run->opts.timeout).count();
         if (auto pause = balancer::next_backoff(us->backoff, tries, remaining, 50, us->rng)) {
           later(std::chrono::milliseconds{*pause}, [=] { (*try_it)(i, intended, ctx, tries + 1); });
@@ -187,6 +210,7 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
       us->run->record(intended, read, err);
       self->send(self, tick_atom::value);
     };
+    us->fail_now = done;
     if (r.setup)
       ensure_file(self, us->run, gw, a, path, done);
     else if (read)
@@ -202,6 +226,23 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
     return r.start + std::chrono::duration_cast<steady::duration>(
                        std::chrono::duration<double>(static_cast<double>(i) / r.opts.rate));
   };
+  // A gateway whose connection drops: the try waiting on it fails at once
+  // (and is retried elsewhere) instead of waiting for its timeout.
+  us->gone.assign(us->gateways.size(), false);
+  for (auto& gw : us->gateways)
+    self->monitor(gw);
+  self->set_down_handler([=](caf::down_msg& down) {
+    for (size_t i = 0; i < us->gateways.size(); ++i)
+      if (us->gateways[i].address() == down.source) {
+        us->gone[i] = true;
+        if (i == us->home % us->gateways.size()) {
+          if (auto fail = us->fail_now)
+            fail(make_error(errc::unavailable, "lost the connection to the gateway"));
+          else
+            us->next_gateway();
+        }
+      }
+  });
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {
@@ -211,6 +252,7 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
       if (i >= r.limit || now >= r.end_by) {
         *try_it = nullptr;  // it refers to itself: let it go
         us->timers.clear();
+        us->fail_now = nullptr;
         self->send(collector, ok_atom::value);
         self->quit();
         return;

@@ -39,19 +39,19 @@ namespace dfs {
 class client;
 
 struct load_options {
-  uint64_t requests = 0;                 // stop after this many (0: by duration only)
+  uint64_t requests = 0;                  // stop after this many (0: by duration only)
   std::chrono::milliseconds duration{0};  // stop after this long (0: by count only)
-  uint32_t concurrency = 16;             // users
+  uint32_t concurrency = 16;              // users
   uint64_t files = 1000;
-  uint64_t size = 4096;         // bytes per file
-  double read_ratio = 0.9;      // the rest are puts (overwrites)
+  uint64_t size = 4096;           // bytes per file
+  double read_ratio = 0.9;        // the rest are puts (overwrites)
   std::string dist = "zipf:0.9";  // uniform, pareto, zipf:A, hotcold:H/C, shift:N
   uint64_t seed = 42;
   std::string prefix = "/bench";
-  double rate = 0;  // requests per second over all users; 0: closed loop
+  double rate = 0;                           // requests per second over all users; 0: closed loop
   std::chrono::milliseconds timeout{10000};  // per request
-  uint32_t replication = 0;                   // of the files written; 0: the cluster default
-  bool setup = true;                          // create the files first (those missing)
+  uint32_t replication = 0;                  // of the files written; 0: the cluster default
+  bool setup = true;                         // create the files first (those missing)
   // Retries of a request that failed for a retryable reason (unavailable,
   // timeout, overloaded): pauses with full jitter, within its deadline.
   balancer::backoff_config backoff{10, 500, 8};
@@ -68,6 +68,7 @@ struct load_figures {
   std::map<std::string, uint64_t> errors;  // by errc name
   double seconds = 0;
   latency_histogram latency_us;  // every answered request
+  latency_histogram failed_us;   // of those, the ones that failed (how soon)
   double throughput() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
 };
 
@@ -88,8 +89,8 @@ std::string trace_spec(const load_options& opts, uint64_t requests);
 
 // Runs the load against the gateways at `endpoints` through `c`'s actor
 // system. `on_interval` (may be empty) gets each interval's figures.
-caf::expected<load_report> run_load(client& c, const std::vector<host_port>& endpoints,
-                                    const load_options& opts,
-                                    const std::function<void(const load_figures&)>& on_interval = {});
+caf::expected<load_report> run_load(
+  client& c, const std::vector<host_port>& endpoints, const load_options& opts,
+  const std::function<void(const load_figures&)>& on_interval = {});
 
 }  // namespace dfs

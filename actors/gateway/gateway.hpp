@@ -47,8 +47,8 @@ struct gateway_config {
   // times out is skipped for cache_skip, reads going to replicas.
   std::chrono::milliseconds cache_timeout{3000};
   std::chrono::milliseconds cache_skip{10000};
-  uint64_t seed = 0;  // placement randomness; 0: from the OS
-  balancer::router_config routing;      // read routing and circuit breakers
+  uint64_t seed = 0;                     // placement randomness; 0: from the OS
+  balancer::router_config routing;       // read routing and circuit breakers
   balancer::admission_config admission;  // in-flight limit, per-client rate
 };
 

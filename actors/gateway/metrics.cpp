@@ -77,8 +77,7 @@ void gateway_metrics::routed(const std::string& target) {
 void gateway_metrics::route_state(const std::string& target, const std::string& breaker,
                                   double latency_ms) {
   for (const char* s : {"closed", "open", "half-open"})
-    breaker_.Add({{"node", node_}, {"target", target}, {"state", s}})
-      .Set(breaker == s ? 1.0 : 0.0);
+    breaker_.Add({{"node", node_}, {"target", target}, {"state", s}}).Set(breaker == s ? 1.0 : 0.0);
   route_latency_.Add({{"node", node_}, {"target", target}}).Set(latency_ms / 1000.0);
 }
 

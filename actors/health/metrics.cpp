@@ -3,7 +3,8 @@
 namespace dfs {
 
 health_metrics::health_metrics(prometheus::Registry& registry, const std::string& node)
-  : registry_(registry), node_(node),
+  : registry_(registry),
+    node_(node),
     cpu_(prometheus::BuildGauge()
            .Name("dfs_node_cpu_share")
            .Help("Share of the machine's CPUs this node's process used (0..1)")

@@ -65,8 +65,8 @@ void sample(monitor_pointer self) {
   auto now = mono_ms();
   auto proc = sample_process();
   if (st.last_process_ms > 0)
-    st.load.cpu = cpu_share(st.last_process, proc,
-                            static_cast<double>(now - st.last_process_ms) / 1000.0);
+    st.load.cpu =
+      cpu_share(st.last_process, proc, static_cast<double>(now - st.last_process_ms) / 1000.0);
   st.last_process = proc;
   st.last_process_ms = now;
   st.load.memory_bytes = proc.rss_bytes;
@@ -118,7 +118,7 @@ void sample(monitor_pointer self) {
           };
           st.joined = member(r.voters) || member(r.learners);
           st.leader = r.leader;
-          st.raft_detail = !st.joined       ? "not a member of the Raft group"
+          st.raft_detail = !st.joined         ? "not a member of the Raft group"
                            : r.leader.empty() ? "no Raft leader known"
                                               : "";
         },
@@ -130,12 +130,14 @@ void sample(monitor_pointer self) {
 }
 
 // The cache hit ratio over the last interval, from the shards' counters.
-void update_cache_ratio(monitor_state& st, std::map<uint32_t, std::pair<uint64_t, uint64_t>>& prev) {
+void update_cache_ratio(monitor_state& st,
+                        std::map<uint32_t, std::pair<uint64_t, uint64_t>>& prev) {
   uint64_t hits = 0, lookups = 0;
   for (auto& [shard, now] : st.cache_counts) {
     auto before = prev.count(shard) ? prev[shard] : std::pair<uint64_t, uint64_t>{0, 0};
     hits += now.first - std::min(now.first, before.first);
-    lookups += now.first + now.second - std::min(now.first + now.second, before.first + before.second);
+    lookups +=
+      now.first + now.second - std::min(now.first + now.second, before.first + before.second);
   }
   st.load.cache_hit_ratio =
     lookups == 0 ? -1 : static_cast<double>(hits) / static_cast<double>(lookups);
@@ -190,8 +192,8 @@ void round(monitor_pointer self, std::map<uint32_t, std::pair<uint64_t, uint64_t
   auto now = mono_ms();
   update_cache_ratio(st, prev_cache);
   ++st.load.sequence;
-  for (auto* x : {&st.load.cpu, &st.load.latency_ewma_ms, &st.load.latency_p99_ms,
-                  &st.load.cache_hit_ratio})
+  for (auto* x :
+       {&st.load.cpu, &st.load.latency_ewma_ms, &st.load.latency_p99_ms, &st.load.cache_hit_ratio})
     *x = finite_or_zero(*x);
   for (auto& [id, p] : st.peers)
     if (p.monitor)

@@ -157,8 +157,8 @@ void stop_node(const node_handles& handles) {
     caf::anon_send_exit(shard, caf::exit_reason::user_shutdown);
   for (auto& a :
        {caf::actor_cast<caf::actor>(handles.health), caf::actor_cast<caf::actor>(handles.gateway),
-        caf::actor_cast<caf::actor>(handles.replica),
-        caf::actor_cast<caf::actor>(handles.repair), caf::actor_cast<caf::actor>(handles.raft)})
+        caf::actor_cast<caf::actor>(handles.replica), caf::actor_cast<caf::actor>(handles.repair),
+        caf::actor_cast<caf::actor>(handles.raft)})
     if (a)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
