@@ -13,6 +13,7 @@ packages=(
   libsqlite3-dev        # metadata store
   libspdlog-dev         # logging
   prometheus-cpp-dev    # metrics exposer
+  libcivetweb-dev       # the HTTP endpoint (/metrics, /healthz, /readyz)
   libxxhash-dev         # chunk checksums (XXH3)
   libtomlplusplus-dev   # node config files
   libcli11-dev          # command-line parsing for dfsd and dfsctl

@@ -17,6 +17,9 @@ test_node::test_node(node_options opts) : chunk_size(opts.chunk_size) {
   node_cfg.upload_timeout = opts.upload_timeout;
   node_cfg.write_budget = opts.write_budget;
   node_cfg.read_budget = opts.read_budget;
+  node_cfg.max_in_flight = opts.max_in_flight;
+  node_cfg.client_rate = opts.client_rate;
+  node_cfg.client_burst = opts.client_burst;
   if (opts.cache_bytes > 0) {
     node_cfg.roles.push_back("cache");
     node_cfg.cache_bytes = opts.cache_bytes;

@@ -28,6 +28,9 @@ struct node_options {
   uint64_t write_budget = 256ull << 20;
   uint64_t read_budget = 256ull << 20;
   uint64_t cache_bytes = 0;  // > 0: the node has the cache role, 2 shards
+  uint32_t max_in_flight = 1024;  // the gateway's admission control
+  double client_rate = 0;
+  double client_burst = 0;
 };
 
 class test_node {

@@ -526,6 +526,62 @@ TEST(gateway, a_stuck_node_in_a_chain_times_out_before_the_nodes_that_waited_for
   caf::anon_send_exit(*good, caf::exit_reason::user_shutdown);
 }
 
+TEST(gateway, past_its_in_flight_limit_it_refuses_at_once_and_admits_again_after) {
+  testing::node_options opts;
+  opts.max_in_flight = 2;
+  test_node node{opts};
+  auto& gw = node.handles.gateway;
+  auto info = node.put("/f", pattern(3000, 1));
+  ASSERT_TRUE(info) << describe(info.error());
+  auto ref = info->chunks.at(0);
+  // Every fetch now takes 400 ms: two reads fill the gateway.
+  ASSERT_TRUE(node.ask<ok_atom>(node.handles.replica, slow_atom::value, uint32_t{400}));
+  auto& self = *node.self;
+  auto slow1 = self->request(gw, std::chrono::seconds{5}, read_atom::value, test_node::ctx(), ref);
+  auto slow2 = self->request(gw, std::chrono::seconds{5}, read_atom::value, test_node::ctx(), ref);
+  auto started = std::chrono::steady_clock::now();
+  auto third = node.ask<file_info>(gw, stat_atom::value, test_node::ctx(), std::string{"/f"});
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(third);
+  EXPECT_EQ(to_errc(third.error()), errc::overloaded);
+  EXPECT_NE(describe(third.error()).find("retry after"), std::string::npos)
+    << describe(third.error());
+  EXPECT_LT(took, std::chrono::milliseconds{200}) << "refused at once, not queued";
+  int served = 0;
+  for (auto* h : {&slow1, &slow2})
+    h->receive([&](byte_buffer& data) { served += data.size() == 3000; },
+               [&](caf::error& err) { ADD_FAILURE() << describe(err); });
+  EXPECT_EQ(served, 2);
+  ASSERT_TRUE(node.ask<ok_atom>(node.handles.replica, slow_atom::value, uint32_t{0}));
+  EXPECT_TRUE(node.ask<file_info>(gw, stat_atom::value, test_node::ctx(), std::string{"/f"}))
+    << "admitted again once the load is gone";
+  auto status = node.ask<gateway_status>(gw, status_atom::value);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->rejected, 1u);
+  EXPECT_EQ(status->in_flight, 0u);
+}
+
+TEST(gateway, limits_each_client_to_its_rate) {
+  testing::node_options opts;
+  opts.client_rate = 1;
+  opts.client_burst = 5;
+  test_node node{opts};
+  auto& gw = node.handles.gateway;
+  auto as = [](const char* client) {
+    auto ctx = test_node::ctx();
+    ctx.client_id = client;
+    return ctx;
+  };
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(node.ask<file_info>(gw, stat_atom::value, as("greedy"), std::string{"/"}));
+  auto refused = node.ask<file_info>(gw, stat_atom::value, as("greedy"), std::string{"/"});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(to_errc(refused.error()), errc::overloaded);
+  EXPECT_NE(describe(refused.error()).find("client rate limit"), std::string::npos);
+  EXPECT_TRUE(node.ask<file_info>(gw, stat_atom::value, as("polite"), std::string{"/"}))
+    << "another client is not held back";
+}
+
 TEST(meta_service, malformed_commands_are_rejected) {
   test_node node;
   EXPECT_EQ(code_of(node.ask<file_info>(node.handles.meta, propose_atom::value, test_node::ctx(),

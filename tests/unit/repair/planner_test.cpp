@@ -87,6 +87,19 @@ TEST(placement, emptier_nodes_get_more_chunks) {
   EXPECT_GT(picked["full"], 0) << "two random choices still spread some load to it";
 }
 
+TEST(placement, busier_nodes_get_fewer_chunks_at_equal_space) {
+  std::vector<node_info> nodes{node("idle"), node("busy"), node("calm")};
+  nodes[1].load = 0.9;
+  nodes[2].load = 0.2;
+  std::mt19937_64 rng{5};
+  std::map<std::string, int> picked;
+  for (int i = 0; i < 3000; ++i)
+    ++picked[place(nodes, 1, 1, {}, {}, rng).at(0)];
+  EXPECT_GT(picked["idle"], picked["calm"]);
+  EXPECT_GT(picked["calm"], picked["busy"]);
+  EXPECT_GT(picked["busy"], 0) << "still some load: it has the same room";
+}
+
 TEST(repair_plan, a_dead_nodes_copies_are_replaced_fewest_copies_first) {
   plan_input in;
   in.nodes = {node("a"), node("b", node_state::dead, false), node("c", node_state::dead, false),
