@@ -87,13 +87,25 @@ std::vector<std::string> router::order(const std::vector<std::string>& candidate
       pool.push_back(i);
   std::vector<std::string> out;
   out.reserve(opts.size());
-  if (pool.size() >= 2) {
+  std::vector<size_t> stale;
+  if (explore)
+    for (auto i : pool) {
+      auto& e = nodes_.at(*opts[i].node);
+      if (e.ewma < 0 || now_ms - e.sampled_ms >= cfg_.probe_after_ms)
+        stale.push_back(i);
+    }
+  if (!stale.empty()) {
+    std::uniform_int_distribution<size_t> pick(0, stale.size() - 1);
+    auto first = stale[pick(rng)];
+    out.push_back(*opts[first].node);
+    opts.erase(opts.begin() + static_cast<std::ptrdiff_t>(first));
+  } else if (pool.size() >= 2) {
     std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
     auto a = pool[pick(rng)];
     auto b = pool[pick(rng)];
     while (b == a)
       b = pool[pick(rng)];
-    auto first = explore || !better(opts[b], opts[a]) ? a : b;
+    auto first = better(opts[b], opts[a]) ? b : a;
     out.push_back(*opts[first].node);
     opts.erase(opts.begin() + static_cast<std::ptrdiff_t>(first));
   }

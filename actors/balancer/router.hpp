@@ -15,9 +15,12 @@
 // before them.
 //
 // A node that lost its traffic must get the chance to show it recovered:
-// one order() in `explore_every` picks its first node uniformly among the
-// usable ones, and an estimate not refreshed for a while drifts back
-// towards the fastest node's (time constant `decay_ms`).
+// one order() in `explore_every` sends its request to a usable node whose
+// estimate is older than `probe_after_ms`, if there is one (so a node
+// shunned as slow gets about one probe a second under load, and a slow
+// node costs the clients almost nothing); and an estimate not refreshed
+// for a while drifts back towards the fastest node's (time constant
+// `decay_ms`), which brings a recovered node back at low request rates.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +38,8 @@ struct router_config {
   double rise = 0.5;       // weight of a sample slower than the estimate
   double fall = 0.2;       // weight of a faster one
   double decay_ms = 5000;  // a stale estimate's drift back to the fastest node's
-  uint32_t explore_every = 50;
+  uint32_t explore_every = 20;
+  int64_t probe_after_ms = 1000;
   // Latency is normalized per this many bytes beyond the first block, so
   // a 4 MiB chunk does not make its node look slow next to 4 KiB ones.
   uint64_t unit_bytes = 256 << 10;

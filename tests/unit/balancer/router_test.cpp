@@ -23,6 +23,7 @@ struct simulation {
   std::map<std::string, double> latency_ms{{"n1", 1}, {"n2", 1}, {"n3", 1}};
   std::multimap<double, std::pair<std::string, double>> answers;  // at -> node, started
   int64_t now = 0;
+  int64_t every_ms = 1;  // one request per this many milliseconds
 
   explicit simulation(uint64_t seed) : rng(seed) {}
 
@@ -35,6 +36,8 @@ struct simulation {
         r.finish(node, now, static_cast<double>(now) - started, 4096, true);
         answers.erase(answers.begin());
       }
+      if (now % every_ms != 0)
+        continue;
       auto order = r.order(three, now, rng);
       for (auto& node : order)
         if (r.dispatch(node, now)) {
@@ -67,11 +70,26 @@ TEST(router, a_node_turned_slow_loses_its_traffic_within_a_second_and_regains_it
     sim.latency_ms["n3"] = 10;  // 10x slower from now on
     sim.run(6000);              // a second to notice
     auto slow = sim.run(16000);
-    EXPECT_LT(slow["n3"], 0.05) << "seed " << seed;
+    EXPECT_LT(slow["n3"], 0.01) << "seed " << seed;
     EXPECT_GT(slow["n3"], 0.0) << "seed " << seed << ": never probed again";
     sim.latency_ms["n3"] = 1;
     sim.run(26000);
     auto back = sim.run(36000);
+    EXPECT_GT(back["n3"], 0.2) << "seed " << seed;
+  }
+}
+
+TEST(router, at_ten_requests_a_second_a_slow_node_still_loses_most_traffic_and_regains_it) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    simulation sim{seed};
+    sim.every_ms = 100;
+    sim.run(30000);
+    sim.latency_ms["n3"] = 10;
+    auto slow = sim.run(90000);
+    EXPECT_LT(slow["n3"], 0.10) << "seed " << seed;
+    sim.latency_ms["n3"] = 1;
+    sim.run(120000);
+    auto back = sim.run(180000);
     EXPECT_GT(back["n3"], 0.2) << "seed " << seed;
   }
 }

@@ -140,5 +140,32 @@ TEST(node_config, sizes_and_durations_parse_with_units) {
   EXPECT_FALSE(parse_duration("2"));
 }
 
+
+TEST(config, the_example_file_is_valid_and_shows_the_defaults) {
+  node_config example;
+  ASSERT_EQ(load_config_file(example, std::string{DFS_CONFIG_DIR} + "/node.toml"), "");
+  EXPECT_EQ(to_toml(example), to_toml(node_config{}));
+}
+
+TEST(config, health_and_admission_keys_are_checked) {
+  node_config cfg;
+  EXPECT_EQ(set_config_key(cfg, "suspect_phi", "3.5"), "");
+  EXPECT_EQ(cfg.suspect_phi, 3.5);
+  EXPECT_NE(set_config_key(cfg, "suspect_phi", "-1"), "");
+  EXPECT_NE(set_config_key(cfg, "dead_phi", "ten"), "");
+  EXPECT_EQ(set_config_key(cfg, "dead_phi", "3"), "");
+  EXPECT_NE(check_config(cfg), "") << "dead_phi must be above suspect_phi";
+  EXPECT_EQ(set_config_key(cfg, "heartbeat_interval", "250ms"), "");
+  EXPECT_NE(set_config_key(cfg, "heartbeat_interval", "1ms"), "");
+  EXPECT_NE(set_config_key(cfg, "max_in_flight", "0"), "");
+  EXPECT_EQ(set_config_key(cfg, "client_rate", "100"), "");
+  node_config back;
+  cfg.dead_phi = 12;
+  ASSERT_EQ(load_config_text(back, to_toml(cfg)), "");
+  EXPECT_EQ(back.suspect_phi, 3.5);
+  EXPECT_EQ(back.client_rate, 100);
+  EXPECT_EQ(back.heartbeat_interval, std::chrono::milliseconds{250});
+}
+
 }  // namespace
 }  // namespace dfs
