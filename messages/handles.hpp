@@ -173,6 +173,8 @@ using health_actor = caf::typed_actor<
   // peers(node, monitor): another node's monitor became reachable (null:
   // unreachable); from the peer connector. Untyped: a type cannot name itself
   caf::reacts_to<peers_atom, node_id, caf::actor>,
+  // remove(node): the node left the cluster (node table); forget it
+  caf::reacts_to<remove_atom, node_id>,
   caf::replies_to<status_atom>::with<health_report>,
   // internal timer: the next heartbeat round
   caf::reacts_to<tick_atom>>;

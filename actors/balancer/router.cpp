@@ -115,36 +115,47 @@ std::vector<std::string> router::order(const std::vector<std::string>& candidate
   return out;
 }
 
-bool router::dispatch(const std::string& node, int64_t now_ms, bool force) {
+int64_t router::dispatch(const std::string& node, int64_t now_ms, bool force) {
   auto& e = at(node);
   if (!e.breaker.allow(now_ms) && !force)
-    return false;
+    return -1;
   ++e.in_flight;
   ++e.routed;
-  return true;
+  return static_cast<int64_t>(e.breaker.times_opened());
 }
 
 void router::finish(const std::string& node, int64_t now_ms, double latency_ms, uint64_t bytes,
-                    bool ok) {
+                    outcome result, int64_t generation) {
   auto& e = at(node);
   if (e.in_flight > 0)
     --e.in_flight;
   auto units =
     1.0 + static_cast<double>(bytes) / static_cast<double>(std::max<uint64_t>(cfg_.unit_bytes, 1));
-  auto sample = std::max(latency_ms, 0.0) / units;
+  auto sample = std::min(std::max(latency_ms, 0.0) / units, cfg_.max_latency_ms);
   auto current = latency(e, now_ms, reference());
-  if (!ok) {
-    ++e.failed;
-    e.breaker.failure(now_ms);
-    // A failure says nothing good about speed: at least twice as slow.
-    sample = std::max(sample, 2 * current);
-  } else {
-    e.breaker.success(now_ms);
+  bool current_breaker = generation == static_cast<int64_t>(e.breaker.times_opened());
+  switch (result) {
+    case outcome::success:
+      if (current_breaker)
+        e.breaker.success(now_ms);
+      break;
+    case outcome::failure:
+      ++e.failed;
+      if (current_breaker)
+        e.breaker.failure(now_ms);
+      // A quick failure says nothing about speed, and never that the
+      // node is faster than thought.
+      sample = std::max(sample, current);
+      break;
+    case outcome::neutral:
+      sample = std::max(sample, current);
+      break;
   }
   if (e.ewma < 0)
     e.ewma = sample;
   else
     e.ewma = current + (sample - current) * (sample > current ? cfg_.rise : cfg_.fall);
+  e.ewma = std::min(e.ewma, cfg_.max_latency_ms);
   e.sampled_ms = now_ms;
 }
 

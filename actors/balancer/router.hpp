@@ -39,6 +39,7 @@ struct router_config {
   double fall = 0.2;       // weight of a faster one
   double decay_ms = 5000;  // a stale estimate's drift back to the fastest node's
   uint32_t explore_every = 20;
+  double max_latency_ms = 10000;  // estimates are capped here (finite, and quick to come down)
   int64_t probe_after_ms = 1000;
   // Latency is normalized per this many bytes beyond the first block, so
   // a 4 MiB chunk does not make its node look slow next to 4 KiB ones.
@@ -69,12 +70,19 @@ public:
 
   // A request goes to `node` now: counts it in flight and takes the
   // breaker's permission (a half-open breaker lets only a few through).
-  // False when the breaker refuses (the request should go elsewhere),
-  // unless `force` (no other node is left to ask).
-  bool dispatch(const std::string& node, int64_t now_ms, bool force = false);
-  // Its outcome: `bytes` moved, taking `latency_ms`; a failure (error or
-  // timeout) counts towards the breaker and as a slow sample.
-  void finish(const std::string& node, int64_t now_ms, double latency_ms, uint64_t bytes, bool ok);
+  // Returns the breaker's generation to hand back to finish(), or -1
+  // when the breaker refuses (the request should go elsewhere) unless
+  // `force` (no other node is left to ask).
+  int64_t dispatch(const std::string& node, int64_t now_ms, bool force = false);
+  // Its outcome: `bytes` moved, taking `latency_ms`. A failure that says
+  // something about the node (an error, a timeout it had time for)
+  // counts towards the breaker, a neutral one (a timeout of a request
+  // with almost no time left) does not; neither makes the node look
+  // faster than it is. Outcomes of requests sent before the breaker last
+  // opened (`generation`) do not move the breaker.
+  enum class outcome { success, failure, neutral };
+  void finish(const std::string& node, int64_t now_ms, double latency_ms, uint64_t bytes,
+              outcome result, int64_t generation);
 
   // The expected cost of one more request to `node` at `now_ms`.
   double cost(const std::string& node, int64_t now_ms) const;

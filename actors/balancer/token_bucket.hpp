@@ -32,7 +32,8 @@ public:
       return 0;
     if (rate_ <= 0)
       return -1;
-    return static_cast<int64_t>(std::ceil((n - tokens_) * 1000.0 / rate_));
+    // Capped (a year) so that a tiny rate cannot overflow the cast.
+    return static_cast<int64_t>(std::min(std::ceil((n - tokens_) * 1000.0 / rate_), 3.2e10));
   }
 
   double tokens(int64_t now_ms) {

@@ -117,19 +117,22 @@ void put_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gate
 // Set-up: the file exists with the right size, or is written.
 void ensure_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gateway_actor gw,
                  attempt a, const std::string& path, done_fn done) {
+  done_fn counted = [run, done](const caf::error& err) {
+    if (!err)
+      ++run->created;
+    done(err);
+  };
   self->request(gw, a.timeout, stat_atom::value, a.ctx, path)
     .then(
       [=](file_info& info) {
         if (info.size == run->opts.size)
           return done(caf::error{});
-        ++run->created;
-        put_file(self, run, gw, a, path, done);
+        put_file(self, run, gw, a, path, counted);
       },
       [=](caf::error& err) {
         if (to_errc(err) != errc::not_found)
           return done(err);
-        ++run->created;
-        put_file(self, run, gw, a, path, done);
+        put_file(self, run, gw, a, path, counted);
       });
 }
 
@@ -326,12 +329,20 @@ load_figures drive(client& c, const std::vector<gateway_actor>& gateways,
   return out;
 }
 
-std::map<std::string, uint64_t> routed_reads(client& c, const std::vector<host_port>& endpoints) {
+// Chunk reads each storage node served so far, from every gateway's
+// routing counters (asked directly: live, not a heartbeat old).
+std::map<std::string, uint64_t> routed_reads(client& c,
+                                             const std::vector<gateway_actor>& gateways) {
   std::map<std::string, uint64_t> out;
-  for (auto& ep : endpoints)
-    if (auto h = c.health_of(ep); h && h->has_gateway)
-      for (auto& r : h->gateway.routes)
-        out[r.node.value] += r.routed;
+  caf::scoped_actor self{c.system()};
+  for (auto& gw : gateways)
+    self->request(gw, std::chrono::seconds{5}, status_atom::value)
+      .receive(
+        [&](gateway_status& g) {
+          for (auto& r : g.routes)
+            out[r.node.value] += r.routed;
+        },
+        [](caf::error&) {});
   return out;
 }
 
@@ -437,10 +448,10 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
   run->limit = opts.requests > 0 ? opts.requests : UINT64_MAX;
   if (opts.duration.count() > 0)
     run->end_by = steady::now() + opts.duration;
-  auto routed_before = routed_reads(c, reached);
+  auto routed_before = routed_reads(c, gateways);
   auto cache_before = cache_counts(c, reached);
   report.total = drive(c, gateways, run, on_interval);
-  auto routed_after = routed_reads(c, reached);
+  auto routed_after = routed_reads(c, gateways);
   auto cache_after = cache_counts(c, reached);
   for (auto& [node, n] : routed_after)
     report.reads_by_node[node] = n - std::min(n, routed_before[node]);

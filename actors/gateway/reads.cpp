@@ -63,28 +63,41 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
   }
   auto target = ref.replicas[attempt];
   // A breaker that refuses sends the read on to the next copy; the last
-  // copy is asked all the same (better a likely failure than a sure one).
-  bool last = attempt + 1 >= ref.replicas.size();
-  if (!st.router.dispatch(target.value, now, last))
+  // copy this gateway can reach is asked all the same (better a likely
+  // failure than a sure one).
+  bool last = true;
+  for (auto i = attempt + 1; i < ref.replicas.size() && last; ++i)
+    last = st.deps.replicas.count(ref.replicas[i]) == 0;
+  auto generation = st.router.dispatch(target.value, now, last);
+  if (generation < 0)
     return do_read(self, ctx, ref, attempt + 1, last_error, r);
   if (st.deps.metrics)
     st.deps.metrics->routed(target.value);
   auto handle = st.deps.replicas.at(target);
-  auto finished = [self, target, now](uint64_t bytes, bool ok) {
+  using outcome = balancer::router::outcome;
+  auto finished = [self, target, now, generation](uint64_t bytes, outcome result) {
     auto done = mono_ms();
-    self->state.router.finish(target.value, done, static_cast<double>(done - now), bytes, ok);
+    self->state.router.finish(target.value, done, static_cast<double>(done - now), bytes, result,
+                              generation);
   };
+  // A timeout of a read that had almost no time left (a retry near its
+  // deadline, an overloaded gateway) is the request's fault, not the node's.
+  auto time = budget(self, ctx);
+  bool short_of_time = time < std::chrono::milliseconds{200};
   auto next = [=](const caf::error& err) {
-    finished(0, !node_fault(err));
+    auto result = !node_fault(err)                                 ? outcome::success
+                  : to_errc(err) == errc::timeout && short_of_time ? outcome::neutral
+                                                                   : outcome::failure;
+    finished(0, result);
     do_read(self, ctx, ref, attempt + 1, err, r);
   };
   auto op = st.track(target, next);
-  self->request(handle, budget(self, ctx), fetch_atom::value, ctx, ref.id)
+  self->request(handle, time, fetch_atom::value, ctx, ref.id)
     .then(
       [=](byte_buffer& data) {
         if (!self->state.untrack(op))
           return;
-        finished(data.size(), true);
+        finished(data.size(), outcome::success);
         if (data.size() != ref.length || chunk_checksum(data.data(), data.size()) != ref.checksum) {
           self->state.log->error("trace={} chunk={} node={} data does not match the file record",
                                  ctx.trace_id, ref.id.value, target.value);

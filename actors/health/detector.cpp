@@ -91,8 +91,11 @@ void liveness::enter(node_health s, int64_t now_ms) {
 }
 
 void liveness::heartbeat(int64_t now_ms) {
-  evaluate(now_ms);
+  // A late beat proves the node alive: it may make an active node
+  // suspect (its rhythm broke), never down.
   bool on_time = detector_.seen() && detector_.phi(now_ms) < cfg_.suspect_phi;
+  if (!on_time && state_ == node_health::active && detector_.seen())
+    enter(node_health::suspect, now_ms);
   detector_.heartbeat(now_ms);
   if (state_ == node_health::active)
     return;
@@ -100,7 +103,7 @@ void liveness::heartbeat(int64_t now_ms) {
     enter(node_health::active, now_ms);
     return;
   }
-  good_beats_ = on_time ? good_beats_ + 1 : 1;
+  good_beats_ = on_time ? good_beats_ + 1 : 0;
   if (good_beats_ >= cfg_.recover_beats)
     enter(node_health::active, now_ms);
 }

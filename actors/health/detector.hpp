@@ -86,7 +86,9 @@ public:
   // its silence from then: unknown (suspect) at first, down once phi says so.
   explicit liveness(liveness_config cfg = {}, int64_t start_ms = 0);
 
-  // A heartbeat at `now_ms` (evaluates first: the silence before it counts).
+  // A heartbeat at `now_ms`. A late one (phi past suspect_phi when it
+  // came) makes an active node suspect but never down, and does not count
+  // towards recovery.
   void heartbeat(int64_t now_ms);
   // Re-evaluates the state at `now_ms`; returns it.
   node_health evaluate(int64_t now_ms);

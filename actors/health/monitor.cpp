@@ -47,6 +47,10 @@ struct monitor_state {
 
 using monitor_pointer = health_actor::stateful_pointer<monitor_state>;
 
+// A follower that has not heard from its leader for this long is not
+// ready (the election timeout is 150-300 ms; this leaves room for load).
+constexpr int64_t leader_contact_ms = 2000;
+
 peer_entry& peer_of(monitor_pointer self, const std::string& id) {
   auto& st = self->state;
   auto it = st.peers.find(id);
@@ -79,8 +83,11 @@ void sample(monitor_pointer self) {
           auto& st = self->state;
           st.load.disk_used = s.bytes_used;
           st.load.disk_free = s.bytes_free;
-          st.storage_ok = s.writable;
-          st.storage_detail = s.writable ? "" : "the last chunk write failed (disk error or full)";
+          bool room = s.bytes_free >= st.cfg.min_free_bytes;
+          st.storage_ok = s.writable && room;
+          st.storage_detail = !s.writable ? "the last chunk write failed (disk error or full)"
+                              : !room     ? "less than one chunk of free space left"
+                                          : "";
         },
         [=](caf::error& err) {
           self->state.storage_ok = false;
@@ -117,10 +124,15 @@ void sample(monitor_pointer self) {
             return std::find(ids.begin(), ids.end(), st.cfg.node_id) != ids.end();
           };
           st.joined = member(r.voters) || member(r.learners);
-          st.leader = r.leader;
+          // A leader counts while this node hears from it (the leader's own
+          // contact is 0): a follower cut off remembers the name only.
+          bool in_contact = r.last_contact_ms >= 0 && r.last_contact_ms < leader_contact_ms;
+          st.leader = in_contact ? r.leader : std::string{};
           st.raft_detail = !st.joined         ? "not a member of the Raft group"
                            : r.leader.empty() ? "no Raft leader known"
-                                              : "";
+                           : !in_contact      ? "no word from leader " + r.leader + " for " +
+                                             std::to_string(r.last_contact_ms) + " ms"
+                                         : "";
         },
         [=](caf::error& err) {
           self->state.joined = false;
@@ -229,6 +241,10 @@ health_actor::behavior_type health_monitor(monitor_pointer self, monitor_config 
       if (load.node.value.empty() || load.node.value == st.cfg.node_id)
         return;
       auto& p = peer_of(self, load.node.value);
+      // Heartbeats go both ways: a peer that found this node (through
+      // its node table) before this node found it is answered in kind.
+      if (!p.monitor)
+        p.monitor = caf::actor_cast<caf::actor>(self->current_sender());
       auto before = p.live.state();
       p.live.heartbeat(mono_ms());
       if (p.live.state() != before) {
@@ -244,6 +260,11 @@ health_actor::behavior_type health_monitor(monitor_pointer self, monitor_config 
       if (node.value == self->state.cfg.node_id)
         return;
       peer_of(self, node.value).monitor = monitor;
+    },
+    [=](remove_atom, const node_id& node) {
+      // Removed from the cluster: no longer watched, nor reported down.
+      if (self->state.peers.erase(node.value) > 0)
+        self->state.log->info("peer {} removed from the cluster: no longer watched", node.value);
     },
     [=](status_atom) {
       auto& st = self->state;

@@ -34,6 +34,7 @@ struct monitor_config {
   health::liveness_config liveness;
   bool needs_raft = false;     // a meta node: ready only as a member with a known leader
   bool needs_storage = false;  // a storage node: ready only while its disk takes writes
+  uint64_t min_free_bytes = 0;  // ... and has room for at least this much (one chunk)
 };
 
 struct monitor_deps {

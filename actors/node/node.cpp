@@ -133,6 +133,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     mc.liveness.down_phi = cfg.dead_phi;
     mc.needs_raft = static_cast<bool>(handles.raft);
     mc.needs_storage = static_cast<bool>(handles.replica);
+    mc.min_free_bytes = cfg.chunk_size;
     monitor_deps md;
     md.gateway = handles.gateway;
     md.replica = handles.replica;

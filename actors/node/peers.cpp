@@ -152,6 +152,8 @@ void learn_members(connector_pointer self) {
           if (st.local.repair)
             self->send(st.local.repair, peers_atom::value, node_id{it->first},
                        it->second.address.addr.to_string(), replica_actor{}, caf::actor{});
+          if (st.local.health)
+            self->send(st.local.health, remove_atom::value, node_id{it->first});
           it = st.peers.erase(it);
           changed = true;
         }

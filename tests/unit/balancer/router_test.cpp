@@ -1,5 +1,6 @@
 // Read routing, the circuit breaker, admission control and retry pauses,
 // on simulated time with seeded randomness.
+#include <cmath>
 #include <map>
 #include <random>
 
@@ -21,7 +22,12 @@ struct simulation {
   router r;
   std::mt19937_64 rng;
   std::map<std::string, double> latency_ms{{"n1", 1}, {"n2", 1}, {"n3", 1}};
-  std::multimap<double, std::pair<std::string, double>> answers;  // at -> node, started
+  struct answer {
+    std::string node;
+    double started;
+    int64_t generation;
+  };
+  std::multimap<double, answer> answers;  // by when it comes
   int64_t now = 0;
   int64_t every_ms = 1;  // one request per this many milliseconds
 
@@ -32,17 +38,18 @@ struct simulation {
     double total = 0;
     for (; now < until_ms; ++now) {
       while (!answers.empty() && answers.begin()->first <= static_cast<double>(now)) {
-        auto [node, started] = answers.begin()->second;
-        r.finish(node, now, static_cast<double>(now) - started, 4096, true);
+        auto a = answers.begin()->second;
+        r.finish(a.node, now, static_cast<double>(now) - a.started, 4096, router::outcome::success,
+                 a.generation);
         answers.erase(answers.begin());
       }
       if (now % every_ms != 0)
         continue;
       auto order = r.order(three, now, rng);
       for (auto& node : order)
-        if (r.dispatch(node, now)) {
+        if (auto gen = r.dispatch(node, now); gen >= 0) {
           answers.emplace(static_cast<double>(now) + latency_ms[node],
-                          std::make_pair(node, static_cast<double>(now)));
+                          answer{node, static_cast<double>(now), gen});
           share[node] += 1;
           total += 1;
           break;
@@ -98,8 +105,8 @@ TEST(router, more_requests_in_flight_cost_more) {
   router r;
   std::mt19937_64 rng{1};
   for (auto& n : {"a", "b"}) {
-    r.dispatch(n, 0);
-    r.finish(n, 1, 1.0, 0, true);
+    auto gen = r.dispatch(n, 0);
+    r.finish(n, 1, 1.0, 0, router::outcome::success, gen);
   }
   for (int i = 0; i < 5; ++i)
     r.dispatch("a", 2);
@@ -124,8 +131,9 @@ TEST(router, down_suspect_and_refused_nodes_come_last) {
   r.set_health("down", health::node_health::down, 0);
   r.set_health("suspect", health::node_health::suspect, 0);
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(r.dispatch("broken", 0));
-    r.finish("broken", 1, 5, 0, false);
+    auto gen = r.dispatch("broken", 0);
+    ASSERT_GE(gen, 0);
+    r.finish("broken", 1, 5, 0, router::outcome::failure, gen);
   }
   EXPECT_EQ(r.stats("broken", 1).breaker, breaker_state::open);
   for (int i = 0; i < 20; ++i) {
@@ -134,7 +142,50 @@ TEST(router, down_suspect_and_refused_nodes_come_last) {
     EXPECT_EQ(o[0], "ok");
     EXPECT_EQ(o[1], "suspect");
   }
-  EXPECT_FALSE(r.dispatch("broken", 2));
+  EXPECT_LT(r.dispatch("broken", 2), 0);
+  EXPECT_GE(r.dispatch("broken", 2, true), 0) << "forced: the last copy is asked anyway";
+}
+
+TEST(router, outcomes_of_requests_sent_before_the_breaker_opened_do_not_move_it) {
+  router_config cfg;
+  cfg.breaker.failure_threshold = 2;
+  cfg.breaker.cool_down_ms = 1000;
+  router r{cfg};
+  std::vector<int64_t> early;
+  for (int i = 0; i < 5; ++i)
+    early.push_back(r.dispatch("n", 0));
+  r.finish("n", 10, 5, 0, router::outcome::failure, early[0]);
+  r.finish("n", 10, 5, 0, router::outcome::failure, early[1]);
+  ASSERT_EQ(r.stats("n", 10).breaker, breaker_state::open);
+  // Half-open: a probe goes out; the early requests time out meanwhile.
+  auto probe = r.dispatch("n", 1010);
+  ASSERT_GE(probe, 0);
+  r.finish("n", 1011, 900, 0, router::outcome::failure, early[2]);
+  EXPECT_EQ(r.stats("n", 1011).breaker, breaker_state::half_open) << "a stale failure";
+  r.finish("n", 1012, 900, 0, router::outcome::success, early[3]);
+  r.finish("n", 1012, 900, 0, router::outcome::success, early[4]);
+  EXPECT_EQ(r.stats("n", 1012).breaker, breaker_state::half_open) << "stale successes";
+  EXPECT_EQ(r.stats("n", 1012).in_flight, 1u);
+  r.finish("n", 1013, 1, 0, router::outcome::failure, probe);
+  EXPECT_EQ(r.stats("n", 1013).breaker, breaker_state::open) << "the probe's own failure counts";
+}
+
+TEST(router, estimates_stay_finite_and_bounded_through_many_failures) {
+  router r;
+  auto gen = r.dispatch("n", 0);
+  r.finish("n", 1, 2, 0, router::outcome::success, gen);
+  for (int i = 0; i < 5000; ++i) {
+    auto g = r.dispatch("n", 2, true);
+    r.finish("n", 2, 1, 0, router::outcome::failure, g);  // a batch failed at once
+  }
+  auto s = r.stats("n", 2);
+  EXPECT_TRUE(std::isfinite(s.latency_ms));
+  EXPECT_LE(s.latency_ms, 2.0) << "quick failures do not inflate the estimate";
+  for (int i = 0; i < 100; ++i) {
+    auto g = r.dispatch("n", 3, true);
+    r.finish("n", 3, 1e12, 0, router::outcome::failure, g);  // absurd timeouts
+  }
+  EXPECT_LE(r.stats("n", 3).latency_ms, router_config{}.max_latency_ms);
 }
 
 TEST(breaker, opens_after_consecutive_failures_probes_and_closes) {

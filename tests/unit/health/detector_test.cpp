@@ -139,23 +139,37 @@ TEST(liveness, a_node_back_is_active_only_after_consistent_heartbeats) {
     l.heartbeat(t);
   EXPECT_EQ(l.evaluate(t + 10000), node_health::down);
   t += 10000;
-  l.heartbeat(t);
+  l.heartbeat(t);  // late: proves it alive, counts for nothing
   EXPECT_EQ(l.state(), node_health::down);
   l.heartbeat(t + 500);
-  EXPECT_EQ(l.state(), node_health::down);
   l.heartbeat(t + 1000);
+  EXPECT_EQ(l.state(), node_health::down);
+  l.heartbeat(t + 1500);
   EXPECT_EQ(l.state(), node_health::active);
-  EXPECT_EQ(l.since_ms(), t + 1000);
-  // Two beats, then silence again: the count starts over.
+  EXPECT_EQ(l.since_ms(), t + 1500);
+  // Two on-time beats, then silence again: the count starts over.
   EXPECT_EQ(l.evaluate(t + 20000), node_health::down);
   l.heartbeat(t + 20000);
   l.heartbeat(t + 20500);
+  l.heartbeat(t + 21000);
   EXPECT_EQ(l.evaluate(t + 30000), node_health::down);
   l.heartbeat(t + 30000);
   l.heartbeat(t + 30500);
-  EXPECT_EQ(l.state(), node_health::down);
   l.heartbeat(t + 31000);
+  EXPECT_EQ(l.state(), node_health::down);
+  l.heartbeat(t + 31500);
   EXPECT_EQ(l.state(), node_health::active);
+}
+
+TEST(liveness, a_late_heartbeat_makes_an_active_node_suspect_never_down) {
+  liveness l;
+  int64_t t = 0;
+  for (int i = 0; i < 50; ++i, t += 500)
+    l.heartbeat(t);
+  ASSERT_EQ(l.state(), node_health::active);
+  // No evaluation during the silence: the beat itself must not condemn it.
+  l.heartbeat(t + 3700);
+  EXPECT_EQ(l.state(), node_health::suspect);
 }
 
 TEST(liveness, a_node_never_heard_from_is_unknown_then_down_and_active_at_first_contact) {
