@@ -121,6 +121,14 @@ if ctl --cluster "$majority" --timeout 20s get /blob "$work/blob.back" >/dev/nul
 else
   bad "get while $follower is cut off: $(cat "$work/err")"
 fi
+# Readiness, asked inside each node's own namespace: the cut follower
+# has no word from the leader, the leader still has its majority.
+ready() { ip netns exec "$(ns "$1")" curl -s -o /dev/null -w '%{http_code}' "http://${net}.${1#n}:8100/readyz"; }
+for _ in $(seq 30); do [ "$(ready "$follower")" = 503 ] && break; sleep 0.1; done
+[ "$(ready "$follower")" = 503 ] && ok "/readyz of the cut follower says not ready" ||
+  bad "/readyz of the cut follower answers $(ready "$follower")"
+[ "$(ready "$leader")" = 200 ] && ok "/readyz of the leader says ready" ||
+  bad "/readyz of the leader answers $(ready "$leader")"
 rejoin "$follower"
 # Until every member answers and they agree on a leader (a loaded machine
 # may take a moment to deliver what queued up during the cut).
@@ -132,6 +140,9 @@ done
 [ "$(echo "$now" | leader_of)" = "$leader" ] && ok "$leader still leads" || bad "leader changed to $(echo "$now" | leader_of)"
 [ "$(echo "$now" | field_of "$leader" term)" = "$term" ] && ok "term unchanged ($term): the returning follower did not force an election" ||
   bad "term went from $term to $(echo "$now" | field_of "$leader" term)"
+for _ in $(seq 50); do [ "$(ready "$follower")" = 200 ] && break; sleep 0.1; done
+[ "$(ready "$follower")" = 200 ] && ok "/readyz of the returned follower says ready again" ||
+  bad "/readyz of the returned follower answers $(ready "$follower")"
 ctl --cluster "$(addr "$follower")" --timeout 5s stat /while-follower-cut >/dev/null 2>&1 &&
   ok "$follower serves what was written while it was away" || bad "$follower cannot read /while-follower-cut"
 
