@@ -107,6 +107,9 @@ using replica_actor = caf::typed_actor<
 using repair_actor = caf::typed_actor<
   // fsck(ctx) -> the report of a scan that started after the request came
   caf::replies_to<fsck_atom, request_context>::with<fsck_report>,
+  // status: the figures of the last complete scan at once (all zero on a
+  // node that is not the Raft leader)
+  caf::replies_to<status_atom>::with<fsck_report>,
   // internal timer: the next scan
   caf::reacts_to<tick_atom>,
   // peers(node, address, replica manager, repair manager): another node

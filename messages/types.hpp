@@ -229,13 +229,22 @@ struct node_load {
   double cache_hit_ratio = -1;  // of its cache shards over the last interval; -1: no lookups
   uint64_t requests = 0;        // client requests served since start
   uint64_t rejected = 0;        // refused by admission control since start
+  double latency_p50_ms = 0;    // over the last heartbeat interval
+  // Chunk health from the node's repair manager: the cluster's figures on
+  // the Raft leader, zero elsewhere (so a maximum over nodes is the
+  // cluster's).
+  uint64_t under_replicated = 0;
+  uint64_t corrupt = 0;
+  uint64_t lost = 0;
+  uint64_t repairs_done = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_load& x) {
   return f(caf::meta::type_name("node_load"), x.node, x.sequence, x.uptime_ms, x.cpu,
            x.memory_bytes, x.disk_used, x.disk_free, x.in_flight, x.latency_ewma_ms,
-           x.latency_p99_ms, x.cache_hit_ratio, x.requests, x.rejected);
+           x.latency_p99_ms, x.cache_hit_ratio, x.requests, x.rejected, x.latency_p50_ms,
+           x.under_replicated, x.corrupt, x.lost, x.repairs_done);
 }
 
 // What one health monitor knows of another node.
@@ -276,6 +285,7 @@ struct gateway_status {
   uint32_t max_in_flight = 0;
   double latency_ewma_ms = 0;
   double latency_p99_ms = 0;  // since the previous status request
+  double latency_p50_ms = 0;
   uint64_t requests = 0;
   uint64_t rejected = 0;
   uint64_t retries = 0;  // chunk reads sent to another replica after a failure
@@ -285,7 +295,7 @@ struct gateway_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, gateway_status& x) {
   return f(caf::meta::type_name("gateway_status"), x.in_flight, x.max_in_flight, x.latency_ewma_ms,
-           x.latency_p99_ms, x.requests, x.rejected, x.retries, x.routes);
+           x.latency_p99_ms, x.latency_p50_ms, x.requests, x.rejected, x.retries, x.routes);
 }
 
 // A health monitor's view: its own node's load, every peer's health, and

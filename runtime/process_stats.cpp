@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -35,6 +36,10 @@ process_sample sample_process() {
   unsigned long long size = 0, resident = 0;
   if (statm >> size >> resident)
     s.rss_bytes = resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator{"/proc/self/fd", ec};
+       !ec && it != std::filesystem::directory_iterator{}; it.increment(ec))
+    ++s.open_files;
   s.ok = true;
   return s;
 }

@@ -7,9 +7,10 @@
 namespace dfs {
 
 struct process_sample {
-  double cpu_seconds = 0;  // user + system time used so far
-  uint64_t rss_bytes = 0;  // resident set size now
-  bool ok = false;         // false when /proc could not be read
+  double cpu_seconds = 0;   // user + system time used so far
+  uint64_t rss_bytes = 0;   // resident set size now
+  uint64_t open_files = 0;  // file descriptors open now
+  bool ok = false;          // false when /proc could not be read
 };
 
 process_sample sample_process();

@@ -17,6 +17,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
+#include "actors/health/dashboard.hpp"
 #include "actors/node/agent.hpp"
 #include "actors/node/node.hpp"
 #include "runtime/config.hpp"
@@ -74,14 +75,22 @@ int parse_args(int argc, char** argv, node_config& cfg) {
 int run(const node_config& cfg, sigset_t& signals) {
   auto log = logger_for("dfsd");
   metrics_endpoint metrics;
+  // The web dashboard: the page, and the snapshot the monitor keeps fresh.
+  auto dashboard = std::make_shared<dashboard_feed>();
+  metrics.route("/dashboard", [] {
+    return http_reply{200, dashboard_html(), "text/html; charset=utf-8"};
+  });
+  metrics.route("/api/dashboard", [dashboard] {
+    return http_reply{200, dashboard->latest(), "application/json"};
+  });
   if (auto why = metrics.start(cfg.metrics.to_string()); !why.empty()) {
     log->critical("{}", why);
     return 1;
   }
   system_config sys_cfg{cfg.scheduler_threads};
   caf::actor_system sys{sys_cfg};
-  auto handles =
-    spawn_node(sys, cfg, std::make_shared<posix_disk>(), &metrics.registry(), metrics.readiness());
+  auto handles = spawn_node(sys, cfg, std::make_shared<posix_disk>(), &metrics.registry(),
+                            metrics.readiness(), dashboard);
   if (!handles) {
     log->critical("{}", describe(handles.error()));
     return 1;

@@ -25,7 +25,14 @@ packages=(
   jq                    # JSON in the cluster test scripts
   curl                  # metrics scraped by the cluster test scripts
   xz-utils              # the compressed cache traces (tests/data/traces)
+  prometheus            # a real Prometheus server and promtool (observability test)
+  chromium              # the web dashboard's browser test (driven by playwright-core)
 )
+# Node.js and npm for that test (playwright-core comes from the npm
+# registry): Debian's, unless the machine already has a Node.js (whose
+# own npm would conflict with Debian's package).
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

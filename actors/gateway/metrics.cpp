@@ -64,7 +64,12 @@ gateway_metrics::gateway_metrics(prometheus::Registry& registry, const std::stri
                      .Name("dfs_balancer_latency_estimate_seconds")
                      .Help("The read router's latency estimate of each storage node "
                            "(per request or 256 KiB)")
-                     .Register(registry)) {}
+                     .Register(registry)) {
+  // Every reason exported from the start (at 0), so that a rate over it
+  // is defined before the first refusal.
+  for (const char* reason : {"in-flight limit", "client rate limit"})
+    rejected_.Add({{"node", node_}, {"reason", reason}});
+}
 
 void gateway_metrics::rejected(const std::string& reason) {
   rejected_.Add({{"node", node_}, {"reason", reason}}).Increment();

@@ -212,6 +212,7 @@ gateway_status status_of(gateway_pointer self) {
   g.max_in_flight = st.admission.config().max_in_flight;
   g.latency_ewma_ms = finite_or_zero(st.latency_ewma_ms);
   g.latency_p99_ms = static_cast<double>(st.window.quantile(0.99)) / 1000.0;
+  g.latency_p50_ms = static_cast<double>(st.window.quantile(0.5)) / 1000.0;
   st.window.reset();
   g.requests = st.requests;
   g.rejected = st.rejected;

@@ -1,11 +1,13 @@
 #include "actors/health/monitor.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/health/dashboard.hpp"
 #include "actors/health/metrics.hpp"
 #include "messages/errc.hpp"
 #include "runtime/clock.hpp"
@@ -41,11 +43,20 @@ struct monitor_state {
   std::string raft_detail = "no answer from the Raft participant yet";
   bool storage_ok = false;
   std::string storage_detail = "no answer from the replica manager yet";
+  raft_status raft;                    // the participant's last answer
+  std::deque<dashboard_event> events;  // most recent last
+  uint64_t repairs_seen = 0;           // repairs_done already reported as an event
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "health_monitor";
 };
 
 using monitor_pointer = health_actor::stateful_pointer<monitor_state>;
+
+void note_event(monitor_state& st, std::string kind, std::string text) {
+  st.events.push_back(dashboard_event{now_ms(), std::move(kind), std::move(text)});
+  while (st.events.size() > 50)
+    st.events.pop_front();
+}
 
 // A follower that has not heard from its leader for this long is not
 // ready (the election timeout is 150-300 ms; this leaves room for load).
@@ -83,6 +94,8 @@ void sample(monitor_pointer self) {
           auto& st = self->state;
           st.load.disk_used = s.bytes_used;
           st.load.disk_free = s.bytes_free;
+          if (st.deps.metrics)
+            st.deps.metrics->storage(s);
           bool room = s.bytes_free >= st.cfg.min_free_bytes;
           st.storage_ok = s.writable && room;
           st.storage_detail = !s.writable ? "the last chunk write failed (disk error or full)"
@@ -99,12 +112,29 @@ void sample(monitor_pointer self) {
         [=](gateway_status& g) {
           auto& st = self->state;
           st.load.in_flight = g.in_flight;
+          st.load.latency_p50_ms = g.latency_p50_ms;
           st.load.latency_ewma_ms = g.latency_ewma_ms;
           st.load.latency_p99_ms = g.latency_p99_ms;
           st.load.requests = g.requests;
           st.load.rejected = g.rejected;
           st.gateway = std::move(g);
           st.has_gateway_status = true;
+        },
+        [](caf::error&) {});
+  if (st.deps.repair)
+    self->request(st.deps.repair, timeout, status_atom::value)
+      .then(
+        [=](fsck_report& f) {
+          auto& st = self->state;
+          st.load.under_replicated = f.under_replicated;
+          st.load.corrupt = f.corrupt;
+          st.load.lost = f.lost;
+          st.load.repairs_done = f.repairs_done;
+          if (f.repairs_done > st.repairs_seen)
+            note_event(st, "repair",
+                       std::to_string(f.repairs_done - st.repairs_seen) + " chunk cop" +
+                         (f.repairs_done - st.repairs_seen == 1 ? "y" : "ies") + " repaired");
+          st.repairs_seen = f.repairs_done;
         },
         [](caf::error&) {});
   for (auto& shard : st.deps.caches)
@@ -123,6 +153,10 @@ void sample(monitor_pointer self) {
           auto member = [&](const std::vector<std::string>& ids) {
             return std::find(ids.begin(), ids.end(), st.cfg.node_id) != ids.end();
           };
+          if (!r.leader.empty() && r.leader != st.raft.leader)
+            note_event(st, "leader",
+                       "Raft leader is now " + r.leader + " (term " + std::to_string(r.term) + ")");
+          st.raft = r;
           st.joined = member(r.voters) || member(r.learners);
           // A leader counts while this node hears from it (the leader's own
           // contact is 0): a follower cut off remembers the name only.
@@ -166,6 +200,7 @@ std::vector<peer_health> verdicts(monitor_pointer self, int64_t now) {
       auto level = state == health::node_health::active ? spdlog::level::info : spdlog::level::warn;
       st.log->log(level, "peer {} is now {} (phi {:.1f})", id, health::to_string(state),
                   p.live.phi(now));
+      note_event(st, "node", "node " + id + " is now " + health::to_string(state));
       if (st.deps.metrics)
         st.deps.metrics->state_changed();
     }
@@ -212,7 +247,7 @@ void round(monitor_pointer self, std::map<uint32_t, std::pair<uint64_t, uint64_t
       self->send(caf::actor_cast<health_actor>(p.monitor), heartbeat_atom::value, st.load);
   auto v = verdicts(self, now);
   if (st.deps.metrics) {
-    st.deps.metrics->own_load(st.load);
+    st.deps.metrics->own_load(st.load, st.last_process.open_files);
     for (auto& p : v)
       st.deps.metrics->peer(p);
   }
@@ -221,6 +256,19 @@ void round(monitor_pointer self, std::map<uint32_t, std::pair<uint64_t, uint64_t
   if (st.deps.repair)
     self->send(st.deps.repair, health_atom::value, v);
   update_readiness(self);
+  if (st.deps.dashboard) {
+    dashboard_input in;
+    in.node = st.cfg.node_id;
+    in.time_ms = now_ms();
+    in.raft = st.raft;
+    in.self = st.load;
+    in.peers = v;
+    in.has_gateway = st.has_gateway_status;
+    in.gateway = st.gateway;
+    in.roles = st.deps.roles;
+    in.events = &st.events;
+    st.deps.dashboard->publish(dashboard_json(in));
+  }
   sample(self);  // for the next round
 }
 
@@ -249,6 +297,8 @@ health_actor::behavior_type health_monitor(monitor_pointer self, monitor_config 
       p.live.heartbeat(mono_ms());
       if (p.live.state() != before) {
         st.log->info("peer {} is now {}", load.node.value, health::to_string(p.live.state()));
+        note_event(st, "node",
+                   "node " + load.node.value + " is now " + health::to_string(p.live.state()));
         if (st.deps.metrics)
           st.deps.metrics->state_changed();
       }

@@ -10,7 +10,9 @@
 //      (which marks a node dead through Raft once it stayed down for the
 //      grace period, and active again once it is back);
 //   4. updates the node's readiness (/readyz): a member of the Raft group,
-//      a leader known, storage writable.
+//      a leader in contact, storage writable;
+//   5. publishes the web dashboard's snapshot (health/dashboard.hpp), with
+//      recent events: peers changing state, leader changes, repairs.
 // Heartbeats are one-way messages; no request waits on a peer.
 #pragma once
 
@@ -25,6 +27,7 @@
 
 namespace dfs {
 
+class dashboard_feed;
 class health_metrics;
 class node_readiness;
 
@@ -32,8 +35,8 @@ struct monitor_config {
   std::string node_id;
   std::chrono::milliseconds interval{500};
   health::liveness_config liveness;
-  bool needs_raft = false;     // a meta node: ready only as a member with a known leader
-  bool needs_storage = false;  // a storage node: ready only while its disk takes writes
+  bool needs_raft = false;      // a meta node: ready only as a member with a known leader
+  bool needs_storage = false;   // a storage node: ready only while its disk takes writes
   uint64_t min_free_bytes = 0;  // ... and has room for at least this much (one chunk)
 };
 
@@ -45,6 +48,8 @@ struct monitor_deps {
   repair_actor repair;
   std::shared_ptr<node_readiness> readiness;  // may be null (tests)
   std::shared_ptr<health_metrics> metrics;    // may be null (tests)
+  std::shared_ptr<dashboard_feed> dashboard;  // may be null: no web dashboard
+  std::vector<std::string> roles;             // shown on the dashboard
 };
 
 health_actor spawn_health_monitor(caf::actor_system& sys, monitor_config cfg, monitor_deps deps);

@@ -18,7 +18,8 @@ namespace dfs {
 
 caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config& cfg,
                                        std::shared_ptr<disk> fs, prometheus::Registry* metrics,
-                                       std::shared_ptr<node_readiness> readiness) {
+                                       std::shared_ptr<node_readiness> readiness,
+                                       std::shared_ptr<dashboard_feed> dashboard) {
   node_handles handles;
   handles.id = node_id{cfg.node_id};
   if (cfg.has_role("gateway") && !cfg.has_role("meta"))
@@ -141,6 +142,8 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     md.raft = handles.raft;
     md.repair = handles.repair;
     md.readiness = std::move(readiness);
+    md.dashboard = std::move(dashboard);
+    md.roles = cfg.roles;
     if (metrics)
       md.metrics = std::make_shared<health_metrics>(*metrics, cfg.node_id);
     handles.health = spawn_health_monitor(sys, std::move(mc), std::move(md));

@@ -94,6 +94,7 @@ struct repair_state {
   // only for nodes the monitor does not know.
   std::map<std::string, peer_health> health;
   steady::time_point health_at;
+  fsck_report last_report;  // of the last complete scan (empty when not leading)
   std::map<std::string, copy_in_flight> copies;  // by chunk id
   std::set<std::string> state_proposals;         // node ids with a SetNodeState in flight
   repair::gc_tracker gc{3600000};
@@ -262,6 +263,10 @@ void clean_up(repair_pointer self, const repair::repair_task& task) {
 
 void end_scan(repair_pointer self, const fsck_report* report, const caf::error& err) {
   auto& st = self->state;
+  if (report)
+    st.last_report = *report;
+  else if (!st.leading)
+    st.last_report = fsck_report{};
   if (st.deps.metrics) {
     if (report)
       st.deps.metrics->scanned(*report);
@@ -566,6 +571,7 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
       start_scan(self);
       self->delayed_send(self, self->state.cfg.interval, tick_atom::value);
     },
+    [=](status_atom) { return self->state.last_report; },
     [=](health_atom, std::vector<peer_health>& verdicts) {
       auto& st = self->state;
       st.health.clear();

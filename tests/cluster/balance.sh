@@ -17,6 +17,10 @@
 # Usage: balance.sh BIN_DIR [release|asan]
 set -u
 bin=$(cd "${1:?usage: balance.sh BIN_DIR [release|asan]}" && pwd)
+# Sanitized binaries run several times slower: a looser bound on how soon
+# a refusal comes back.
+refuse_ms=50
+[ "${2:-release}" = asan ] && refuse_ms=250
 dfsctl="$bin/dfsctl"
 work=$(mktemp -d /tmp/dfs-balance-XXXXXX)
 port=$((20000 + RANDOM % 10000))
@@ -66,7 +70,9 @@ check "n3 gets its share back once normal ($share)" awk -v s="$share" 'BEGIN { e
 say "2. a node killed mid-run"
 victim=n3
 [ "$(leader)" = n3 ] && victim=n2
-bench --duration 14s --concurrency 16 >killed.json &
+# 8 users: with one node gone, the two others' 8 slots each still hold
+# them all (refusals here would be the admission limit, not the kill).
+bench --duration 14s --concurrency 8 >killed.json &
 bench_pid=$!
 sleep 4
 kill -9 "$(pid_of "$victim")"
@@ -85,8 +91,8 @@ refused=$(field '.total.errors.overloaded // 0' over.json)
 echo "   $(field '.total.requests' over.json) requests: $(field '.total.ok' over.json) ok, $refused refused in p99 $(field '.total.failed_latency_ms.p99' over.json) ms"
 check "part of the requests refused as overloaded" test "$refused" -gt 0
 check "the rest served" test "$(field '.total.ok' over.json)" -gt 100
-check "refusals answered at once (p99 under 50 ms)" \
-  awk -v a="$(field '.total.failed_latency_ms.p99' over.json)" 'BEGIN { exit !(a < 50) }'
+check "refusals answered at once (p99 under $refuse_ms ms)" \
+  awk -v a="$(field '.total.failed_latency_ms.p99' over.json)" -v l="$refuse_ms" 'BEGIN { exit !(a < l) }'
 check "only overload errors" test "$(field '.total.errors | keys | join(",")' over.json)" = overloaded
 bench --duration 4s --concurrency 4 --retries 0 >calm.json
 check "no refusals once the load drops" test "$(field '.total.errors | length' calm.json)" = 0
