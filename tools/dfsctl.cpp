@@ -32,6 +32,7 @@ using namespace dfs::ctl;
 struct globals {
   std::string cluster;
   bool json = false;
+  bool verbose = false;  // -v: the trace id of the command's requests on stderr
   std::string timeout = "30s";
   std::string dir = "./var";  // where `cluster up` keeps its state
 };
@@ -88,6 +89,18 @@ std::unique_ptr<client> open_client(const globals& g, int& rc) {
   return std::move(*c);
 }
 
+// With -v, tells on stderr (when the command ends) the trace id its
+// requests carried: every node logs it with each step of the request
+// (log_level = "debug" logs every hop), so `grep trace=ID` follows it.
+struct trace_note {
+  const globals& g;
+  client& c;
+  ~trace_note() {
+    if (g.verbose && c.last_trace() != 0)
+      std::cerr << "dfsctl: trace=" << c.last_trace() << "\n";
+  }
+};
+
 void print_entry_long(const file_info& e) {
   bool dir = e.kind == entry_kind::directory;
   std::printf("%c %10s  v%-4llu %s  %s%s\n", dir ? 'd' : '-',
@@ -118,6 +131,7 @@ int cmd_put(const globals& g, const std::string& local, const std::string& remot
   auto c = open_client(g, rc);
   if (!c)
     return rc;
+  trace_note note{g, *c};
   auto start = std::chrono::steady_clock::now();
   progress_bar bar{"put " + remote};
   auto info =
@@ -147,6 +161,7 @@ int cmd_get(const globals& g, const std::string& remote, std::string local) {
   auto c = open_client(g, rc);
   if (!c)
     return rc;
+  trace_note note{g, *c};
   if (local.empty()) {
     auto p = normalize_path(remote);
     local = p.ok() && p.path != "/" ? base_name(p.path) : "";
@@ -195,6 +210,7 @@ int cmd_ls(const globals& g, const std::string& path, bool long_format) {
   auto c = open_client(g, rc);
   if (!c)
     return rc;
+  trace_note note{g, *c};
   auto entries = c->list(path);
   if (!entries)
     return report("ls " + path, entries.error());
@@ -219,6 +235,7 @@ int cmd_stat(const globals& g, const std::string& path) {
   auto c = open_client(g, rc);
   if (!c)
     return rc;
+  trace_note note{g, *c};
   auto info = c->stat(path);
   if (!info)
     return report("stat " + path, info.error());
@@ -245,6 +262,7 @@ int simple(const globals& g, const std::string& what, F f) {
   auto c = open_client(g, rc);
   if (!c)
     return rc;
+  trace_note note{g, *c};
   if (auto err = f(*c))
     return report(what, err);
   if (g.json)
@@ -261,6 +279,8 @@ int main(int argc, char** argv) {
   globals g;
   app.add_option("--cluster", g.cluster, "HOST:PORT[,HOST:PORT...] of nodes (or DFS_CLUSTER)");
   app.add_flag("--json", g.json, "machine-readable output");
+  app.add_flag("-v,--verbose", g.verbose,
+               "print the trace id of the command's requests (to follow them in the nodes' logs)");
   app.add_option("--dir", g.dir, "the local cluster's directory (default ./var)");
   app.add_option("--timeout", g.timeout, "deadline of each request (default 30s)");
   int rc = 0;

@@ -184,10 +184,17 @@ std::chrono::milliseconds client::connect_timeout() const {
   return std::min(opts_.timeout, std::chrono::milliseconds{5000});
 }
 
+void client::begin_operation() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Positive in a signed 64-bit reading too: the same digits in every log.
+  trace_ = (rng() >> 1) | 1;
+}
+
 request_context client::next_context() {
   auto ctx = context_with_timeout(opts_.timeout);
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  ctx.trace_id = rng();
+  if (trace_ == 0)
+    begin_operation();
+  ctx.trace_id = trace_;
   ctx.client_id = client_id_;
   ctx.sequence = ++sequence_;
   return ctx;
@@ -234,6 +241,7 @@ std::chrono::milliseconds client::try_timeout(const request_context& ctx) const 
 
 template <class T, class Atom, class... Ts>
 caf::expected<T> client::call_with_retries(Atom op, const Ts&... xs) {
+  begin_operation();
   // One context for every try: a retried write carries the same client id
   // and sequence number, and its Raft session applies it once.
   auto ctx = next_context();
@@ -270,6 +278,7 @@ caf::expected<file_info> client::move(const std::string& source, const std::stri
 caf::expected<file_info> client::put(std::istream& in, const std::string& remote,
                                      uint32_t replication, uint64_t size_hint,
                                      const progress_fn& progress) {
+  begin_operation();
   auto& self = *self_;
   using steady = std::chrono::steady_clock;
   auto back_off = [&](int refusals, steady::time_point& first_refusal) {
@@ -392,6 +401,7 @@ caf::expected<file_info> client::put(std::istream& in, const std::string& remote
 
 caf::expected<file_info> client::get(const std::string& remote, std::ostream& out,
                                      const progress_fn& progress) {
+  begin_operation();
   auto& self = *self_;
   auto info = stat(remote);
   if (!info)

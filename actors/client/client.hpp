@@ -134,11 +134,17 @@ public:
 
   const host_port& endpoint() const { return endpoint_; }
 
+  // The trace id of the last operation (put, get, stat, ...): every request
+  // it made carried it, and the nodes log it with each step (0: none yet).
+  uint64_t last_trace() const { return trace_; }
+
 private:
   caf::expected<node_handles> handles_at(const host_port& endpoint);
   caf::expected<raft_actor> raft_at(const host_port& endpoint);
   client(client_options opts);
   request_context next_context();
+  // A fresh trace id for the operation starting now; its requests share it.
+  void begin_operation();
   // `timeout`: the deadline of each step of connecting to it.
   caf::expected<node_agent_actor> agent_at(const host_port& endpoint,
                                            std::chrono::milliseconds timeout);
@@ -171,6 +177,7 @@ private:
   gateway_actor gateway_;
   std::string client_id_;
   uint64_t sequence_ = 0;
+  uint64_t trace_ = 0;
 };
 
 }  // namespace dfs

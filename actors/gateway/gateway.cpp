@@ -317,6 +317,12 @@ void end_chain(gateway_pointer self, const std::shared_ptr<chunk_write>& w, chai
 // of the chain is lost or turns silent before the chain answers.
 void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vector<node_id> nodes) {
   auto& st = self->state;
+  if (st.log->should_log(spdlog::level::debug)) {
+    std::string chain;
+    for (auto& n : nodes)
+      chain += (chain.empty() ? "" : ",") + n.value;
+    st.log->debug("trace={} chunk={} written along {}", w->ctx.trace_id, w->ref.id.value, chain);
+  }
   // Placement picked these among the reachable nodes just now.
   std::vector<caf::actor> next;
   for (size_t i = 1; i < nodes.size(); ++i)

@@ -73,6 +73,8 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
     return do_read(self, ctx, ref, attempt + 1, last_error, r);
   if (st.deps.metrics)
     st.deps.metrics->routed(target.value);
+  st.log->debug("trace={} chunk={} read from {} (try {})", ctx.trace_id, ref.id.value, target.value,
+                attempt + 1);
   auto handle = st.deps.replicas.at(target);
   using outcome = balancer::router::outcome;
   auto finished = [self, target, now, generation](uint64_t bytes, outcome result) {
@@ -143,6 +145,8 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
   self->request(shard, wait, lookup_atom::value, ref.id)
     .then(
       [=](cache_lookup& found) {
+        self->state.log->debug("trace={} chunk={} cache {} at {}", ctx.trace_id, ref.id.value,
+                               found.hit ? "hit" : "miss", node.value);
         if (found.hit) {
           if (found.data.size() == ref.length &&
               chunk_checksum(found.data.data(), found.data.size()) == ref.checksum) {

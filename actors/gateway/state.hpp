@@ -193,6 +193,8 @@ private:
       st.latency_ewma_ms += 0.05 * (ms - st.latency_ewma_ms);
       ++st.requests;
     }
+    st.log->debug("trace={} op={} result={} ms={:.3f}", trace_, op_, to_string(code),
+                  took.count() * 1000.0);
     if (auto& m = st.deps.metrics) {
       m->request_done(op_, code, took.count());
       m->in_flight(st.admission.in_flight());

@@ -228,6 +228,8 @@ bool serve_here(participant_pointer self, propose_atom, const request_context& c
   auto index = st.core->propose(cmd);
   if (index == 0)
     return false;
+  st.log->debug("trace={} proposed index={} term={} hops={}", ctx.trace_id, index, st.core->term(),
+                ctx.hops);
   auto& p = track_proposal(self, index, ctx, cmd);
   p.reply = [rp](caf::expected<file_info> r) mutable {
     if (r)
@@ -264,6 +266,7 @@ waiting_read make_read(participant_pointer self, Atom atom, const request_contex
       return;
     }
     auto found = read_local(*self->state.view, atom, path);
+    self->state.log->debug("trace={} linearizable read of {} served", ctx.trace_id, path);
     if (found)
       rp.deliver(std::move(*found));
     else
@@ -377,6 +380,7 @@ void forward_proposals(participant_pointer self) {
   std::vector<request_context> ctxs;
   std::vector<std::string> cmds;
   for (auto& p : *batch) {
+    st.log->debug("trace={} proposal forwarded to leader {}", p.ctx.trace_id, leader->first);
     ctxs.push_back(p.ctx);
     ++ctxs.back().hops;
     cmds.push_back(p.cmd);
@@ -446,6 +450,8 @@ caf::result<proposal_results> propose_forwarded(participant_pointer self,
       done(i, not_leader(self));
       continue;
     }
+    st.log->debug("trace={} proposed index={} term={} hops={}", ctxs[i].trace_id, index,
+                  st.core->term(), ctxs[i].hops);
     track_proposal(self, index, ctxs[i], cmds[i]).reply = [done, i](caf::expected<file_info> r) {
       done(i, std::move(r));
     };
@@ -522,6 +528,8 @@ void answer_proposal(participant_pointer self, const raft::entry& e, const caf::
   }
   if (st.metrics)
     st.metrics->commit_done(std::chrono::duration<double>(steady::now() - p.start).count());
+  st.log->debug("trace={} committed and applied index={} term={} result={}", p.ctx.trace_id,
+                e.index, e.term, err ? describe(err) : std::string{"ok"});
   if (err)
     p.reply(err);
   else

@@ -92,6 +92,8 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
                               to_string(st.code), st.message);
         return to_error(st);
       }
+      self->state.log->debug("trace={} stored chunk={} bytes={}", ctx.trace_id, id.value,
+                             data.size());
       return ok_atom::value;
     },
     [=](fetch_atom, const request_context& ctx, const chunk_id& id) -> caf::result<byte_buffer> {
@@ -101,6 +103,7 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
       byte_buffer out;
       if (auto st = read(ctx, id, out); !st.ok())
         return to_error(st);
+      self->state.log->debug("trace={} read chunk={} bytes={}", ctx.trace_id, id.value, out.size());
       return out;
     },
     [=](replicate_atom, const request_context& ctx, const chunk_id& id,
@@ -223,8 +226,7 @@ caf::typed_response_promise<chain_outcome> chain_store(manager_pointer self,
     auto hop = caf::actor_cast<replica_actor>(next.front());
     std::vector<caf::actor> rest(next.begin() + 1, next.end());
     auto [hop_ctx, hop_timeout] = within(left * 3 / 4);
-    self
-      ->request(hop, hop_timeout, store_atom::value, hop_ctx, id, data, checksum, std::move(rest))
+    self->request(hop, hop_timeout, store_atom::value, hop_ctx, id, data, checksum, std::move(rest))
       .then(
         [p](chain_outcome& after) {
           for (size_t i = 0; i < after.results.size() && i + 1 < p->out.results.size(); ++i)
