@@ -121,8 +121,9 @@ using repair_actor = caf::typed_actor<
 // Cache shard: chunk bytes in memory under a byte budget. Chunks never
 // change, so a cached chunk is never stale.
 using cache_actor = caf::typed_actor<
-  // lookup(id): a hit with the bytes, or a miss saying whether to load
-  caf::replies_to<lookup_atom, chunk_id>::with<cache_lookup>,
+  // lookup(ctx, id): a hit with the bytes, or a miss saying whether to
+  // load (ctx: the reader's request, for its trace id)
+  caf::replies_to<lookup_atom, request_context, chunk_id>::with<cache_lookup>,
   // fill(id, bytes): a chunk read after a miss, verified by the sender
   caf::reacts_to<fill_atom, chunk_id, byte_buffer>,
   // abandon(id): the load a miss asked for failed

@@ -237,6 +237,7 @@ struct node_load {
   uint64_t corrupt = 0;
   uint64_t lost = 0;
   uint64_t repairs_done = 0;
+  std::vector<std::string> roles;  // the node's roles (meta, storage, cache, gateway, monitor)
 };
 
 template <class Inspector>
@@ -244,7 +245,7 @@ typename Inspector::result_type inspect(Inspector& f, node_load& x) {
   return f(caf::meta::type_name("node_load"), x.node, x.sequence, x.uptime_ms, x.cpu,
            x.memory_bytes, x.disk_used, x.disk_free, x.in_flight, x.latency_ewma_ms,
            x.latency_p99_ms, x.cache_hit_ratio, x.requests, x.rejected, x.latency_p50_ms,
-           x.under_replicated, x.corrupt, x.lost, x.repairs_done);
+           x.under_replicated, x.corrupt, x.lost, x.repairs_done, x.roles);
 }
 
 // What one health monitor knows of another node.

@@ -7,6 +7,15 @@
 
 namespace dfs {
 
+prometheus::Gauge& mailbox_gauge(prometheus::Registry& registry, const std::string& node,
+                                 const std::string& actor) {
+  return prometheus::BuildGauge()
+    .Name("dfs_actor_mailbox_messages")
+    .Help("Messages waiting in an actor's mailbox, as the actor last saw it")
+    .Register(registry)
+    .Add({{"node", node}, {"actor", actor}});
+}
+
 http_reply node_readiness::probe() const {
   std::lock_guard<std::mutex> guard{mu_};
   http_reply r;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 class CivetServer;
@@ -45,6 +46,12 @@ private:
   std::vector<check> checks_;
   bool known_ = false;
 };
+
+// The gauge of actor `actor`'s mailbox on `node`
+// (dfs_actor_mailbox_messages{node,actor}): messages waiting, set by the
+// actor itself on its timer (a busy actor's backlog shows there first).
+prometheus::Gauge& mailbox_gauge(prometheus::Registry& registry, const std::string& node,
+                                 const std::string& actor);
 
 class metrics_endpoint {
 public:

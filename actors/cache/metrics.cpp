@@ -1,5 +1,7 @@
 #include "actors/cache/metrics.hpp"
 
+#include "runtime/metrics.hpp"
+
 namespace dfs {
 
 namespace {
@@ -51,7 +53,8 @@ cache_metrics::cache_metrics(prometheus::Registry& r, const std::string& node, u
                      {{"node", node}, {"shard", std::to_string(shard)}})),
     byte_hit_ratio_(gauge(r, "dfs_cache_byte_hit_ratio",
                           "Bytes hit over bytes hit and missed since the shard started",
-                          {{"node", node}, {"shard", std::to_string(shard)}})) {}
+                          {{"node", node}, {"shard", std::to_string(shard)}})),
+    mailbox_(mailbox_gauge(r, node, "cache-shard-" + std::to_string(shard))) {}
 
 void cache_metrics::update(const cache_shard_stats& s) {
   advance(hits_, s.hits, last_.hits);

@@ -19,6 +19,7 @@ public:
 
   // Brings every series up to date with the shard's figures.
   void update(const cache_shard_stats& s);
+  void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
 
 private:
   prometheus::Counter& hits_;
@@ -34,6 +35,7 @@ private:
   prometheus::Gauge& capacity_;
   prometheus::Gauge& hit_ratio_;
   prometheus::Gauge& byte_hit_ratio_;
+  prometheus::Gauge& mailbox_;
   cache_shard_stats last_;  // counters advance by the difference
 };
 

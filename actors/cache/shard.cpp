@@ -11,6 +11,7 @@
 #include "actors/cache/store.hpp"
 #include "actors/replica/chunk_store.hpp"
 #include "messages/errc.hpp"
+#include "runtime/logging.hpp"
 
 namespace dfs {
 
@@ -32,6 +33,7 @@ struct shard_state {
   uint64_t removed = 0;
   clock_type::time_point started = clock_type::now();
   std::unique_ptr<cache_metrics> metrics;
+  std::shared_ptr<spdlog::logger> log = logger_for("cache");
   static inline const char* name = "cache_shard";
 
   uint64_t now_ms() const {
@@ -91,12 +93,15 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
       *self->state.cfg.metrics, self->state.cfg.node.value, self->state.cfg.index);
   self->delayed_send(self, self->state.cfg.tick, tick_atom::value);
   return {
-    [=](lookup_atom, const chunk_id& id) -> caf::result<cache_lookup> {
+    [=](lookup_atom, const request_context& ctx, const chunk_id& id) -> caf::result<cache_lookup> {
       auto& st = self->state;
       if (!valid_chunk_id(id.value))
         return make_error(errc::invalid_argument, "invalid chunk id '" + id.value + "'");
-      if (auto* data = st.store->get(id.value, st.now_ms()))
+      if (auto* data = st.store->get(id.value, st.now_ms())) {
+        st.log->debug("trace={} chunk={} hit in shard {}", ctx.trace_id, id.value, st.cfg.index);
         return cache_lookup{true, false, *data};
+      }
+      st.log->debug("trace={} chunk={} missed in shard {}", ctx.trace_id, id.value, st.cfg.index);
       auto now = clock_type::now();
       auto it = st.loads.find(id.value);
       if (it != st.loads.end() && it->second.deadline > now) {
@@ -136,8 +141,10 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
           overdue.push_back(id);
       for (auto& id : overdue)
         st.release(id, nullptr);
-      if (st.metrics)
+      if (st.metrics) {
         st.metrics->update(st.stats());
+        st.metrics->mailbox(self->mailbox().size());
+      }
       self->delayed_send(self, st.cfg.tick, tick_atom::value);
     },
   };

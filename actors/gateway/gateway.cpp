@@ -748,6 +748,8 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
         return;
       expire_uploads(self);
       refresh_nodes(self);
+      if (self->state.deps.metrics)
+        self->state.deps.metrics->mailbox(self->mailbox().size());
       self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
     },
     [=](health_atom, std::vector<peer_health>& verdicts) { apply_health(self, verdicts); },

@@ -1,5 +1,7 @@
 #include "actors/gateway/metrics.hpp"
 
+#include "runtime/metrics.hpp"
+
 namespace dfs {
 
 namespace {
@@ -64,7 +66,8 @@ gateway_metrics::gateway_metrics(prometheus::Registry& registry, const std::stri
                      .Name("dfs_balancer_latency_estimate_seconds")
                      .Help("The read router's latency estimate of each storage node "
                            "(per request or 256 KiB)")
-                     .Register(registry)) {
+                     .Register(registry)),
+    mailbox_(mailbox_gauge(registry, node, "gateway")) {
   // Every reason exported from the start (at 0), so that a rate over it
   // is defined before the first refusal.
   for (const char* reason : {"in-flight limit", "client rate limit"})

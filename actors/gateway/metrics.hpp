@@ -31,6 +31,7 @@ public:
   // next replica after a failure.
   void routed(const std::string& target);
   void read_retry() { retries_.Increment(); }
+  void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
   // The read router's view of `target`: its breaker state ("closed",
   // "open", "half-open") and latency estimate.
   void route_state(const std::string& target, const std::string& breaker, double latency_ms);
@@ -48,6 +49,7 @@ private:
   prometheus::Counter& retries_;
   prometheus::Family<prometheus::Gauge>& breaker_;
   prometheus::Family<prometheus::Gauge>& route_latency_;
+  prometheus::Gauge& mailbox_;
 };
 
 }  // namespace dfs

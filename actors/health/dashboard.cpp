@@ -20,7 +20,8 @@ nlohmann::json load_json(const node_load& l) {
           {"cache_hit_ratio", finite_or_zero(l.cache_hit_ratio)},
           {"requests", l.requests},
           {"rejected", l.rejected},
-          {"uptime_ms", l.uptime_ms}};
+          {"uptime_ms", l.uptime_ms},
+          {"roles", l.roles}};
 }
 
 }  // namespace
@@ -42,7 +43,6 @@ std::string dashboard_json(const dashboard_input& in) {
   self["self"] = true;
   self["phi"] = 0;
   self["breaker"] = breaker_of(in.node);
-  self["roles"] = in.roles;
   nodes.push_back(self);
   uint64_t under = in.self.under_replicated, corrupt = in.self.corrupt, lost = in.self.lost;
   uint64_t repairs = in.self.repairs_done;

@@ -17,7 +17,7 @@ const char* dashboard_html() {
   #summary { color: #555; margin-bottom: 8px; }
   table { border-collapse: collapse; background: #fff; }
   th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }
-  th:first-child, td:first-child, td.state, td.breaker { text-align: left; }
+  th:first-child, td:first-child, td.state, td.breaker, td.roles { text-align: left; }
   .badge { padding: 1px 8px; border-radius: 9px; color: #fff; font-weight: 600; }
   .active { background: #2e7d32; } .suspect { background: #ef8f00; } .down { background: #c62828; }
   .charts { display: flex; gap: 16px; flex-wrap: wrap; }
@@ -39,7 +39,7 @@ const char* dashboard_html() {
 <div id="error"></div>
 <h2>Nodes</h2>
 <table id="nodes">
-  <thead><tr><th>node</th><th>state</th><th>cpu</th><th>memory</th><th>disk free</th>
+  <thead><tr><th>node</th><th>roles</th><th>state</th><th>cpu</th><th>memory</th><th>disk free</th>
     <th>in flight</th><th>p50 ms</th><th>p99 ms</th><th>cache hits</th><th>requests</th>
     <th>rejected</th><th>phi</th><th>breaker</th></tr></thead>
   <tbody></tbody>
@@ -113,6 +113,7 @@ function render(s) {
     tr.dataset.node = n.id;
     tr.dataset.state = n.state;
     tr.appendChild(cell(n.id + (n.self ? " (this)" : "") + (n.id === r.leader ? " ★ leader" : "")));
+    tr.appendChild(cell((n.roles || []).join(", "), "roles"));
     const st = cell("", "state");
     const b = document.createElement("span");
     b.className = "badge " + n.state; b.textContent = n.state;

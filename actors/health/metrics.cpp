@@ -1,5 +1,7 @@
 #include "actors/health/metrics.hpp"
 
+#include "runtime/metrics.hpp"
+
 namespace dfs {
 
 health_metrics::health_metrics(prometheus::Registry& registry, const std::string& node)
@@ -66,7 +68,8 @@ health_metrics::health_metrics(prometheus::Registry& registry, const std::string
     heard_(prometheus::BuildGauge()
              .Name("dfs_health_peer_heard_seconds")
              .Help("Seconds since each peer's last heartbeat arrived")
-             .Register(registry)) {}
+             .Register(registry)),
+    mailbox_(mailbox_gauge(registry, node, "health")) {}
 
 void health_metrics::own_load(const node_load& load, uint64_t open_files) {
   cpu_.Set(load.cpu);

@@ -23,6 +23,7 @@ public:
   void storage(const replica_stats& s);
   void heartbeat_received() { heartbeats_.Increment(); }
   void state_changed() { changes_.Increment(); }
+  void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
 
 private:
   prometheus::Registry& registry_;
@@ -41,6 +42,7 @@ private:
   prometheus::Family<prometheus::Gauge>& phi_;
   prometheus::Family<prometheus::Gauge>& state_;
   prometheus::Family<prometheus::Gauge>& heard_;
+  prometheus::Gauge& mailbox_;
 };
 
 }  // namespace dfs

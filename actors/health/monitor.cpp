@@ -248,6 +248,7 @@ void round(monitor_pointer self, std::map<uint32_t, std::pair<uint64_t, uint64_t
   auto v = verdicts(self, now);
   if (st.deps.metrics) {
     st.deps.metrics->own_load(st.load, st.last_process.open_files);
+    st.deps.metrics->mailbox(self->mailbox().size());
     for (auto& p : v)
       st.deps.metrics->peer(p);
   }
@@ -279,6 +280,7 @@ health_actor::behavior_type health_monitor(monitor_pointer self, monitor_config 
   st.deps = std::move(deps);
   st.started_ms = mono_ms();
   st.load.node = node_id{st.cfg.node_id};
+  st.load.roles = st.deps.roles;
   st.log = logger_for("health");
   auto prev_cache = std::make_shared<std::map<uint32_t, std::pair<uint64_t, uint64_t>>>();
   sample(self);

@@ -1,5 +1,7 @@
 #include "actors/raft/metrics.hpp"
 
+#include "runtime/metrics.hpp"
+
 namespace dfs {
 
 namespace {
@@ -47,7 +49,8 @@ raft_metrics::raft_metrics(prometheus::Registry& registry, const std::string& no
     state_write_(histogram(registry, "dfs_raft_state_write_duration_seconds",
                            "Time to write one batch of applied commands to the state "
                            "machine's database",
-                           node)) {
+                           node)),
+    mailbox_(mailbox_gauge(registry, node, "raft")) {
   for (auto r : {"follower", "pre_candidate", "candidate", "leader"})
     roles_.Add({{"node", node_}, {"role", r}}).Set(0);
 }

@@ -26,6 +26,7 @@ public:
   void append_done(double seconds) { append_.Observe(seconds); }
   void commit_done(double seconds) { commit_latency_.Observe(seconds); }
   void state_written(double seconds) { state_write_.Observe(seconds); }
+  void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
 
 private:
   prometheus::Gauge& term_;
@@ -39,6 +40,7 @@ private:
   prometheus::Histogram& append_;
   prometheus::Histogram& commit_latency_;
   prometheus::Histogram& state_write_;
+  prometheus::Gauge& mailbox_;
 };
 
 }  // namespace dfs

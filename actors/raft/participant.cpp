@@ -1247,6 +1247,8 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       save_changes(self);
       maybe_compact(self);
       advance_member_changes(self);
+      if (st.metrics)
+        st.metrics->mailbox(self->mailbox().size());
       self->delayed_send(self, st.next_tick - now, tick_atom::value);
     },
     [=](propose_atom a, const request_context& ctx,

@@ -48,7 +48,7 @@ struct shard_fixture {
   caf::expected<cache_lookup> lookup(const chunk_id& id) {
     caf::scoped_actor self{*sys};
     return blocking_call<cache_lookup>(self, shard, std::chrono::seconds{10}, lookup_atom::value,
-                                       id);
+                                       context_with_timeout(std::chrono::seconds{10}), id);
   }
   cache_shard_stats stats() {
     caf::scoped_actor self{*sys};
@@ -239,7 +239,7 @@ cache_actor::behavior_type fake_shard(Lookup lookup) {
 
 // A cache shard that answers every lookup with bytes that are not the chunk's.
 cache_actor::behavior_type lying_shard(cache_actor::pointer) {
-  return fake_shard([](lookup_atom, const chunk_id&) {
+  return fake_shard([](lookup_atom, const request_context&, const chunk_id&) {
     return cache_lookup{true, false, byte_buffer(100, 'z')};
   });
 }
@@ -249,11 +249,12 @@ struct stuck_state {
   std::vector<caf::typed_response_promise<cache_lookup>> parked;
 };
 cache_actor::behavior_type stuck_shard(cache_actor::stateful_pointer<stuck_state> self) {
-  return fake_shard([=](lookup_atom, const chunk_id&) -> caf::result<cache_lookup> {
-    auto rp = self->make_response_promise<cache_lookup>();
-    self->state.parked.push_back(rp);
-    return rp;
-  });
+  return fake_shard(
+    [=](lookup_atom, const request_context&, const chunk_id&) -> caf::result<cache_lookup> {
+      auto rp = self->make_response_promise<cache_lookup>();
+      self->state.parked.push_back(rp);
+      return rp;
+    });
 }
 
 TEST(gateway_cache, bytes_from_a_lying_shard_are_never_served) {
@@ -274,7 +275,7 @@ TEST(gateway_cache, a_bad_cached_copy_is_dropped_and_replaced) {
   ASSERT_TRUE(info);
   auto id = info->chunks.at(0).id;
   for (auto& shard : node.handles.caches) {  // whichever owns it now holds garbage
-    ASSERT_TRUE(node.ask<cache_lookup>(shard, lookup_atom::value, id)->load);
+    ASSERT_TRUE(node.ask<cache_lookup>(shard, lookup_atom::value, test_node::ctx(), id)->load);
     caf::anon_send(shard, fill_atom::value, id, byte_buffer(5000, 'z'));
   }
   EXPECT_EQ(*node.get("/f"), data);

@@ -61,7 +61,8 @@ sleep 6  # a last scrape after the load
 for m in dfs_raft_term dfs_raft_role dfs_raft_commit_index dfs_gateway_requests_total \
   dfs_gateway_request_duration_seconds_bucket dfs_node_cpu_share dfs_node_memory_bytes \
   dfs_node_disk_free_bytes dfs_health_peer_phi dfs_health_peer_state dfs_cache_hits_total \
-  dfs_chunks_under_replicated dfs_balancer_routed_total; do
+  dfs_chunks_under_replicated dfs_balancer_routed_total dfs_actor_mailbox_messages \
+  dfs_node_open_files; do
   n=$(query "count by (node) ($m)")
   [ "$n" = 3 ] && ok "$m from every node" || bad "$m from $n of 3 nodes"
 done

@@ -2,8 +2,8 @@
 # Tracing: `dfsctl -v` prints the trace id its requests carried, and every
 # node's log (log_level = debug) names it at each step: a put through a
 # follower's gateway is forwarded to the Raft leader, committed there and
-# stored along a chain of three replicas; a get reads a replica (or the
-# cache). So `grep trace=ID` over the nodes' logs follows one request
+# stored along a chain of three replicas; a get asks the chunk's cache
+# shard and reads a replica on a miss. So `grep trace=ID` over the nodes' logs follows one request
 # across the cluster.
 # Usage: tracing.sh BIN_DIR [release|asan]
 set -u
@@ -53,6 +53,8 @@ check "the gateway logs the stat and the read" \
   bash -c "grep -q '$trace op=stat' var/$follower/dfsd.log && grep -q '$trace op=read' var/$follower/dfsd.log"
 check "the chunk came from the cache or a replica, and the log says which" \
   bash -c "grep -hE '$trace (chunk=.* cache (hit|miss)|chunk=.* read from|read chunk=)' $logs | grep -q ."
+check "the cache shard that owns the chunk logged the lookup" \
+  bash -c "grep -hE '$trace chunk=.* (hit|missed) in shard' $logs | grep -q ."
 nodes=$(grep -l "$trace" $logs | wc -l)
 check "the get's trace is in $nodes node logs (at least 1)" test "$nodes" -ge 1
 

@@ -31,12 +31,16 @@ try {
     ["throughput", "latency", "cache"].every((id) =>
       Number(document.getElementById(id).dataset.points || 0) >= 4), null, { timeout: 30000 });
   console.log("ok   the throughput, latency and cache charts have live points");
+  const roles = await page.$$eval("#nodes tbody td.roles", (cells) => cells.map((c) => c.textContent));
+  if (roles.length === expected && roles.every((r) => r.includes("gateway") && r.includes("storage")))
+    console.log(`ok   every node's roles are shown (${roles[0]})`);
+  else fail(`roles: ${JSON.stringify(roles)}`);
   const summary = await page.textContent("#summary");
   if (/Raft leader n\d/.test(summary) && /term \d+/.test(summary))
     console.log(`ok   the header names the Raft leader and term (${summary.split("·")[1].trim()})`);
   else fail(`the header shows no leader: ${summary}`);
   const requests = await page.$$eval("#nodes tbody tr", (rows) =>
-    rows.map((r) => Number(r.children[9].textContent)));
+    rows.map((r) => Number(r.children[10].textContent)));
   if (requests.some((n) => n > 0)) console.log(`ok   the nodes count requests (${requests.join(", ")})`);
   else fail("no node shows any request");
   // 2. the victim, killed by the caller, turns down.
