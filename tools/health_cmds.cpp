@@ -106,9 +106,9 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
     auto state = consensus(views, id, votes);
     if (own && state == "unknown")
       state = "active";  // it answered us; nobody else to ask
-    if (!own && state == "unknown")
-      state = "down";
-    if (state != "active")
+    // Not asked (not among the endpoints) and judged by no one who was:
+    // "unknown", which is no failure of the cluster as far as we know.
+    if (state == "down" || state == "suspect")
       ++unhealthy;
     auto br = breakers(views, id);
     if (json) {
@@ -162,6 +162,19 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
                 human_bytes(l.memory_bytes).c_str(), l.in_flight, p99,
                 static_cast<unsigned long long>(own->status->chunks),
                 human_bytes(own->status->bytes_free).c_str(), br.c_str());
+  }
+  // Endpoints that did not answer at all (their node's id unknown here).
+  for (auto& v : views) {
+    if (v.status)
+      continue;
+    ++unhealthy;
+    if (json)
+      arr.push_back({{"listen", v.endpoint.to_string()},
+                     {"state", "down"},
+                     {"error", describe(v.status.error())}});
+    else
+      std::printf("%-8s %-21s %-8s  (%s)\n", "?", v.endpoint.to_string().c_str(), "down",
+                  describe(v.status.error()).c_str());
   }
   if (json)
     std::cout << nlohmann::json{{"nodes", arr}}.dump() << "\n";
