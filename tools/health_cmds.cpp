@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/client/client.hpp"
+#include "actors/health/dashboard.hpp"
 #include "tools/output.hpp"
 
 namespace dfs::ctl {
@@ -18,19 +19,6 @@ struct node_view {
   caf::expected<node_status> status{caf::error{}};
   caf::expected<health_report> health{caf::error{}};
 };
-
-nlohmann::json to_json(const node_load& l) {
-  return {{"cpu", l.cpu},
-          {"memory_bytes", l.memory_bytes},
-          {"disk_used", l.disk_used},
-          {"disk_free", l.disk_free},
-          {"in_flight", l.in_flight},
-          {"latency_ewma_ms", l.latency_ewma_ms},
-          {"latency_p99_ms", l.latency_p99_ms},
-          {"cache_hit_ratio", l.cache_hit_ratio},
-          {"requests", l.requests},
-          {"rejected", l.rejected}};
-}
 
 // How the other nodes' monitors judge `id`: the worst verdict that a
 // majority of them share (so one observer cut off from it alone does not

@@ -44,6 +44,7 @@ public:
   }
   // The typical time a request takes (for the retry-after of the in-flight limit).
   void observe_latency(double ms) { typical_ms_ += 0.05 * (ms - typical_ms_); }
+  double typical_latency_ms() const { return typical_ms_; }
 
   uint32_t in_flight() const { return in_flight_; }
   size_t clients() const { return buckets_.size(); }

@@ -134,6 +134,10 @@ public:
 
   const host_port& endpoint() const { return endpoint_; }
 
+  // A failure worth another try: the gateway is gone, silent or busy
+  // (unavailable, timeout, overloaded).
+  static bool retryable(const caf::error& err);
+
   // The trace id of the last operation (put, get, stat, ...): every request
   // it made carried it, and the nodes log it with each step (0: none yet).
   uint64_t last_trace() const { return trace_; }
@@ -151,12 +155,11 @@ private:
   // The deadline of each connecting step outside connect_gateway().
   std::chrono::milliseconds connect_timeout() const;
   caf::error try_endpoints(std::chrono::milliseconds timeout);
-  // Retries (client_options::retry): failures worth another try, the
-  // pause before try number `tries + 1` (none once the deadline of `ctx`
-  // is too near), and what to do after a failure: an error to return, or
-  // none when the request should be sent again (to another gateway when
-  // its own is gone or silent).
-  static bool retryable(const caf::error& err);
+  // Retries (client_options::retry): the pause before try number
+  // `tries + 1` (none once the deadline of `ctx` is too near), and what
+  // to do after a failure: an error to return, or none when the request
+  // should be sent again (to another gateway when its own is gone or
+  // silent).
   std::optional<std::chrono::milliseconds> pause_before_retry(const request_context& ctx,
                                                               uint32_t tries);
   caf::error after_failure(const caf::error& err, const request_context& ctx, uint32_t tries);

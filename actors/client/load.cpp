@@ -136,12 +136,6 @@ void ensure_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, g
       });
 }
 
-// A failure worth another try: the node is gone, slow or busy.
-bool retryable(const caf::error& err) {
-  auto code = to_errc(err);
-  return code == errc::unavailable || code == errc::timeout || code == errc::overloaded;
-}
-
 // A user: sends its requests one after the other (or when due, at a fixed
 // rate) to its gateway. A request that fails for a retryable reason is
 // tried again after a pause (exponential backoff with full jitter, within
@@ -200,7 +194,7 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
       if (id != us->try_id || !us->fail_now)
         return;  // a try given up on already (its gateway went down)
       us->fail_now = nullptr;
-      if (err && retryable(err)) {
+      if (err && client::retryable(err)) {
         auto code = to_errc(err);
         if (code != errc::overloaded)
           us->next_gateway();

@@ -214,7 +214,7 @@ gateway_status status_of(gateway_pointer self) {
   gateway_status g;
   g.in_flight = st.admission.in_flight();
   g.max_in_flight = st.admission.config().max_in_flight;
-  g.latency_ewma_ms = finite_or_zero(st.latency_ewma_ms);
+  g.latency_ewma_ms = finite_or_zero(st.admission.typical_latency_ms());
   g.latency_p99_ms = static_cast<double>(st.window.quantile(0.99)) / 1000.0;
   g.latency_p50_ms = static_cast<double>(st.window.quantile(0.5)) / 1000.0;
   st.window.reset();

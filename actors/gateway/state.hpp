@@ -61,7 +61,6 @@ struct gateway_state {
   balancer::admission admission;  // client requests in flight, per-client rates
   std::map<node_id, double> cpu;  // from the monitor's heartbeats: a placement input
   latency_histogram window;       // client request latency (us) since the last status
-  double latency_ewma_ms = 0;
   uint64_t requests = 0;
   uint64_t rejected = 0;
   uint64_t retries = 0;
@@ -190,7 +189,6 @@ private:
       auto ms = took.count() * 1000.0;
       st.admission.observe_latency(ms);
       st.window.record(static_cast<uint64_t>(ms * 1000.0));
-      st.latency_ewma_ms += 0.05 * (ms - st.latency_ewma_ms);
       ++st.requests;
     }
     st.log->debug("trace={} op={} result={} ms={:.3f}", trace_, op_, to_string(code),

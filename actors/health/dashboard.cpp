@@ -2,13 +2,9 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
 namespace dfs {
 
-namespace {
-
-nlohmann::json load_json(const node_load& l) {
+nlohmann::json to_json(const node_load& l) {
   return {{"cpu", finite_or_zero(l.cpu)},
           {"memory_bytes", l.memory_bytes},
           {"disk_used", l.disk_used},
@@ -24,8 +20,6 @@ nlohmann::json load_json(const node_load& l) {
           {"roles", l.roles}};
 }
 
-}  // namespace
-
 std::string dashboard_json(const dashboard_input& in) {
   // The breaker this node's gateway has for each storage node.
   auto breaker_of = [&](const std::string& id) -> std::string {
@@ -37,7 +31,7 @@ std::string dashboard_json(const dashboard_input& in) {
     return "";
   };
   auto nodes = nlohmann::json::array();
-  auto self = load_json(in.self);
+  auto self = to_json(in.self);
   self["id"] = in.node;
   self["state"] = "active";
   self["self"] = true;
@@ -47,7 +41,7 @@ std::string dashboard_json(const dashboard_input& in) {
   uint64_t under = in.self.under_replicated, corrupt = in.self.corrupt, lost = in.self.lost;
   uint64_t repairs = in.self.repairs_done;
   for (auto& p : in.peers) {
-    auto n = load_json(p.load);
+    auto n = to_json(p.load);
     n["id"] = p.node.value;
     n["state"] = p.state;
     n["phi"] = finite_or_zero(p.phi);

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "messages/handles.hpp"
 
 namespace dfs {
@@ -35,6 +37,9 @@ struct dashboard_input {
 };
 
 std::string dashboard_json(const dashboard_input& in);
+
+// A node's load as JSON (dashboard_json and `dfsctl cluster status --json`).
+nlohmann::json to_json(const node_load& load);
 
 // The page: HTML, CSS and JavaScript in one document, no outside resources.
 const char* dashboard_html();

@@ -58,6 +58,16 @@ void note_event(monitor_state& st, std::string kind, std::string text) {
     st.events.pop_front();
 }
 
+// Peer `id` entered `state` (with suspicion `phi`): logged, counted, and
+// an event for the dashboard.
+void peer_changed(monitor_state& st, const std::string& id, health::node_health state, double phi) {
+  auto level = state == health::node_health::active ? spdlog::level::info : spdlog::level::warn;
+  st.log->log(level, "peer {} is now {} (phi {:.1f})", id, health::to_string(state), phi);
+  note_event(st, "node", "node " + id + " is now " + health::to_string(state));
+  if (st.deps.metrics)
+    st.deps.metrics->state_changed();
+}
+
 // A follower that has not heard from its leader for this long is not
 // ready (the election timeout is 150-300 ms; this leaves room for load).
 constexpr int64_t leader_contact_ms = 2000;
@@ -196,14 +206,8 @@ std::vector<peer_health> verdicts(monitor_pointer self, int64_t now) {
   for (auto& [id, p] : st.peers) {
     auto before = p.live.state();
     auto state = p.live.evaluate(now);
-    if (state != before) {
-      auto level = state == health::node_health::active ? spdlog::level::info : spdlog::level::warn;
-      st.log->log(level, "peer {} is now {} (phi {:.1f})", id, health::to_string(state),
-                  p.live.phi(now));
-      note_event(st, "node", "node " + id + " is now " + health::to_string(state));
-      if (st.deps.metrics)
-        st.deps.metrics->state_changed();
-    }
+    if (state != before)
+      peer_changed(st, id, state, p.live.phi(now));
     peer_health h;
     h.node = node_id{id};
     h.state = health::to_string(state);
@@ -296,14 +300,10 @@ health_actor::behavior_type health_monitor(monitor_pointer self, monitor_config 
       if (!p.monitor)
         p.monitor = caf::actor_cast<caf::actor>(self->current_sender());
       auto before = p.live.state();
-      p.live.heartbeat(mono_ms());
-      if (p.live.state() != before) {
-        st.log->info("peer {} is now {}", load.node.value, health::to_string(p.live.state()));
-        note_event(st, "node",
-                   "node " + load.node.value + " is now " + health::to_string(p.live.state()));
-        if (st.deps.metrics)
-          st.deps.metrics->state_changed();
-      }
+      auto now = mono_ms();
+      p.live.heartbeat(now);
+      if (p.live.state() != before)
+        peer_changed(st, load.node.value, p.live.state(), p.live.phi(now));
       p.load = std::move(load);
       if (st.deps.metrics)
         st.deps.metrics->heartbeat_received();

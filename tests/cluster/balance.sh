@@ -22,16 +22,8 @@ bin=$(cd "${1:?usage: balance.sh BIN_DIR [release|asan]}" && pwd)
 refuse_ms=50
 [ "${2:-release}" = asan ] && refuse_ms=250
 dfsctl="$bin/dfsctl"
-work=$(mktemp -d /tmp/dfs-balance-XXXXXX)
-port=$((20000 + RANDOM % 10000))
-cleanup() {
-  (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 source "$(dirname "$0")/lib.sh"
+scratch_cluster balance
 ctl() { "$dfsctl" --timeout 20s "$@"; }
 bench() { ctl --json bench --files 200 --read-ratio 1 --no-setup "$@"; }
 field() { jq -r "$1" "$2"; }

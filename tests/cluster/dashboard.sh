@@ -10,20 +10,14 @@ set -u
 bin=$(cd "${1:?usage: dashboard.sh BIN_DIR [release|asan]}" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dfsctl="$bin/dfsctl"
-work=$(mktemp -d /tmp/dfs-dashboard-XXXXXX)
-port=$((20000 + RANDOM % 10000))
 artifacts=${DFS_ARTIFACTS:-$bin/../test-artifacts}
 web=${DFS_WEB_DEPS:-$bin/../web-test}
 load_pid=""
-cleanup() {
+before_cleanup() {
   [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null
-  (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
-  rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 source "$(dirname "$0")/lib.sh"
+scratch_cluster dashboard
 ctl() { "$dfsctl" --timeout 20s "$@"; }
 for tool in node npm chromium; do
   command -v "$tool" >/dev/null || { echo "FAIL $tool is not installed (tools/setup.sh installs it)"; exit 1; }

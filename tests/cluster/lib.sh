@@ -1,6 +1,7 @@
 # Helpers shared by the cluster test scripts (sourced, not run). Each
-# script sets `work` (its scratch directory, the cluster in $work/var)
-# and defines `ctl` (its dfsctl invocation) before using them.
+# script sets `work` (its scratch directory, the cluster in $work/var;
+# scratch_cluster does that) and defines `ctl` (its dfsctl invocation)
+# before using them.
 passed=0
 failed=0
 start=$(date +%s)
@@ -41,4 +42,19 @@ verify_all() {
     ctl get "/data/$(basename "$f")" "$work/back" >/dev/null 2>&1 || { echo "get $(basename "$f") failed" >&2; return 1; }
     cmp -s "$f" "$work/back" || { echo "$(basename "$f") differs" >&2; return 1; }
   done
+}
+# scratch_cluster NAME: sets $work (a fresh scratch directory) and $port
+# (a random base port) for a local cluster that is stopped and removed on
+# exit, after the script's own `before_cleanup` if it defines one. Needs
+# $dfsctl.
+scratch_cluster() {
+  work=$(mktemp -d "/tmp/dfs-$1-XXXXXX")
+  port=$((20000 + RANDOM % 10000))
+  trap scratch_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+scratch_cleanup() {
+  if declare -F before_cleanup >/dev/null; then before_cleanup; fi
+  (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
+  rm -rf "$work"
 }

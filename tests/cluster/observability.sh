@@ -12,19 +12,13 @@ set -u
 bin=$(cd "${1:?usage: observability.sh BIN_DIR [release|asan]}" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dfsctl="$bin/dfsctl"
-work=$(mktemp -d /tmp/dfs-observability-XXXXXX)
-port=$((20000 + RANDOM % 10000))
 pport=$((30000 + RANDOM % 5000))
 prom_pid=""
-cleanup() {
+before_cleanup() {
   [ -n "$prom_pid" ] && kill "$prom_pid" 2>/dev/null && wait "$prom_pid" 2>/dev/null
-  (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
-  rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 source "$(dirname "$0")/lib.sh"
+scratch_cluster observability
 ctl() { "$dfsctl" --timeout 20s "$@"; }
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   echo "FAIL prometheus and promtool are not installed (tools/setup.sh installs them)"

@@ -9,16 +9,8 @@
 set -u
 bin=$(cd "${1:?usage: tracing.sh BIN_DIR [release|asan]}" && pwd)
 dfsctl="$bin/dfsctl"
-work=$(mktemp -d /tmp/dfs-tracing-XXXXXX)
-port=$((20000 + RANDOM % 10000))
-cleanup() {
-  (cd "$work" && "$dfsctl" cluster down >/dev/null 2>&1)
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 source "$(dirname "$0")/lib.sh"
+scratch_cluster tracing
 cluster=""
 ctl() { "$dfsctl" --timeout 20s ${cluster:+--cluster "$cluster"} "$@"; }
 cd "$work"

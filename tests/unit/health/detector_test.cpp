@@ -23,7 +23,7 @@ TEST(phi_detector, suspicion_grows_monotonically_with_silence) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     std::mt19937_64 rng{seed};
     phi_detector d;
-    auto t = feed(d, rng, 100, 150);
+    feed(d, rng, 100, 150);
     auto last = d.last_heartbeat_ms();
     double prev = -1;
     for (int64_t dt = 0; dt <= 20000; dt += 10) {
@@ -37,7 +37,6 @@ TEST(phi_detector, suspicion_grows_monotonically_with_silence) {
     // messages, whose serializer loops forever on an infinity).
     EXPECT_EQ(d.phi(last + 100000000), phi_detector::max_phi);
     EXPECT_TRUE(std::isfinite(d.phi(last + 3600000)));
-    (void)t;
   }
 }
 
