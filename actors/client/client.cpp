@@ -200,6 +200,13 @@ request_context client::next_context() {
   return ctx;
 }
 
+request_context client::new_context(std::chrono::milliseconds timeout) {
+  begin_operation();
+  auto ctx = next_context();
+  ctx.deadline_ms = context_with_timeout(timeout).deadline_ms;
+  return ctx;
+}
+
 bool client::retryable(const caf::error& err) {
   auto code = to_errc(err);
   return code == errc::unavailable || code == errc::timeout || code == errc::overloaded;

@@ -133,6 +133,12 @@ public:
   const std::string& client_id() const { return client_id_; }
 
   const host_port& endpoint() const { return endpoint_; }
+  const gateway_actor& gateway() const { return gateway_; }
+
+  // A context for a request an application sends the gateway itself:
+  // this client's id, the next sequence number, a fresh trace id and a
+  // deadline `timeout` from now.
+  request_context new_context(std::chrono::milliseconds timeout);
 
   // A failure worth another try: the gateway is gone, silent or busy
   // (unavailable, timeout, overloaded).
