@@ -58,5 +58,6 @@ using slow_atom = caf::atom_constant<caf::atom("slow")>;
 
 // node agent
 using handles_atom = caf::atom_constant<caf::atom("handles")>;
+using actors_atom = caf::atom_constant<caf::atom("actors")>;
 
 }  // namespace dfs

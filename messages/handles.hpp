@@ -178,8 +178,7 @@ using health_actor = caf::typed_actor<
   // unreachable); from the peer connector. Untyped: a type cannot name itself
   caf::reacts_to<peers_atom, node_id, caf::actor>,
   // remove(node): the node left the cluster (node table); forget it
-  caf::reacts_to<remove_atom, node_id>,
-  caf::replies_to<status_atom>::with<health_report>,
+  caf::reacts_to<remove_atom, node_id>, caf::replies_to<status_atom>::with<health_report>,
   // internal timer: the next heartbeat round
   caf::reacts_to<tick_atom>>;
 
@@ -202,8 +201,24 @@ typename Inspector::result_type inspect(Inspector& f, node_handles& x) {
            x.repair, x.caches, x.health);
 }
 
+// One actor of a node, as the node agent lists it (dfs-shell's `actors`).
+struct actor_entry {
+  std::string name;      // unique on its node: "gateway", "cache-0", ...
+  std::string kind;      // its interface: "gateway", "raft", "cache", ...
+  int64_t mailbox = -1;  // messages waiting, as the actor last saw it (-1: not known)
+  caf::actor handle;     // to message it (typed by `kind`)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_entry& x) {
+  return f(caf::meta::type_name("actor_entry"), x.name, x.kind, x.mailbox, x.handle);
+}
+
 // Node agent: the one actor published on a node's port.
-using node_agent_actor = caf::typed_actor<caf::replies_to<handles_atom>::with<node_handles>,
-                                          caf::replies_to<status_atom>::with<node_status>>;
+using node_agent_actor =
+  caf::typed_actor<caf::replies_to<handles_atom>::with<node_handles>,
+                   caf::replies_to<status_atom>::with<node_status>,
+                   // every actor of the node: name, kind, mailbox size, handle
+                   caf::replies_to<actors_atom>::with<std::vector<actor_entry>>>;
 
 }  // namespace dfs

@@ -33,6 +33,8 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<cache_lookup>("dfs::cache_lookup");
   cfg.add_message_type<cache_shard_stats>("dfs::cache_shard_stats");
   cfg.add_message_type<node_agent_actor>("dfs::node_agent_actor");
+  cfg.add_message_type<actor_entry>("dfs::actor_entry");
+  cfg.add_message_type<std::vector<actor_entry>>("std::vector<dfs::actor_entry>");
   cfg.add_message_type<health_actor>("dfs::health_actor");
   cfg.add_message_type<node_load>("dfs::node_load");
   cfg.add_message_type<peer_health>("dfs::peer_health");

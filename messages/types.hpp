@@ -127,12 +127,15 @@ struct node_status {
   uint64_t chunks = 0;      // chunks stored on this node
   uint64_t bytes_used = 0;  // bytes of chunk data stored
   uint64_t bytes_free = 0;  // free bytes on the data dir's file system
+  // The other nodes it was started with, "id@host:port" (nodes added later
+  // are in the node table: client::known_nodes merges both).
+  std::vector<std::string> peers;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.id, x.roles, x.listen, x.metrics, x.state,
-           x.uptime_ms, x.chunks, x.bytes_used, x.bytes_free);
+           x.uptime_ms, x.chunks, x.bytes_used, x.bytes_free, x.peers);
 }
 
 // Storage figures of one replica manager.

@@ -286,15 +286,8 @@ bool collect_shards(const std::vector<host_port>& endpoints, std::vector<cache_s
                     std::vector<std::string>& unreachable, const char* what) {
   auto c = client::create(client_options{{}, std::chrono::milliseconds{10000}, 1});
   std::vector<std::pair<std::string, host_port>> nodes;
-  for (auto& ep : endpoints) {
-    auto members = c->members(ep);
-    if (!members)
-      continue;
-    for (auto& m : *members)
-      if (auto peer = parse_peer(m))
-        nodes.emplace_back(peer->id, peer->addr);
-    break;
-  }
+  for (auto& [id, address] : c->known_nodes(endpoints))
+    nodes.emplace_back(id, address);
   if (nodes.empty())
     for (auto& ep : endpoints)
       nodes.emplace_back(ep.to_string(), ep);

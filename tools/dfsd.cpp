@@ -126,7 +126,7 @@ int run(const node_config& cfg, sigset_t& signals) {
     });
     return {[](status_atom) {}};
   });
-  auto agent = spawn_node_agent(sys, *handles, static_status(cfg));
+  auto agent = spawn_node_agent(sys, *handles, static_status(cfg), &metrics.registry());
   auto port = sys.middleman().publish(agent, cfg.listen.port, cfg.listen.host.c_str(), true);
   if (!port) {
     log->critical("cannot listen on {}: {}", cfg.listen.to_string(), sys.render(port.error()));

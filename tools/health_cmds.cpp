@@ -172,15 +172,11 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
 int node_slow(const std::vector<host_port>& endpoints, const std::string& id,
               std::chrono::milliseconds delay, bool json) {
   auto c = client::create(client_options{{}, std::chrono::milliseconds{5000}, 1});
-  // The node's address: among the endpoints, else from the node table.
+  // The node's address: among the endpoints, their peers or the node table.
   auto candidates = endpoints;
-  for (auto& ep : endpoints)
-    if (auto members = c->members(ep)) {
-      for (auto& m : *members)
-        if (auto p = parse_peer(m); p && p->id == id)
-          candidates.push_back(p->addr);
-      break;
-    }
+  auto known = c->known_nodes(endpoints);
+  if (auto it = known.find(id); it != known.end())
+    candidates.insert(candidates.begin(), it->second);
   for (auto& ep : candidates) {
     auto st = c->status_of(ep);
     if (!st || st->id.value != id)

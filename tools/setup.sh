@@ -17,6 +17,7 @@ packages=(
   libxxhash-dev         # chunk checksums (XXH3)
   libtomlplusplus-dev   # node config files
   libcli11-dev          # command-line parsing for dfsd and dfsctl
+  libedit-dev           # dfs-shell's line editing, history and completion
   nlohmann-json3-dev    # dfsctl --json output
   # tests
   googletest            # GoogleTest + GoogleMock sources

@@ -486,6 +486,13 @@ caf::expected<node_status> client::status_of(const host_port& endpoint) {
   return blocking_call<node_status>(*self_, *agent, opts_.timeout, status_atom::value);
 }
 
+caf::expected<std::vector<actor_entry>> client::actors_of(const host_port& endpoint) {
+  auto agent = agent_at(endpoint, connect_timeout());
+  if (!agent)
+    return agent.error();
+  return blocking_call<std::vector<actor_entry>>(*self_, *agent, opts_.timeout, actors_atom::value);
+}
+
 caf::expected<node_handles> client::handles_at(const host_port& endpoint) {
   auto agent = agent_at(endpoint, connect_timeout());
   if (!agent)
@@ -598,6 +605,32 @@ caf::expected<std::vector<std::string>> client::members(const host_port& member)
   if (!raft)
     return raft.error();
   return blocking_call<std::vector<std::string>>(*self_, *raft, opts_.timeout, members_atom::value);
+}
+
+std::map<std::string, host_port> client::known_nodes(const std::vector<host_port>& endpoints) {
+  std::map<std::string, host_port> out;
+  std::map<std::string, host_port> heard_of;  // from others: the endpoints' own word wins
+  bool have_table = false;
+  for (auto& ep : endpoints) {
+    auto status = status_of(ep);
+    if (!status)
+      continue;
+    out[status->id.value] = ep;
+    for (auto& text : status->peers)
+      if (auto p = parse_peer(text))
+        heard_of.emplace(p->id, p->addr);
+    if (have_table)
+      continue;
+    if (auto table = members(ep)) {
+      have_table = true;
+      for (auto& text : *table)
+        if (auto p = parse_peer(text))
+          heard_of[p->id] = p->addr;  // newer than the start-up peers
+    }
+  }
+  for (auto& [id, addr] : heard_of)
+    out.emplace(id, addr);
+  return out;
 }
 
 caf::expected<std::vector<cache_shard_stats>> client::cache_stats_of(const host_port& endpoint) {

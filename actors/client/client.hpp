@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,10 @@ public:
   caf::expected<node_status> status();
   caf::expected<node_status> status_of(const host_port& endpoint);
 
+  // Every actor of the node at `endpoint` that takes requests: its name,
+  // kind (interface), mailbox size and handle (dfs-shell's `actors`).
+  caf::expected<std::vector<actor_entry>> actors_of(const host_port& endpoint);
+
   // The Raft participant of the node at `endpoint`: its status, and a
   // request (to the leader) to hand leadership to node `to`.
   caf::expected<raft_status> raft_status_of(const host_port& endpoint);
@@ -113,6 +118,11 @@ public:
   // Every node of the cluster not removed, as "id@host:port", from the
   // node table of the metadata node at `member`.
   caf::expected<std::vector<std::string>> members(const host_port& member);
+
+  // Where every node the `endpoints` know of listens, by id: the
+  // endpoints themselves, the peers they were started with, and the node
+  // table (nodes added later). Empty when none answers.
+  std::map<std::string, host_port> known_nodes(const std::vector<host_port>& endpoints);
 
   // The figures of every cache shard of the node at `endpoint` (none when
   // it has no cache role).

@@ -3,6 +3,7 @@
 // node's status.
 #pragma once
 
+#include <prometheus/registry.h>
 #include <caf/actor_system.hpp>
 
 #include "messages/handles.hpp"
@@ -10,7 +11,9 @@
 namespace dfs {
 
 // `status` holds the static part (id, roles, endpoints); the agent fills in
-// uptime, state and storage figures on each request.
-node_agent_actor spawn_node_agent(caf::actor_system& sys, node_handles handles, node_status status);
+// uptime, state and storage figures on each request. `metrics` (may be
+// null) holds the actors' mailbox gauges, which the actor list reports.
+node_agent_actor spawn_node_agent(caf::actor_system& sys, node_handles handles, node_status status,
+                                  prometheus::Registry* metrics = nullptr);
 
 }  // namespace dfs

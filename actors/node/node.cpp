@@ -13,6 +13,7 @@
 #include "actors/repair/manager.hpp"
 #include "actors/repair/metrics.hpp"
 #include "actors/replica/manager.hpp"
+#include "runtime/metrics.hpp"
 
 namespace dfs {
 
@@ -60,6 +61,8 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     rc.io_threads = cfg.io_threads;
     rc.domain = cfg.failure_domain;
     rc.scrub_rate = cfg.scrub_rate;
+    if (metrics)
+      rc.mailbox = &mailbox_gauge(*metrics, cfg.node_id, "replica");
     auto replica = spawn_replica_manager(sys, fs, std::move(rc));
     if (!replica)
       return fail("replica manager cannot start", replica.error());
@@ -173,6 +176,8 @@ node_status static_status(const node_config& cfg) {
   status.roles = cfg.roles;
   status.listen = cfg.listen.to_string();
   status.metrics = cfg.metrics.to_string();
+  for (auto& p : cfg.peers)
+    status.peers.push_back(p.to_string());
   return status;
 }
 

@@ -578,6 +578,8 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
       for (auto& h : verdicts)
         st.health[h.node.value] = std::move(h);
       st.health_at = steady::now();
+      if (st.deps.metrics)  // the verdicts come every heartbeat interval
+        st.deps.metrics->mailbox(self->mailbox().size());
     },
     [=](peers_atom, const node_id& id, const std::string& address, const replica_actor& replica,
         const caf::actor& repair) {

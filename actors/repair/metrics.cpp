@@ -1,5 +1,7 @@
 #include "actors/repair/metrics.hpp"
 
+#include "runtime/metrics.hpp"
+
 namespace dfs {
 
 namespace {
@@ -33,7 +35,8 @@ repair_metrics::repair_metrics(prometheus::Registry& registry, const std::string
     collected_(counter(registry, "dfs_chunk_copies_collected_total",
                        "Unreferenced copies deleted by garbage collection", node)),
     marked_dead_(counter(registry, "dfs_nodes_marked_dead_total",
-                         "Storage nodes marked dead after their grace period", node)) {}
+                         "Storage nodes marked dead after their grace period", node)),
+    mailbox_(mailbox_gauge(registry, node, "repair")) {}
 
 void repair_metrics::scanned(const fsck_report& r) {
   under_replicated_.Set(static_cast<double>(r.under_replicated));

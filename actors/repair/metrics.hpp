@@ -24,6 +24,7 @@ public:
   void repair_done() { repairs_.Increment(); }
   void collected() { collected_.Increment(); }
   void node_marked_dead() { marked_dead_.Increment(); }
+  void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
 
 private:
   prometheus::Gauge& under_replicated_;
@@ -36,6 +37,7 @@ private:
   prometheus::Counter& repairs_;
   prometheus::Counter& collected_;
   prometheus::Counter& marked_dead_;
+  prometheus::Gauge& mailbox_;
 };
 
 }  // namespace dfs

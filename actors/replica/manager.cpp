@@ -287,7 +287,11 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
     [=](fetch_atom a, const request_context& ctx, const chunk_id& id) {
       return self->delegate(self->state.pick(), a, ctx, id);
     },
-    [=](status_atom) { return stats_of(self); },
+    [=](status_atom) {
+      if (self->state.cfg.mailbox)
+        self->state.cfg.mailbox->Set(static_cast<double>(self->mailbox().size()));
+      return stats_of(self);
+    },
     [=](slow_atom, uint32_t delay_ms) {
       auto& st = self->state;
       st.shared->delay_ms = delay_ms;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include <prometheus/gauge.h>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
@@ -26,6 +27,9 @@ struct replica_config {
   uint64_t scrub_rate = 0;  // bytes re-read per second by the scrubber; 0: no scrubbing
   std::chrono::milliseconds scrub_step{1000};
   std::chrono::milliseconds transfer_timeout{30000};  // a replicate's store at its target
+  // Messages waiting in the manager's mailbox, set at each status request
+  // (the health monitor asks every heartbeat); null: not reported.
+  prometheus::Gauge* mailbox = nullptr;
 };
 
 // Opens the chunk store under cfg.dir on the calling thread (indexing what

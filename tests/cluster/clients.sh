@@ -23,6 +23,92 @@ check "actor_example: 200 puts (16 in flight) and reads (all in flight) from one
 check "nothing left behind (ls: not found, exit 3)" bash -c \
   "$dfsctl --cluster $all ls /examples/blocking; test \$? = 3"
 
+say "dfs-shell, scripted"
+shell() { "$bin/dfs-shell" --timeout 20s --cluster "$all" "$@"; }
+echo "hello from the shell" >hello.txt
+check "file commands with a working directory (-c)" bash -c "$(declare -f shell); bin=$bin all=$all
+  shell -c 'mkdir -p /sh/docs; cd /sh/docs; put hello.txt; put hello.txt copy.txt -r 1; cd ..; pwd; ls docs; cat docs/hello.txt; mv docs/copy.txt moved.txt; stat moved.txt' >sh.out"
+check "  pwd, ls, cat, mv and stat say what they should" bash -c "
+  grep -qx /sh sh.out && grep -qx hello.txt sh.out && grep -qx copy.txt sh.out &&
+  grep -qx 'hello from the shell' sh.out && grep -q '^path: *\/sh\/moved.txt' sh.out &&
+  grep -q '^replication: 1' sh.out"
+check "  get writes the local file" bash -c "$(declare -f shell); bin=$bin all=$all
+  shell -c 'cd /sh/docs; get hello.txt back.txt' && cmp hello.txt back.txt"
+check "commands from a pipe; the first failure stops them with its exit code (3)" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  printf 'ls /sh\\ncat /sh/none\\nmkdir /sh/never\\n' | shell >pipe.out 2>pipe.err; rc=\$?
+  test \$rc = 3 && grep -q 'not_found' pipe.err && ! shell -c 'stat /sh/never' 2>/dev/null"
+check "bad input: unknown command, unterminated quote, usage (exit 2)" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'bogus'; a=\$?; shell -c \"cat 'open\"; b=\$?; shell -c 'mv /a'; c=\$?
+  test \$a\$b\$c = 222"
+check "cd .. at the root stays there; cd into a file is refused" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'cd ..; pwd' | grep -qx / && ! shell -c 'cd /sh/moved.txt' 2>/dev/null"
+check "cluster commands: raft, nodes, status, fsck, cache" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'raft; nodes; status; fsck; cache' >cl.out && grep -q '^leader' cl.out && grep -q hybrid cl.out"
+
+say "dfs-shell, actors"
+check "actors lists a node's actors with kind and mailbox size" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'actors n2' >act.out && grep -Eq '^gateway +gateway +[0-9]+ +[0-9]+$' act.out &&
+  grep -Eq '^raft +raft ' act.out && grep -Eq '^replica +replica ' act.out &&
+  grep -Eq '^cache-0 +cache ' act.out && grep -Eq '^health +health ' act.out"
+check "ask any actor a typed message: n3's replica manager, n2's cache shard" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'ask n3/replica status; ask n2/cache-1 status' >ask.out &&
+  grep -q '^replica_stats(' ask.out && grep -q '^cache_shard_stats(node_id(\"n2\"), 1' ask.out"
+check "ask the gateway for a file's record (rendered as JSON)" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'ask gateway stat /sh/moved.txt' | jq -e '.size == 21 and .replication == 1'"
+check "an error reply is an error: ask stat of a missing file (exit 3)" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'ask n1/gateway stat /sh/none' 2>ask.err; test \$? = 3 && grep -q not_found ask.err"
+check "send (no waiting): fault injection on n3's replica, then off again" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'send n3/replica slow 5; send n3/replica slow 0' | grep -c '^sent slow' | grep -qx 2"
+check "what cannot be typed or does not fit is refused" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'ask gateway put /x 1 bytes' 2>e1; a=\$?
+  shell -c 'ask gateway stat' 2>e2; b=\$?
+  shell -c 'ask n9/gateway status' 2>e3; c=\$?
+  shell -c 'ask gateway frobnicate' 2>e4; d=\$?
+  test \$a\$b\$c\$d = 2232 && grep -q 'cannot be typed in' e1 && grep -q 'stat(path: string)' e2"
+check "help MESSAGE shows its forms and fields" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'help stat' >help.out && grep -q '^gateway: stat(path: string) -> file_info' help.out &&
+  grep -q '^raft: stat' help.out && grep -q 'request_context' help.out"
+check "messages KIND lists an actor kind's interface" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'messages replica' | grep -q 'fetch(chunk: chunk_id) -> bytes'"
+check "metric reads a node's Prometheus series" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'metric dfs_raft_term n3' | grep -Eq '^dfs_raft_term\\{node=\"n3\"\\} [0-9]+'"
+check "watch repeats a command" bash -c "
+  $(declare -f shell); bin=$bin all=$all
+  shell -c 'watch -i 0.2 -n 3 ask n1/raft status' >watch.out &&
+  test \$(grep -c '^--- every' watch.out) = 3 && test \$(grep -c '^raft_status(' watch.out) = 3"
+
+say "dfs-shell, interactive (a pseudo-terminal)"
+# Keys typed with pauses, as a person would; Tab completes.
+type_keys() {
+  sleep 1.5; printf 'cd /sh/do\t'; sleep 1; printf '\n'; sleep 0.5
+  printf 'cat hel\t'; sleep 1; printf '\n'; sleep 0.5
+  printf 'ask n2/heal\t'; sleep 1; printf 'sta\t'; sleep 1; printf '\n'; sleep 1
+  printf 'watch -i 0.2 pwd\n'; sleep 1; printf '\003'; sleep 0.5
+  printf 'pwd\n'; sleep 0.5; printf 'exit\n'; sleep 0.5
+}
+export DFS_SHELL_HISTORY="$work/history"
+type_keys | script -qfc "$bin/dfs-shell --cluster $all" /dev/null >tty.out 2>&1
+tr -d '\r' <tty.out | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\x07//g' >tty.txt
+check "Tab completed a directory and the working directory changed" grep -q '^dfs:/sh/docs> ' tty.txt
+check "Tab completed a file name; cat printed it" grep -qx 'hello from the shell' tty.txt
+check "Tab completed an actor and a message; the reply was printed" grep -q 'health_report(' tty.txt
+check "Ctrl-C stopped watch, not the shell" bash -c "grep -q 'watch: stopped' tty.txt && grep -q '^dfs:/sh/docs> exit' tty.txt"
+# libedit's history file writes a blank as \040.
+check "the history was saved for the next session" grep -q 'ask.040n2/health.040status' "$work/history"
+
 say "the first endpoint dead"
 l=$(leader)
 victim=n1
