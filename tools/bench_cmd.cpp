@@ -90,10 +90,17 @@ int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool jso
       return bad("--duration: expected a duration such as 30s or 5m");
     o.duration = *d;
   }
-  if (auto s = parse_bytes(args.size))
+  std::string why;
+  if (auto s = size_distribution::parse(args.size, why))
     o.size = *s;
   else
-    return bad("--size: expected a size such as 4KiB");
+    return bad("--size: " + why + " (forms: 4KiB, 1KiB..1MiB, 4KiB:80,1MiB:20)");
+  if (!args.think.empty()) {
+    auto d = parse_duration(args.think);
+    if (!d)
+      return bad("--think: expected a duration such as 100ms");
+    o.think = *d;
+  }
   if (!args.rate.empty()) {
     char* end = nullptr;
     o.rate = std::strtod(args.rate.c_str(), &end);
@@ -111,7 +118,7 @@ int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool jso
     std::printf(
       "dfs bench: %zu endpoint(s), %u users, %llu files of %s, %s, %.0f%% reads, seed %llu%s\n"
       "machine: %s\n",
-      endpoints.size(), o.concurrency, (unsigned long long)o.files, human_bytes(o.size).c_str(),
+      endpoints.size(), o.concurrency, (unsigned long long)o.files, o.size.to_string().c_str(),
       o.dist.c_str(), o.read_ratio * 100, (unsigned long long)o.seed,
       o.rate > 0 ? (", fixed rate " + std::to_string(static_cast<long long>(o.rate)) + "/s").c_str()
                  : ", closed loop",
@@ -144,7 +151,8 @@ int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool jso
                                   {"duration_ms", o.duration.count()},
                                   {"concurrency", o.concurrency},
                                   {"files", o.files},
-                                  {"size", o.size},
+                                  {"size", o.size.to_string()},
+                                  {"think_ms", o.think.count()},
                                   {"read_ratio", o.read_ratio},
                                   {"dist", o.dist},
                                   {"seed", o.seed},

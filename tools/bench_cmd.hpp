@@ -19,6 +19,7 @@ struct bench_args {
   std::string size = "4KiB";
   std::string rate;  // requests per second, empty: closed loop
   std::string report_every;
+  std::string think;  // mean pause between a user's requests, empty: none
 };
 
 int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool json);

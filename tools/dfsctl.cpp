@@ -445,7 +445,11 @@ int main(int argc, char** argv) {
   bcmd->add_option("--duration", bench.duration, "stop after this long (e.g. 30s, 30m)");
   bcmd->add_option("--concurrency", bench.load.concurrency, "concurrent users (default 16)");
   bcmd->add_option("--files", bench.load.files, "files read and written (default 1000)");
-  bcmd->add_option("--size", bench.size, "bytes per file, up to 4MiB (default 4KiB)");
+  bcmd->add_option("--size", bench.size,
+                   "bytes per file, up to 4MiB: 4KiB, a range 1KiB..1MiB (log-uniform) or a mix "
+                   "4KiB:80,64KiB:15,1MiB:5 (default 4KiB)");
+  bcmd->add_option("--think", bench.think,
+                   "each user's mean pause between requests, exponential (e.g. 50ms; closed loop)");
   bcmd->add_option("--read-ratio", bench.load.read_ratio, "share of gets, 0..1 (default 0.9)");
   bcmd->add_option("--dist", bench.load.dist,
                    "uniform, pareto, zipf:ALPHA, hotcold:H/C or shift:EVERY (default zipf:0.9)");

@@ -1,6 +1,9 @@
 #include "actors/client/load.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <random>
 
@@ -52,6 +55,12 @@ struct run_state {
     }
   }
 };
+
+// The bytes of file `file`: the first size_of(file) of the run's payload.
+byte_buffer content_of(const run_state& run, uint64_t file) {
+  auto n = run.opts.size.size_of(file, run.opts.seed);
+  return byte_buffer(run.payload.begin(), run.payload.begin() + static_cast<std::ptrdiff_t>(n));
+}
 
 std::string path_of(const run_state& run, uint64_t file) {
   return run.opts.prefix + "/f" + std::to_string(file);
@@ -109,30 +118,32 @@ void get_file(caf::event_based_actor* self, gateway_actor gw, attempt a, const s
 }
 
 void put_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gateway_actor gw,
-              attempt a, const std::string& path, done_fn done) {
-  self->request(gw, a.timeout, put_atom::value, a.ctx, path, run->opts.replication, run->payload)
+              attempt a, uint64_t file, done_fn done) {
+  self
+    ->request(gw, a.timeout, put_atom::value, a.ctx, path_of(*run, file), run->opts.replication,
+              content_of(*run, file))
     .then([=](file_info&) { done(caf::error{}); }, [=](caf::error& err) { done(err); });
 }
 
 // Set-up: the file exists with the right size, or is written.
 void ensure_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gateway_actor gw,
-                 attempt a, const std::string& path, done_fn done) {
+                 attempt a, uint64_t file, done_fn done) {
   done_fn counted = [run, done](const caf::error& err) {
     if (!err)
       ++run->created;
     done(err);
   };
-  self->request(gw, a.timeout, stat_atom::value, a.ctx, path)
+  self->request(gw, a.timeout, stat_atom::value, a.ctx, path_of(*run, file))
     .then(
       [=](file_info& info) {
-        if (info.size == run->opts.size)
+        if (info.size == run->opts.size.size_of(file, run->opts.seed))
           return done(caf::error{});
-        put_file(self, run, gw, a, path, counted);
+        put_file(self, run, gw, a, file, counted);
       },
       [=](caf::error& err) {
         if (to_errc(err) != errc::not_found)
           return done(err);
-        put_file(self, run, gw, a, path, counted);
+        put_file(self, run, gw, a, file, counted);
       });
 }
 
@@ -205,15 +216,23 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
         }
       }
       us->run->record(intended, read, err);
-      self->send(self, tick_atom::value);
+      auto think = us->run->opts.think;
+      if (think.count() > 0 && us->run->opts.rate <= 0 && !us->run->setup) {
+        std::exponential_distribution<double> pause(1.0 / static_cast<double>(think.count()));
+        auto ms = std::min(pause(us->rng), 20.0 * static_cast<double>(think.count()));
+        self->delayed_send(self, std::chrono::microseconds{static_cast<int64_t>(ms * 1000)},
+                           tick_atom::value);
+      } else {
+        self->send(self, tick_atom::value);
+      }
     };
     us->fail_now = done;
     if (r.setup)
-      ensure_file(self, us->run, gw, a, path, done);
+      ensure_file(self, us->run, gw, a, file, done);
     else if (read)
       get_file(self, gw, a, path, done);
     else
-      put_file(self, us->run, gw, a, path, done);
+      put_file(self, us->run, gw, a, file, done);
   };
   auto start_request = [=](uint64_t i, steady::time_point intended) {
     (*try_it)(i, intended, us->ss.next(), 0);
@@ -361,12 +380,117 @@ std::string trace_spec(const load_options& opts, uint64_t requests) {
   return opts.dist + tail;
 }
 
+std::optional<size_distribution> size_distribution::parse(const std::string& text,
+                                                          std::string& why) {
+  size_distribution d;
+  auto bytes = [&](const std::string& s) -> std::optional<uint64_t> {
+    auto b = parse_bytes(s);
+    if (!b || *b == 0) {
+      why = "expected a size such as 4KiB, got '" + s + "'";
+      return std::nullopt;
+    }
+    return b;
+  };
+  if (auto dots = text.find(".."); dots != std::string::npos) {
+    auto lo = bytes(text.substr(0, dots));
+    auto hi = lo ? bytes(text.substr(dots + 2)) : std::nullopt;
+    if (!hi)
+      return std::nullopt;
+    if (*lo > *hi) {
+      why = "the range's low end is above its high end";
+      return std::nullopt;
+    }
+    d.sizes = {*lo, *hi};
+    d.range = true;
+    return d;
+  }
+  if (text.find(':') == std::string::npos) {
+    auto b = bytes(text);
+    if (!b)
+      return std::nullopt;
+    d.sizes = {*b};
+    return d;
+  }
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = std::min(text.find(',', start), text.size());
+    auto item = text.substr(start, comma - start);
+    auto colon = item.find(':');
+    char* end = nullptr;
+    double w = colon == std::string::npos ? 0 : std::strtod(item.c_str() + colon + 1, &end);
+    if (colon == std::string::npos || *end != '\0' || !(w > 0)) {
+      why = "expected SIZE:WEIGHT (a positive weight), got '" + item + "'";
+      return std::nullopt;
+    }
+    auto b = bytes(item.substr(0, colon));
+    if (!b)
+      return std::nullopt;
+    d.sizes.push_back(*b);
+    d.weights.push_back(w);
+    start = comma + 1;
+  }
+  return d;
+}
+
+uint64_t size_distribution::size_of(uint64_t file, uint64_t seed) const {
+  if (sizes.size() == 1)
+    return sizes[0];
+  // splitmix64 of (file, seed): a uniform draw in [0, 1) fixed per file.
+  uint64_t z = file * 0x9e3779b97f4a7c15ull + seed + 0x632be59bd9b4e019ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  double u = static_cast<double>(z >> 11) / 9007199254740992.0;
+  if (range) {
+    double lo = std::log(static_cast<double>(sizes[0]));
+    double hi = std::log(static_cast<double>(sizes[1]));
+    auto s = static_cast<uint64_t>(std::exp(lo + u * (hi - lo)));
+    return std::clamp(s, sizes[0], sizes[1]);
+  }
+  double total = 0;
+  for (auto w : weights)
+    total += w;
+  double at = u * total;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (at < weights[i])
+      return sizes[i];
+    at -= weights[i];
+  }
+  return sizes.back();
+}
+
+uint64_t size_distribution::largest() const {
+  return sizes.empty() ? 0 : *std::max_element(sizes.begin(), sizes.end());
+}
+
+std::string size_distribution::to_string() const {
+  auto text = [](uint64_t b) {
+    if (b % (1u << 20) == 0)
+      return std::to_string(b >> 20) + "MiB";
+    if (b % 1024 == 0)
+      return std::to_string(b >> 10) + "KiB";
+    return std::to_string(b) + "B";
+  };
+  if (sizes.size() == 1)
+    return text(sizes[0]);
+  if (range)
+    return text(sizes[0]) + ".." + text(sizes[1]);
+  std::string out;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    char w[32];
+    std::snprintf(w, sizeof(w), "%g", weights[i]);
+    out += (i ? "," : "") + text(sizes[i]) + ":" + w;
+  }
+  return out;
+}
+
 caf::expected<load_report> run_load(client& c, const std::vector<host_port>& endpoints,
                                     const load_options& opts,
                                     const std::function<void(const load_figures&)>& on_interval) {
   if (opts.requests == 0 && opts.duration.count() <= 0)
     return make_error(errc::invalid_argument, "give a number of requests, a duration or both");
-  if (opts.files == 0 || opts.size == 0 || opts.size > (4u << 20))
+  if (opts.files == 0 || opts.size.sizes.empty() || opts.size.sizes.front() == 0 ||
+      opts.size.largest() > (4u << 20))
     return make_error(errc::invalid_argument,
                       "files must be at least 1 and sizes 1 byte to 4 MiB (one chunk)");
   if (!(opts.read_ratio >= 0 && opts.read_ratio <= 1))
@@ -391,7 +515,7 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
     auto run = std::make_shared<run_state>();
     run->opts = opts;
     run->client_id = c.client_id() + "-bench";
-    run->payload.resize(opts.size);
+    run->payload.resize(opts.size.largest());
     for (size_t i = 0; i < run->payload.size(); ++i)
       run->payload[i] = static_cast<char>((i * 131 + opts.seed) & 0xff);
     return run;

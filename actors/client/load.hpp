@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,14 +39,31 @@ namespace dfs {
 
 class client;
 
+// The sizes of the files a run writes: each file's own size, the same on
+// every overwrite (a hash of its index and the seed picks it).
+//   "4KiB"                    every file 4 KiB
+//   "1KiB..1MiB"              log-uniform between the two (small files common)
+//   "4KiB:80,64KiB:15,1MiB:5" a weighted mix
+struct size_distribution {
+  std::vector<uint64_t> sizes;  // one (fixed), two (a range) or the mix's sizes
+  std::vector<double> weights;  // the mix's weights; empty otherwise
+  bool range = false;
+
+  // Parses the text above; nullopt with the reason in `why`.
+  static std::optional<size_distribution> parse(const std::string& text, std::string& why);
+  uint64_t size_of(uint64_t file, uint64_t seed) const;
+  uint64_t largest() const;
+  std::string to_string() const;
+};
+
 struct load_options {
   uint64_t requests = 0;                  // stop after this many (0: by duration only)
   std::chrono::milliseconds duration{0};  // stop after this long (0: by count only)
   uint32_t concurrency = 16;              // users
   uint64_t files = 1000;
-  uint64_t size = 4096;           // bytes per file
-  double read_ratio = 0.9;        // the rest are puts (overwrites)
-  std::string dist = "zipf:0.9";  // uniform, pareto, zipf:A, hotcold:H/C, shift:N
+  size_distribution size{{4096}, {}, false};  // bytes per file
+  double read_ratio = 0.9;                    // the rest are puts (overwrites)
+  std::string dist = "zipf:0.9";              // uniform, pareto, zipf:A, hotcold:H/C, shift:N
   uint64_t seed = 42;
   std::string prefix = "/bench";
   double rate = 0;                           // requests per second over all users; 0: closed loop
@@ -58,6 +76,9 @@ struct load_options {
   // Called about every `report_every` during the run (0: never) with the
   // figures of that interval.
   std::chrono::milliseconds report_every{0};
+  // A user's pause between the answer to one request and the next
+  // (closed loop only): exponentially distributed with this mean; 0: none.
+  std::chrono::milliseconds think{0};
 };
 
 struct load_figures {

@@ -109,6 +109,16 @@ check "Ctrl-C stopped watch, not the shell" bash -c "grep -q 'watch: stopped' tt
 # libedit's history file writes a blank as \040.
 check "the history was saved for the next session" grep -q 'ask.040n2/health.040status' "$work/history"
 
+say "dfsctl bench: mixed sizes, think time"
+check "bench: 8 users thinking 20 ms, sizes 1KiB..256KiB, pareto" \
+  ctl --cluster "$all" bench --requests 600 --concurrency 8 --think 20ms --files 60 \
+  --size 1KiB..256KiB --dist pareto --read-ratio 0.8 --json
+cp "$work/out" bench.json
+check "  no errors; every request counted" jq -e '.total.errors == {} and .total.requests == 600' bench.json
+check "  think time holds users back (under 8 / 20 ms = 400 req/s)" jq -e '.total.throughput < 400' bench.json
+check "  the files have their sizes (several between 1 KiB and 256 KiB)" bash -c "
+  $dfsctl --cluster $all ls --json /bench | jq -e '[.[].size] | (min >= 1024) and (max <= 262144) and (unique | length > 10)'"
+
 say "the first endpoint dead"
 l=$(leader)
 victim=n1
