@@ -161,7 +161,9 @@ int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool jso
                                 {"total", figures_json(report->total)},
                                 {"reads_by_node", report->reads_by_node},
                                 {"read_share", shares},
-                                {"cache_hit_ratio", report->cache_hit_ratio}}
+                                {"cache_hit_ratio", report->cache_hit_ratio},
+                                {"cache_served_ratio", report->cache_served_ratio},
+                                {"simulated_hit_ratio", report->simulated_hit_ratio}}
                    .dump()
               << "\n";
   } else {
@@ -175,8 +177,16 @@ int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool jso
                     100.0 * static_cast<double>(n) / static_cast<double>(reads));
       std::printf("\n");
     }
-    if (report->cache_hit_ratio >= 0)
-      std::printf("cache hit ratio: %.2f%%\n", report->cache_hit_ratio * 100);
+    if (report->cache_hit_ratio >= 0) {
+      std::printf(
+        "cache hit ratio: %.2f%%; with the misses served by another reader's load "
+        "%.2f%%\n",
+        report->cache_hit_ratio * 100, report->cache_served_ratio * 100);
+      if (report->simulated_hit_ratio >= 0)
+        std::printf("the simulator, same trace and shards: %.2f%% (%+.2f points)\n",
+                    report->simulated_hit_ratio * 100,
+                    (report->cache_served_ratio - report->simulated_hit_ratio) * 100);
+    }
   }
   return report->total.errors.empty() ? 0 : 1;
 }

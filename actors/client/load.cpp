@@ -14,6 +14,7 @@
 #include "actors/balancer/backoff.hpp"
 #include "actors/cache/trace.hpp"
 #include "actors/client/client.hpp"
+#include "actors/client/load_sim.hpp"
 #include "runtime/deadline.hpp"
 
 namespace dfs {
@@ -34,6 +35,8 @@ struct run_state {
   std::atomic<uint64_t> created{0};
   std::string client_id;
   byte_buffer payload;
+  // Set-up only: the chunk each file has (for the cache simulation).
+  std::shared_ptr<std::vector<std::string>> chunk_of;
   std::mutex mu;  // guards the figures
   load_figures total;
   load_figures interval;
@@ -117,12 +120,23 @@ void get_file(caf::event_based_actor* self, gateway_actor gw, attempt a, const s
       [=](caf::error& err) { done(err); });
 }
 
+// Set-up: remembers the chunk of file `file` (files of one chunk).
+void note_chunk(run_state& run, uint64_t file, const file_info& info) {
+  if (run.chunk_of && info.chunks.size() == 1 && file < run.chunk_of->size())
+    (*run.chunk_of)[file] = info.chunks[0].id.value;
+}
+
 void put_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gateway_actor gw,
               attempt a, uint64_t file, done_fn done) {
   self
     ->request(gw, a.timeout, put_atom::value, a.ctx, path_of(*run, file), run->opts.replication,
               content_of(*run, file))
-    .then([=](file_info&) { done(caf::error{}); }, [=](caf::error& err) { done(err); });
+    .then(
+      [=](file_info& info) {
+        note_chunk(*run, file, info);
+        done(caf::error{});
+      },
+      [=](caf::error& err) { done(err); });
 }
 
 // Set-up: the file exists with the right size, or is written.
@@ -136,8 +150,10 @@ void ensure_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, g
   self->request(gw, a.timeout, stat_atom::value, a.ctx, path_of(*run, file))
     .then(
       [=](file_info& info) {
-        if (info.size == run->opts.size.size_of(file, run->opts.seed))
+        if (info.size == run->opts.size.size_of(file, run->opts.seed)) {
+          note_chunk(*run, file, info);
           return done(caf::error{});
+        }
         put_file(self, run, gw, a, file, counted);
       },
       [=](caf::error& err) {
@@ -359,15 +375,29 @@ std::map<std::string, uint64_t> routed_reads(client& c,
   return out;
 }
 
-std::pair<uint64_t, uint64_t> cache_counts(client& c, const std::vector<host_port>& endpoints) {
-  uint64_t hits = 0, lookups = 0;
-  for (auto& ep : endpoints)
+// Every cache shard of every node the endpoints know of.
+std::vector<cache_shard_stats> all_shards(client& c, const std::vector<host_port>& endpoints) {
+  std::vector<cache_shard_stats> out;
+  for (auto& [id, ep] : c.known_nodes(endpoints))
     if (auto shards = c.cache_stats_of(ep))
-      for (auto& s : *shards) {
-        hits += s.hits;
-        lookups += s.hits + s.misses;
-      }
-  return {hits, lookups};
+      out.insert(out.end(), shards->begin(), shards->end());
+  return out;
+}
+
+struct cache_counts_t {
+  uint64_t hits = 0;
+  uint64_t lookups = 0;
+  uint64_t shared = 0;  // misses served by another reader's load
+};
+
+cache_counts_t cache_counts(const std::vector<cache_shard_stats>& shards) {
+  cache_counts_t out;
+  for (auto& s : shards) {
+    out.hits += s.hits;
+    out.lookups += s.hits + s.misses;
+    out.shared += s.coalesced - std::min(s.coalesced, s.released);
+  }
+  return out;
 }
 
 }  // namespace
@@ -511,6 +541,7 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
     return last ? last : make_error(errc::unavailable, "no gateway reachable");
   load_report report;
   report.options = opts;
+  std::shared_ptr<std::vector<std::string>> chunk_of;  // from the set-up
   auto make_run = [&] {
     auto run = std::make_shared<run_state>();
     run->opts = opts;
@@ -531,6 +562,8 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
     auto run = make_run();
     run->client_id += "-setup";
     run->setup = true;
+    run->chunk_of = std::make_shared<std::vector<std::string>>(opts.files);
+    chunk_of = run->chunk_of;
     run->limit = opts.files;
     auto f = drive(c, gateways, run, {});
     report.setup_files = run->created;
@@ -567,17 +600,33 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
   if (opts.duration.count() > 0)
     run->end_by = steady::now() + opts.duration;
   auto routed_before = routed_reads(c, gateways);
-  auto cache_before = cache_counts(c, reached);
+  auto cache_before = cache_counts(all_shards(c, endpoints));
   report.total = drive(c, gateways, run, on_interval);
   auto routed_after = routed_reads(c, gateways);
-  auto cache_after = cache_counts(c, reached);
+  auto shards = all_shards(c, endpoints);
+  auto cache_after = cache_counts(shards);
+  if (chunk_of && report.total.requests > 0) {
+    bench_trace t;
+    t.keys = run->keys;
+    t.reads = run->reads;
+    t.requests = report.total.requests;
+    t.chunk_of = *chunk_of;
+    for (uint64_t f = 0; f < opts.files; ++f)
+      t.size_of.push_back(opts.size.size_of(f, opts.seed));
+    t.requests_per_second = report.total.throughput();
+    report.simulated_hit_ratio = simulated_hit_ratio(t, shards);
+  }
   for (auto& [node, n] : routed_after)
     report.reads_by_node[node] = n - std::min(n, routed_before[node]);
-  auto lookups = cache_after.second - std::min(cache_after.second, cache_before.second);
-  if (lookups > 0)
-    report.cache_hit_ratio =
-      static_cast<double>(cache_after.first - std::min(cache_after.first, cache_before.first)) /
+  auto delta = [](uint64_t after, uint64_t before) { return after - std::min(after, before); };
+  auto lookups = delta(cache_after.lookups, cache_before.lookups);
+  if (lookups > 0) {
+    auto hits = delta(cache_after.hits, cache_before.hits);
+    report.cache_hit_ratio = static_cast<double>(hits) / static_cast<double>(lookups);
+    report.cache_served_ratio =
+      static_cast<double>(hits + delta(cache_after.shared, cache_before.shared)) /
       static_cast<double>(lookups);
+  }
   return report;
 }
 

@@ -101,6 +101,14 @@ struct load_report {
   std::map<std::string, uint64_t> reads_by_node;
   // The cache shards' hit ratio over the run (-1: no cache lookups).
   double cache_hit_ratio = -1;
+  // Hits and the misses that waited for another reader's load of the
+  // same chunk (single flight: no disk read of their own), over lookups.
+  // The simulator serves requests one at a time, so a chunk is resident
+  // as soon as its first miss: this is the figure to set beside it.
+  double cache_served_ratio = -1;
+  // The simulator's figure for the same access sequence and the same
+  // shards (load_sim.hpp); -1 when unknown (no set-up: files' chunks not seen).
+  double simulated_hit_ratio = -1;
   uint64_t setup_files = 0;  // files created before the run
 };
 

@@ -1,5 +1,6 @@
 #include "actors/repair/manager.hpp"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -102,6 +103,8 @@ struct repair_state {
   uint64_t repairs_done = 0;
   uint64_t collected = 0;
   bool scanning = false;
+  steady::time_point scan_started;
+  steady::time_point next_scan_due;  // by the scan budget (cfg.scan_share)
   std::vector<std::pair<request_context, fsck_promise>> waiting;  // for the next scan
   std::vector<std::pair<request_context, fsck_promise>> answered_by_scan;
   std::mt19937_64 rng;
@@ -280,6 +283,11 @@ void end_scan(repair_pointer self, const fsck_report* report, const caf::error& 
       rp.deliver(err);
   st.answered_by_scan.clear();
   st.scanning = false;
+  // A scan that took T keeps the next one off for T * (1 / share - 1).
+  auto now = steady::now();
+  auto took = now - st.scan_started;
+  auto share = std::clamp(st.cfg.scan_share, 0.01, 1.0);
+  st.next_scan_due = now + std::chrono::duration_cast<steady::duration>(took * (1.0 / share - 1.0));
 }
 
 // Steps 3-5 of a scan, once the inventories are in (m1: the table read
@@ -473,6 +481,7 @@ void start_scan(repair_pointer self) {
   if (st.scanning)
     return;
   st.scanning = true;
+  st.scan_started = steady::now();
   st.answered_by_scan = std::move(st.waiting);
   st.waiting.clear();
   self->request(st.deps.raft, st.cfg.probe_timeout, status_atom::value)
@@ -568,7 +577,10 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
     [=](tick_atom) {
       if (self->current_sender() != self->ctrl())
         return;
-      start_scan(self);
+      // fsck requests start a scan at once; the timer's scans keep to
+      // the budget.
+      if (steady::now() >= self->state.next_scan_due)
+        start_scan(self);
       self->delayed_send(self, self->state.cfg.interval, tick_atom::value);
     },
     [=](status_atom) { return self->state.last_report; },
