@@ -69,6 +69,8 @@ using raft_actor =
                      // learner, then a voter once it caught up; "remove" takes
                      // it out. Answers once done (idempotent: may be retried)
                      caf::replies_to<members_atom, std::string, std::string>::with<ok_atom>,
+                     // members("removed"): the ids the node table marks removed
+                     caf::replies_to<members_atom, std::string>::with<std::vector<std::string>>,
                      // internal: do what the core asked, once the messages
                      // queued before this one have been taken in
                      caf::reacts_to<flush_atom>>;

@@ -201,9 +201,11 @@ request_context client::next_context() {
 }
 
 request_context client::new_context(std::chrono::milliseconds timeout) {
-  begin_operation();
-  auto ctx = next_context();
-  ctx.deadline_ms = context_with_timeout(timeout).deadline_ms;
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto ctx = context_with_timeout(timeout);
+  ctx.trace_id = (rng() >> 1) | 1;
+  ctx.client_id = client_id_;
+  ctx.sequence = ++sequence_;
   return ctx;
 }
 
@@ -610,6 +612,7 @@ caf::expected<std::vector<std::string>> client::members(const host_port& member)
 std::map<std::string, host_port> client::known_nodes(const std::vector<host_port>& endpoints) {
   std::map<std::string, host_port> out;
   std::map<std::string, host_port> heard_of;  // from others: the endpoints' own word wins
+  std::vector<std::string> removed;           // the node table's
   bool have_table = false;
   for (auto& ep : endpoints) {
     auto status = status_of(ep);
@@ -621,12 +624,24 @@ std::map<std::string, host_port> client::known_nodes(const std::vector<host_port
         heard_of.emplace(p->id, p->addr);
     if (have_table)
       continue;
-    if (auto table = members(ep)) {
+    auto table = members(ep);
+    auto gone = raft_at(ep);
+    if (table && gone) {
+      auto ids = blocking_call<std::vector<std::string>>(
+        *self_, *gone, opts_.timeout, members_atom::value, std::string{"removed"});
+      if (!ids)
+        continue;
       have_table = true;
+      removed = std::move(*ids);
       for (auto& text : *table)
         if (auto p = parse_peer(text))
           heard_of[p->id] = p->addr;  // newer than the start-up peers
     }
+  }
+  // A node taken out of the cluster is no longer one, even if it answers.
+  for (auto& id : removed) {
+    heard_of.erase(id);
+    out.erase(id);
   }
   for (auto& [id, addr] : heard_of)
     out.emplace(id, addr);

@@ -5,6 +5,7 @@
 // chunks whatever the file size. Not thread-safe: one client per thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <iosfwd>
@@ -120,8 +121,9 @@ public:
   caf::expected<std::vector<std::string>> members(const host_port& member);
 
   // Where every node the `endpoints` know of listens, by id: the
-  // endpoints themselves, the peers they were started with, and the node
-  // table (nodes added later). Empty when none answers.
+  // endpoints themselves, the peers they were started with (less those
+  // the node table marks removed), and the node table (nodes added
+  // later). Empty when none answers.
   std::map<std::string, host_port> known_nodes(const std::vector<host_port>& endpoints);
 
   // The figures of every cache shard of the node at `endpoint` (none when
@@ -147,7 +149,8 @@ public:
 
   // A context for a request an application sends the gateway itself:
   // this client's id, the next sequence number, a fresh trace id and a
-  // deadline `timeout` from now.
+  // deadline `timeout` from now. Safe from any thread or actor (the
+  // rest of the client is for one thread at a time).
   request_context new_context(std::chrono::milliseconds timeout);
 
   // A failure worth another try: the gateway is gone, silent or busy
@@ -195,7 +198,7 @@ private:
   node_agent_actor agent_;
   gateway_actor gateway_;
   std::string client_id_;
-  uint64_t sequence_ = 0;
+  std::atomic<uint64_t> sequence_{0};  // new_context may run on any thread
   uint64_t trace_ = 0;
 };
 

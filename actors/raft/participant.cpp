@@ -1208,6 +1208,15 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
           out.push_back(node.id() + "@" + node.address());
       return out;
     },
+    [=](members_atom, const std::string& which) -> caf::result<std::vector<std::string>> {
+      if (which != "removed")
+        return make_error(errc::invalid_argument, "members: expected \"removed\"");
+      std::vector<std::string> out;
+      for (auto& node : self->state.view->nodes())
+        if (node.removed())
+          out.push_back(node.id());
+      return out;
+    },
     [=](members_atom, const std::string& op, const std::string& id) -> caf::result<ok_atom> {
       auto& st = self->state;
       if ((op != "add" && op != "remove") || !valid_node_id(id))

@@ -103,8 +103,12 @@ struct repair_state {
   uint64_t repairs_done = 0;
   uint64_t collected = 0;
   bool scanning = false;
-  steady::time_point scan_started;
-  steady::time_point next_scan_due;  // by the scan budget (cfg.scan_share)
+  // The scan budget (cfg.scan_share): the time this actor spent on the
+  // last scan's own work (reading the table, matching inventories), not
+  // the time it waited for answers.
+  steady::time_point work_started;
+  steady::duration scan_work{0};
+  steady::time_point next_scan_due;
   std::vector<std::pair<request_context, fsck_promise>> waiting;  // for the next scan
   std::vector<std::pair<request_context, fsck_promise>> answered_by_scan;
   std::mt19937_64 rng;
@@ -264,6 +268,8 @@ void clean_up(repair_pointer self, const repair::repair_task& task) {
   });
 }
 
+void start_scan(repair_pointer self);
+
 void end_scan(repair_pointer self, const fsck_report* report, const caf::error& err) {
   auto& st = self->state;
   if (report)
@@ -283,11 +289,16 @@ void end_scan(repair_pointer self, const fsck_report* report, const caf::error& 
       rp.deliver(err);
   st.answered_by_scan.clear();
   st.scanning = false;
-  // A scan that took T keeps the next one off for T * (1 / share - 1).
+  // A scan whose work took T keeps the timer's next one off for
+  // T * (1 / share - 1).
   auto now = steady::now();
-  auto took = now - st.scan_started;
+  st.scan_work += now - st.work_started;
   auto share = std::clamp(st.cfg.scan_share, 0.01, 1.0);
-  st.next_scan_due = now + std::chrono::duration_cast<steady::duration>(took * (1.0 / share - 1.0));
+  st.next_scan_due =
+    now + std::chrono::duration_cast<steady::duration>(st.scan_work * (1.0 / share - 1.0));
+  // fsck requests that came during this scan: the next one, at once.
+  if (!st.waiting.empty())
+    start_scan(self);
 }
 
 // Steps 3-5 of a scan, once the inventories are in (m1: the table read
@@ -445,10 +456,14 @@ void after_inventories(repair_pointer self, std::shared_ptr<table> m1) {
   self->request(st.deps.raft, st.cfg.probe_timeout, stat_atom::value, ctx, std::string{"/"})
     .then(
       [=](file_info&) {
+        self->state.work_started = steady::now();
         auto m2 = read_table(*self->state.deps.view);
         analyze(self, *m1, &m2);
       },
-      [=](caf::error&) { analyze(self, *m1, nullptr); });
+      [=](caf::error&) {
+        self->state.work_started = steady::now();
+        analyze(self, *m1, nullptr);
+      });
 }
 
 void forward_to_leader(repair_pointer self, const std::string& leader) {
@@ -481,7 +496,7 @@ void start_scan(repair_pointer self) {
   if (st.scanning)
     return;
   st.scanning = true;
-  st.scan_started = steady::now();
+  st.scan_work = steady::duration{0};
   st.answered_by_scan = std::move(st.waiting);
   st.waiting.clear();
   self->request(st.deps.raft, st.cfg.probe_timeout, status_atom::value)
@@ -493,6 +508,7 @@ void start_scan(repair_pointer self) {
             st.log->info("no longer the Raft leader: repairs stop here");
           st.leading = false;
           forward_to_leader(self, status.leader);
+          st.work_started = steady::now();
           end_scan(self, nullptr, {});
           return;
         }
@@ -503,7 +519,9 @@ void start_scan(repair_pointer self) {
           st.live.clear();
           st.gc.clear();
         }
+        auto t0 = steady::now();
         auto m1 = std::make_shared<table>(read_table(*st.deps.view));
+        st.scan_work += steady::now() - t0;
         auto pending = std::make_shared<size_t>(0);
         for (auto& [id, l] : st.live)
           l.fresh = false;
@@ -521,6 +539,7 @@ void start_scan(repair_pointer self) {
           self->request(p.replica, st.cfg.probe_timeout, inventory_atom::value)
             .then(
               [=](chunk_inventory& inv) {
+                auto t0 = steady::now();
                 auto& l = self->state.live[node];
                 l.fresh = true;
                 l.seen = true;
@@ -533,6 +552,7 @@ void start_scan(repair_pointer self) {
                 for (auto& c : inv.bad)
                   l.bad.insert(c.value);
                 l.inv = std::move(inv);
+                self->state.scan_work += steady::now() - t0;
                 one_done();
               },
               [=](caf::error&) {
@@ -577,8 +597,8 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
     [=](tick_atom) {
       if (self->current_sender() != self->ctrl())
         return;
-      // fsck requests start a scan at once; the timer's scans keep to
-      // the budget.
+      // fsck requests start a scan at once (or right after the one
+      // running); the timer's scans keep to the budget.
       if (steady::now() >= self->state.next_scan_due)
         start_scan(self);
       self->delayed_send(self, self->state.cfg.interval, tick_atom::value);

@@ -47,8 +47,10 @@ struct repair_config {
   uint64_t rate = 0;  // bytes per second of chunk copies started; 0: unlimited
   uint64_t seed = 0;  // placement randomness; 0: from the OS
   // The share of time scans may take: a scan reads the whole chunk table
-  // and every node's inventory, so with many chunks one that took T waits
-  // T * (1 / share - 1) before the next (never less than `interval`).
+  // and every node's inventory, so with many chunks one whose own work
+  // (not its waiting for answers) took T keeps the timer's next scan off
+  // for T * (1 / share - 1); never more often than `interval`. An fsck
+  // starts a scan at once.
   double scan_share = 0.1;
 };
 

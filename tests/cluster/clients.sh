@@ -21,7 +21,7 @@ say "the client library's examples"
 check "blocking_example: put, ls, stat, get, mv, rm" "$bin/blocking_example" "$all"
 check "actor_example: 200 puts (16 in flight) and reads (all in flight) from one actor" "$bin/actor_example" "$all" 200
 check "nothing left behind (ls: not found, exit 3)" bash -c \
-  "$dfsctl --cluster $all ls /examples/blocking; test \$? = 3"
+  "$dfsctl --cluster $all ls /examples/blocking; a=\$?; $dfsctl --cluster $all ls /examples/actor; test \$a\$? = 33"
 
 say "dfs-shell, scripted"
 shell() { "$bin/dfs-shell" --timeout 20s --cluster "$all" "$@"; }
@@ -67,7 +67,8 @@ check "an error reply is an error: ask stat of a missing file (exit 3)" bash -c 
   shell -c 'ask n1/gateway stat /sh/none' 2>ask.err; test \$? = 3 && grep -q not_found ask.err"
 check "send (no waiting): fault injection on n3's replica, then off again" bash -c "
   $(declare -f shell); bin=$bin all=$all
-  shell -c 'send n3/replica slow 5; send n3/replica slow 0' | grep -c '^sent slow' | grep -qx 2"
+  shell -c 'send n3/replica slow 5; send n3/replica slow 0' | grep -c '^sent slow' | grep -qx 2 &&
+  sleep 0.5 && grep -q 'now waits 5 ms' var/n3/dfsd.log && grep -q 'now waits 0 ms' var/n3/dfsd.log"
 check "what cannot be typed or does not fit is refused" bash -c "
   $(declare -f shell); bin=$bin all=$all
   shell -c 'ask gateway put /x 1 bytes' 2>e1; a=\$?
@@ -91,12 +92,15 @@ check "watch repeats a command" bash -c "
   test \$(grep -c '^--- every' watch.out) = 3 && test \$(grep -c '^raft_status(' watch.out) = 3"
 
 say "dfs-shell, interactive (a pseudo-terminal)"
-# Keys typed with pauses, as a person would; Tab completes.
+# Keys typed with pauses, as a person would; Tab completes. The watch
+# ends on its own after 40 rounds (8 s) should the Ctrl-C be missed; the
+# check below then fails instead of the test hanging.
 type_keys() {
   sleep 1.5; printf 'cd /sh/do\t'; sleep 1; printf '\n'; sleep 0.5
   printf 'cat hel\t'; sleep 1; printf '\n'; sleep 0.5
-  printf 'ask n2/heal\t'; sleep 1; printf 'sta\t'; sleep 1; printf '\n'; sleep 1
-  printf 'watch -i 0.2 pwd\n'; sleep 1; printf '\003'; sleep 0.5
+  printf 'ask n2/heal\t'; sleep 1; printf 'sta\t'; sleep 1; printf '\n'; sleep 2
+  printf 'watch -i 0.2 -n 40 pwd\n'; sleep 1.5; printf '\003'; sleep 0.5
+  printf 'half a line'; sleep 0.3; printf '\003'; sleep 0.5
   printf 'pwd\n'; sleep 0.5; printf 'exit\n'; sleep 0.5
 }
 export DFS_SHELL_HISTORY="$work/history"
@@ -105,7 +109,8 @@ tr -d '\r' <tty.out | sed 's/\x1b\[[0-9;]*[A-Za-z]//g; s/\x07//g' >tty.txt
 check "Tab completed a directory and the working directory changed" grep -q '^dfs:/sh/docs> ' tty.txt
 check "Tab completed a file name; cat printed it" grep -qx 'hello from the shell' tty.txt
 check "Tab completed an actor and a message; the reply was printed" grep -q 'health_report(' tty.txt
-check "Ctrl-C stopped watch, not the shell" bash -c "grep -q 'watch: stopped' tty.txt && grep -q '^dfs:/sh/docs> exit' tty.txt"
+check "Ctrl-C stopped watch, not the shell" bash -c "grep -q 'watch: stopped' tty.txt && ! grep -q 'round 40)' tty.txt"
+check "Ctrl-C at the prompt drops the line, not the shell" grep -q '^dfs:/sh/docs> exit' tty.txt
 # libedit's history file writes a blank as \040.
 check "the history was saved for the next session" grep -q 'ask.040n2/health.040status' "$work/history"
 

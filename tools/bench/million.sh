@@ -36,14 +36,22 @@ cmd=(bench --requests "$requests" --concurrency 200 --files "$files" --size 4KiB
      --read-ratio 0.9 --dist zipf:0.914 --seed 42 --report-every 60s)
 echo "command: dfsctl ${cmd[*]}"
 start=$(date +%s)
+# dfsctl bench exits 1 when a request failed: the figures are kept anyway.
+set +e
 "$dfsctl" --json "${cmd[@]}" | tee run.jsonl | jq -r --unbuffered '
   if .interval then
     "[interval] \(.interval.throughput | floor) req/s, p99 \(.interval.latency_ms.p99) ms, errors \(.interval.errors)"
   else empty end'
+set -e
 final=$(tail -1 run.jsonl)
+if ! echo "$final" | jq -e .total >/dev/null 2>&1; then
+  echo "the bench ended without its figures:" >&2
+  tail -5 run.jsonl >&2
+  exit 1
+fi
 echo "took $(($(date +%s) - start)) s, set-up included"
-echo "$final" | jq -c --arg machine "$machine" --arg date "$(date -u +%FT%TZ)" \
-  '{date: $date, machine: $machine} + .' >>"$out"
+echo "$final" | jq -c --arg host "$machine" --arg date "$(date -u +%FT%TZ)" \
+  '{date: $date, host: $host} + .' >>"$out"
 echo "$final" | jq -r '
   "requests \(.total.requests), errors \(.total.errors), \(.total.throughput | floor) req/s",
   "latency ms: p50 \(.total.latency_ms.p50) p99 \(.total.latency_ms.p99) p99.9 \(.total.latency_ms.p999) max \(.total.latency_ms.max)",

@@ -214,6 +214,7 @@ const std::map<std::string, std::vector<std::string>>& field_names() {
     {"raft.read_index/2", {"member", "term"}},
     {"raft.snapshot/1", {"piece"}},
     {"raft.members/2", {"op", "node"}},
+    {"raft.members/1", {"which"}},
     {"replica.store/4", {"ctx", "chunk", "bytes", "checksum"}},
     {"replica.store/5", {"ctx", "chunk", "bytes", "checksum", "chain"}},
     {"replica.fetch/2", {"ctx", "chunk"}},

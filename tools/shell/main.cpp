@@ -49,6 +49,7 @@ char** complete_line(const char* text, int start, int) {
   std::vector<std::string> before = commands.empty() ? std::vector<std::string>{} : commands.back();
   if (before.size() == 1 && before[0] == "put") {
     rl_attempted_completion_over = 0;  // ...except put's local file
+    rl_completion_append_character = ' ';
     return nullptr;
   }
   matches = current->complete(before, text);
@@ -102,6 +103,11 @@ int interactive(session& s) {
   while (!s.finished()) {
     session::interrupted = false;
     char* raw = readline(s.prompt().c_str());
+    if (!raw && session::interrupted) {
+      // Ctrl-C at the prompt: libedit gives up the line; a new prompt.
+      std::cout << "\n";
+      continue;
+    }
     if (!raw) {
       std::cout << "\n";
       break;

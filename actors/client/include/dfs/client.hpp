@@ -84,7 +84,8 @@ public:
 
   // A context for one request: this connection's client id, a fresh
   // sequence number and trace id, and a deadline `timeout` from now. A
-  // write retried with the same context is applied once. The cluster
+  // write retried with the same context is applied once. Safe to call
+  // from any actor or thread (the blocking calls are for one thread). The cluster
   // remembers the outcomes of a client's last max_writes_in_flight
   // writes: keep at most that many in flight per connection, or an older
   // one may be refused (invalid_argument, "too old").
