@@ -294,6 +294,7 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json,
               << "  dfsctl get /some-file ./copy\n"
               << "  dfsctl cluster status\n"
               << "  dfsctl raft status\n"
+              << "  dfs-shell                            (interactive: files, cluster, actors)\n"
               << "  dfsctl cluster down\n"
               << "(dfsctl finds this cluster through " << cluster_file(raw_dir)
               << "; elsewhere pass --cluster " << started.front().listen.to_string()

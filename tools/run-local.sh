@@ -8,5 +8,5 @@ tools/setup.sh
 tools/build.sh
 build/tools/dfsctl cluster up "$@"
 echo
-echo "dfsctl is build/tools/dfsctl; to call it as 'dfsctl':"
+echo "dfsctl and dfs-shell are in build/tools; to call them by name:"
 echo "  export PATH=\"$PWD/build/tools:\$PATH\""
