@@ -526,16 +526,12 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
   if (!(opts.read_ratio >= 0 && opts.read_ratio <= 1))
     return make_error(errc::invalid_argument, "the read ratio is a number from 0 to 1");
   std::vector<gateway_actor> gateways;
-  std::vector<host_port> reached;
   caf::error last;
   for (auto& ep : endpoints) {
-    auto gw = c.gateway_at(ep);
-    if (gw) {
+    if (auto gw = c.gateway_at(ep))
       gateways.push_back(*gw);
-      reached.push_back(ep);
-    } else {
+    else
       last = gw.error();
-    }
   }
   if (gateways.empty())
     return last ? last : make_error(errc::unavailable, "no gateway reachable");

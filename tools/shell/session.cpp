@@ -366,46 +366,36 @@ int session::cmd_mv(const std::vector<std::string>& args) {
   return 0;
 }
 
-namespace {
-
-// The cluster commands take only --json.
-bool json_only(const std::string& name, const std::vector<std::string>& args, bool& json) {
-  json = false;
+// The cluster commands: dfsctl's own, over every node; they take only --json.
+int session::cluster_command(const std::string& name, const std::vector<std::string>& args,
+                             int (*fn)(const std::vector<host_port>&, bool)) {
+  bool json = false;
   for (auto& a : args) {
-    if (a != "--json") {
-      fail(name, "usage: " + name + " [--json]");
-      return false;
-    }
+    if (a != "--json")
+      return fail(name, "usage: " + name + " [--json]");
     json = true;
   }
-  return true;
+  return fn(cluster_endpoints(), json);
 }
 
-}  // namespace
-
 int session::cmd_nodes(const std::vector<std::string>& args) {
-  bool json;
-  return json_only("nodes", args, json) ? ctl::node_list_cmd(cluster_endpoints(), json) : 2;
+  return cluster_command("nodes", args, ctl::node_list_cmd);
 }
 
 int session::cmd_status(const std::vector<std::string>& args) {
-  bool json;
-  return json_only("status", args, json) ? ctl::cluster_status(cluster_endpoints(), json) : 2;
+  return cluster_command("status", args, ctl::cluster_status);
 }
 
 int session::cmd_raft(const std::vector<std::string>& args) {
-  bool json;
-  return json_only("raft", args, json) ? ctl::raft_status_cmd(cluster_endpoints(), json) : 2;
+  return cluster_command("raft", args, ctl::raft_status_cmd);
 }
 
 int session::cmd_cache(const std::vector<std::string>& args) {
-  bool json;
-  return json_only("cache", args, json) ? ctl::cache_stats_cmd(cluster_endpoints(), json) : 2;
+  return cluster_command("cache", args, ctl::cache_stats_cmd);
 }
 
 int session::cmd_fsck(const std::vector<std::string>& args) {
-  bool json;
-  return json_only("fsck", args, json) ? ctl::fsck_cmd(cluster_endpoints(), json) : 2;
+  return cluster_command("fsck", args, ctl::fsck_cmd);
 }
 
 int session::cmd_help(const std::vector<std::string>& args) {

@@ -73,6 +73,8 @@ private:
   int cmd_raft(const std::vector<std::string>& args);
   int cmd_cache(const std::vector<std::string>& args);
   int cmd_fsck(const std::vector<std::string>& args);
+  int cluster_command(const std::string& name, const std::vector<std::string>& args,
+                      int (*fn)(const std::vector<host_port>&, bool));
   int cmd_help(const std::vector<std::string>& args);
   int cmd_exit(const std::vector<std::string>& args);
   // actors (actor_cmds.cpp)
