@@ -279,7 +279,9 @@ const std::vector<key_spec>& key_specs() {
      "bytes of chunk data a gateway holds for reads in flight; past it reads are refused "
      "as overloaded and clients retry (at least 64MiB)",
      bytes_in_range(&node_config::read_budget, 64ull << 20, 1ull << 40)},
-    {"scrub_rate", "bytes per second the scrubber re-reads and verifies (0: off)",
+    {"scrub_rate",
+     "bytes per second the scrubber re-reads and verifies, a chunk counting as at least 64 KiB (0: "
+     "off)",
      bytes_in_range(&node_config::scrub_rate, 0, 1ull << 40)},
     {"join",
      "true: join a running cluster (added with `dfsctl node add`) instead of bootstrapping "

@@ -1,5 +1,6 @@
 #include "actors/replica/chunk_store.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "messages/chunk.pb.h"
@@ -226,7 +227,7 @@ std::vector<chunk_id> chunk_store::bad() {
 chunk_store::scrub_result chunk_store::scrub(const std::string& cursor, uint64_t max_bytes) {
   scrub_result out;
   out.cursor = cursor;
-  while (out.bytes < max_bytes) {
+  while (out.cost < max_bytes) {
     std::string id;
     {
       std::lock_guard<std::mutex> guard{mtx_};
@@ -242,12 +243,11 @@ chunk_store::scrub_result chunk_store::scrub(const std::string& cursor, uint64_t
     auto st = get(chunk_id{id}, data);
     ++out.chunks;
     out.bytes += data.size();
+    out.cost += std::max<uint64_t>(data.size(), scrub_chunk_cost);  // a failed read too
     if (st.code == errc::corrupt)
       ++out.corrupt;
     else if (st.code == errc::not_found)
       ++out.missing;
-    if (!st.ok())
-      out.bytes += 4096;  // a failed read still took time: the pass moves on
   }
   return out;
 }

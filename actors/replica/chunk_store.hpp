@@ -62,12 +62,19 @@ public:
   std::vector<chunk_id> bad();
 
   // Scrubbing: verifies stored chunks in id order, starting after
-  // `cursor`, until about `max_bytes` were read. Returns the cursor to
+  // `cursor`, until about `max_bytes` were spent. Returns the cursor to
   // continue from (empty: the pass is complete) and adds what it found.
+  // A chunk costs its length, but at least scrub_chunk_cost: opening,
+  // reading and verifying a small file takes about as long as reading
+  // that many bytes in sequence, so a store of 4 KiB chunks is not
+  // re-read sixteen times as often (as many files per second) as one of
+  // 64 KiB chunks.
+  static constexpr uint64_t scrub_chunk_cost = 64 * 1024;
   struct scrub_result {
     std::string cursor;
     uint64_t chunks = 0;  // verified
     uint64_t bytes = 0;   // read
+    uint64_t cost = 0;    // spent of the budget
     uint64_t corrupt = 0;
     uint64_t missing = 0;
   };

@@ -195,19 +195,25 @@ TEST(chunk_store_faults, a_scrub_pass_finds_corrupt_and_vanished_copies) {
   EXPECT_EQ(listed[3].created_ms, 100 + '3');
   ASSERT_TRUE(fs.flip_bit("/c/33/" + id_of('3').value + ".chunk", 500));
   ASSERT_TRUE(fs.remove_file("/c/77/" + id_of('7').value + ".chunk").ok());
-  // Passes of about 2500 bytes: three chunks each, until the cursor is empty.
+  // Steps with a budget a little over two small chunks' cost: three
+  // chunks each (the last may be short), until the cursor is empty.
   std::string cursor;
-  uint64_t chunks = 0, corrupt = 0, missing = 0;
+  uint64_t chunks = 0, corrupt = 0, missing = 0, bytes = 0;
   int steps = 0;
   do {
-    auto r = store.scrub(cursor, 2500);
+    auto r = store.scrub(cursor, 2 * chunk_store::scrub_chunk_cost + 1);
     cursor = r.cursor;
     chunks += r.chunks;
     corrupt += r.corrupt;
     missing += r.missing;
+    bytes += r.bytes;
     ASSERT_LE(r.chunks, 3u);
-    ASSERT_LT(++steps, 10);
+    EXPECT_EQ(r.cost, r.chunks * chunk_store::scrub_chunk_cost)
+      << "1000-byte chunks cost the minimum";
+    ASSERT_LT(++steps, 5);
   } while (!cursor.empty());
+  EXPECT_EQ(steps, 4);
+  EXPECT_EQ(bytes, 8000u) << "what was read: eight intact chunks";
   EXPECT_EQ(chunks, 10u);
   EXPECT_EQ(corrupt, 1u);
   EXPECT_EQ(missing, 1u);
