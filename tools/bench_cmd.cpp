@@ -29,8 +29,13 @@ double ms(uint64_t us) {
   return static_cast<double>(us) / 1000.0;
 }
 
+nlohmann::json quantiles_json(const latency_histogram& h) {
+  return {{"p50", ms(h.quantile(0.5))},  {"p95", ms(h.quantile(0.95))},
+          {"p99", ms(h.quantile(0.99))}, {"p999", ms(h.quantile(0.999))},
+          {"max", ms(h.max())},          {"mean", h.mean() / 1000.0}};
+}
+
 nlohmann::json figures_json(const load_figures& f) {
-  auto& h = f.latency_us;
   return {{"requests", f.requests},
           {"ok", f.ok},
           {"reads", f.reads},
@@ -42,17 +47,12 @@ nlohmann::json figures_json(const load_figures& f) {
             {"max", ms(f.failed_us.max())}}},
           {"seconds", f.seconds},
           {"throughput", f.throughput()},
-          {"latency_ms",
-           {{"p50", ms(h.quantile(0.5))},
-            {"p95", ms(h.quantile(0.95))},
-            {"p99", ms(h.quantile(0.99))},
-            {"p999", ms(h.quantile(0.999))},
-            {"max", ms(h.max())},
-            {"mean", h.mean() / 1000.0}}}};
+          {"latency_ms", quantiles_json(f.latency_us)},
+          {"read_latency_ms", quantiles_json(f.read_us)},
+          {"write_latency_ms", quantiles_json(f.write_us)}};
 }
 
 void print_figures(const load_figures& f) {
-  auto& h = f.latency_us;
   std::printf("requests %llu in %.1f s: %.0f req/s; ok %llu", (unsigned long long)f.requests,
               f.seconds, f.throughput(), (unsigned long long)f.ok);
   if (f.errors.empty())
@@ -64,9 +64,16 @@ void print_figures(const load_figures& f) {
     std::printf(" (answered in p50 %.2f ms, max %.2f ms)\n", ms(f.failed_us.quantile(0.5)),
                 ms(f.failed_us.max()));
   }
-  std::printf("latency ms: p50 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  mean %.2f\n",
-              ms(h.quantile(0.5)), ms(h.quantile(0.95)), ms(h.quantile(0.99)),
-              ms(h.quantile(0.999)), ms(h.max()), h.mean() / 1000.0);
+  auto line = [](const char* what, const latency_histogram& h) {
+    std::printf("%s ms: p50 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  mean %.2f\n", what,
+                ms(h.quantile(0.5)), ms(h.quantile(0.95)), ms(h.quantile(0.99)),
+                ms(h.quantile(0.999)), ms(h.max()), h.mean() / 1000.0);
+  };
+  line("latency", f.latency_us);
+  if (f.reads > 0 && f.writes > 0) {
+    line("  gets", f.read_us);
+    line("  puts", f.write_us);
+  }
 }
 
 }  // namespace

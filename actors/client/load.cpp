@@ -55,6 +55,7 @@ struct run_state {
         ++f->ok;
       }
       f->latency_us.record(took);
+      (read ? f->read_us : f->write_us).record(took);
     }
   }
 };

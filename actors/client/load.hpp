@@ -90,6 +90,8 @@ struct load_figures {
   double seconds = 0;
   latency_histogram latency_us;  // every answered request
   latency_histogram failed_us;   // of those, the ones that failed (how soon)
+  latency_histogram read_us;     // the gets among them
+  latency_histogram write_us;    // the puts among them
   double throughput() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
 };
 

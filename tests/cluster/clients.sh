@@ -128,6 +128,10 @@ check "bench: 8 users thinking 20 ms, sizes 1KiB..256KiB, pareto" \
 cp "$work/out" bench.json
 check "  no errors; every request counted" jq -e '.total.errors == {} and .total.requests == 600' bench.json
 check "  think time holds users back (under 8 / 20 ms = 400 req/s)" jq -e '.total.throughput < 400' bench.json
+check "  gets and puts have latencies of their own" jq -e '
+  .total.reads > 0 and .total.writes > 0 and .total.read_latency_ms.p50 > 0 and
+  .total.write_latency_ms.p50 > 0 and .total.read_latency_ms.max <= .total.latency_ms.max and
+  .total.write_latency_ms.max <= .total.latency_ms.max' bench.json
 check "  the files have their sizes (several between 1 KiB and 256 KiB)" bash -c "
   $dfsctl --cluster $all ls --json /bench | jq -e '[.[].size] | (min >= 1024) and (max <= 262144) and (unique | length > 10)'"
 

@@ -55,5 +55,6 @@ echo "$final" | jq -c --arg host "$machine" --arg date "$(date -u +%FT%TZ)" \
 echo "$final" | jq -r '
   "requests \(.total.requests), errors \(.total.errors), \(.total.throughput | floor) req/s",
   "latency ms: p50 \(.total.latency_ms.p50) p99 \(.total.latency_ms.p99) p99.9 \(.total.latency_ms.p999) max \(.total.latency_ms.max)",
+  "  gets: p50 \(.total.read_latency_ms.p50) p99 \(.total.read_latency_ms.p99); puts: p50 \(.total.write_latency_ms.p50) p99 \(.total.write_latency_ms.p99)",
   "cache: hits \(.cache_hit_ratio * 10000 | round / 100)%, with shared loads \(.cache_served_ratio * 10000 | round / 100)%, simulator \(.simulated_hit_ratio * 10000 | round / 100)%",
   "goals: zero errors \(.total.errors == {}), 20,000 req/s \(.total.throughput >= 20000), p99 < 20 ms \(.total.latency_ms.p99 < 20), cache within 1 point \((.cache_served_ratio - .simulated_hit_ratio) | fabs < 0.01)"'
