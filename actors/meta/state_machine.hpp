@@ -96,6 +96,25 @@ public:
         for (auto& chunk : inode.chunks())
           f(inode, chunk);
   }
+  // The same in pieces, for readers that must not hold a lock on the
+  // machine for all of it: the ids of the file inodes now, then the
+  // chunks of one of them (false when it is no longer a file).
+  std::vector<uint64_t> file_ids() const {
+    std::vector<uint64_t> out;
+    for (auto& [id, inode] : inodes_)
+      if (inode.kind() == proto::INODE_KIND_FILE)
+        out.push_back(id);
+    return out;
+  }
+  template <class F>
+  bool for_each_chunk_of(uint64_t id, F&& f) const {
+    auto it = inodes_.find(id);
+    if (it == inodes_.end() || it->second.kind() != proto::INODE_KIND_FILE)
+      return false;
+    for (auto& chunk : it->second.chunks())
+      f(it->second, chunk);
+    return true;
+  }
   size_t chunk_count() const { return chunk_owner_.size(); }
   size_t file_count() const {
     size_t n = 0;

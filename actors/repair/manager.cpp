@@ -42,24 +42,45 @@ struct table {
   }
 };
 
+// Files read per hold of the view's shared lock.
+constexpr size_t table_slice_files = 512;
+
+// The chunk table, read in slices: the Raft participant applies commands
+// under the view's exclusive lock and would otherwise wait (a scheduler
+// thread with it, and every commit behind it) for a copy of the whole
+// table, which grows with the files.
+// A file created during the read may be missing and one deleted during
+// it is left out: the table is as fuzzy as any scan that takes time.
+// Repairs re-check the record when they commit, and a copy is collected
+// only after the grace period of scans that all found it unreferenced.
 table read_table(const meta_view& view) {
-  return view.read([](const state_machine& sm) {
-    table t;
-    t.files = sm.file_count();
-    sm.for_each_chunk([&](const proto::Inode& file, const proto::ChunkRef& c) {
-      repair::chunk_info info;
-      info.id = c.id();
-      info.length = c.length();
-      info.wanted = file.replication();
-      info.replicas.assign(c.replicas().begin(), c.replicas().end());
-      t.bytes += c.length();
-      t.by_id.emplace(info.id, t.chunks.size());
-      t.chunks.push_back(std::move(info));
-    });
+  table t;
+  std::vector<uint64_t> files;
+  view.read([&](const state_machine& sm) {
+    files = sm.file_ids();
     for (auto& n : sm.nodes())
       t.nodes.emplace(n.id(), n);
-    return t;
   });
+  t.files = files.size();
+  auto add = [&](const proto::Inode& file, const proto::ChunkRef& c) {
+    repair::chunk_info info;
+    info.id = c.id();
+    info.length = c.length();
+    info.wanted = file.replication();
+    info.replicas.assign(c.replicas().begin(), c.replicas().end());
+    t.bytes += c.length();
+    t.chunks.push_back(std::move(info));
+  };
+  for (size_t begin = 0; begin < files.size(); begin += table_slice_files) {
+    auto end = std::min(files.size(), begin + table_slice_files);
+    view.read([&](const state_machine& sm) {
+      for (auto i = begin; i < end; ++i)
+        sm.for_each_chunk_of(files[i], add);
+    });
+  }
+  for (size_t i = 0; i < t.chunks.size(); ++i)
+    t.by_id.emplace(t.chunks[i].id, i);
+  return t;
 }
 
 struct peer_entry {

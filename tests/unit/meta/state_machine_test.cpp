@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -164,6 +165,31 @@ TEST_F(state_machine_story, a_chunk_belongs_to_one_file) {
   ASSERT_EQ(run(delete_cmd("/a")), errc::ok);
   EXPECT_EQ(sm.chunk_count(), 0u);
   EXPECT_EQ(run(thief), errc::ok) << "a deleted file's chunk ids are free again";
+}
+
+TEST_F(state_machine_story, the_chunk_table_reads_in_pieces_as_it_does_whole) {
+  ASSERT_EQ(run(mkdir_cmd("/d")), errc::ok);
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(run(create_cmd("/d/f" + std::to_string(i), i % 3 == 0 ? 0 : 10 + i)), errc::ok);
+  std::vector<std::string> whole, pieces;
+  sm.for_each_chunk(
+    [&](const proto::Inode&, const proto::ChunkRef& c) { whole.push_back(c.id()); });
+  auto ids = sm.file_ids();
+  EXPECT_EQ(ids.size(), sm.file_count()) << "directories are not listed";
+  for (auto id : ids)
+    EXPECT_TRUE(sm.for_each_chunk_of(id, [&](const proto::Inode& file, const proto::ChunkRef& c) {
+      EXPECT_EQ(file.id(), id);
+      pieces.push_back(c.id());
+    }));
+  std::sort(whole.begin(), whole.end());
+  std::sort(pieces.begin(), pieces.end());
+  EXPECT_EQ(whole.size(), 13u);
+  EXPECT_EQ(pieces, whole);
+  // A file deleted between the two steps, or a directory, has no chunks.
+  auto gone = sm.lookup("/d/f1").inode->id();
+  ASSERT_EQ(run(delete_cmd("/d/f1")), errc::ok);
+  EXPECT_FALSE(sm.for_each_chunk_of(gone, [](auto&, auto&) { FAIL(); }));
+  EXPECT_FALSE(sm.for_each_chunk_of(sm.lookup("/d").inode->id(), [](auto&, auto&) { FAIL(); }));
 }
 
 TEST_F(state_machine_story, replicas_are_added_and_removed_by_chunk_id) {
