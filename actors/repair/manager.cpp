@@ -314,6 +314,8 @@ void end_scan(repair_pointer self, const fsck_report* report, const caf::error& 
   // T * (1 / share - 1).
   auto now = steady::now();
   st.scan_work += now - st.work_started;
+  if (report && st.deps.metrics)
+    st.deps.metrics->scan_work(std::chrono::duration<double>(st.scan_work).count());
   auto share = std::clamp(st.cfg.scan_share, 0.01, 1.0);
   st.next_scan_due =
     now + std::chrono::duration_cast<steady::duration>(st.scan_work * (1.0 / share - 1.0));
@@ -650,7 +652,11 @@ repair_actor::behavior_type repair_manager(repair_pointer self, repair_config cf
 }  // namespace
 
 repair_actor spawn_repair_manager(caf::actor_system& sys, repair_config cfg, repair_deps deps) {
-  return sys.spawn(repair_manager, std::move(cfg), std::move(deps));
+  // On a thread of its own: a scan's work (the chunk table, every node's
+  // inventory) takes hundreds of milliseconds at tens of thousands of
+  // chunks; on a scheduler thread it would hold up the actors that serve
+  // requests for that long. The operating system shares the cores instead.
+  return sys.spawn<caf::detached>(repair_manager, std::move(cfg), std::move(deps));
 }
 
 }  // namespace dfs

@@ -36,7 +36,10 @@ repair_metrics::repair_metrics(prometheus::Registry& registry, const std::string
                        "Unreferenced copies deleted by garbage collection", node)),
     marked_dead_(counter(registry, "dfs_nodes_marked_dead_total",
                          "Storage nodes marked dead after their grace period", node)),
-    mailbox_(mailbox_gauge(registry, node, "repair")) {}
+    mailbox_(mailbox_gauge(registry, node, "repair")),
+    scans_(counter(registry, "dfs_repair_scans_total", "Scans completed as the Raft leader", node)),
+    scan_work_(counter(registry, "dfs_repair_scan_work_seconds_total",
+                       "Time the leader's repair manager spent on its scans' own work", node)) {}
 
 void repair_metrics::scanned(const fsck_report& r) {
   under_replicated_.Set(static_cast<double>(r.under_replicated));

@@ -25,6 +25,12 @@ public:
   void collected() { collected_.Increment(); }
   void node_marked_dead() { marked_dead_.Increment(); }
   void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
+  // A leader's scan ended; `work_seconds`: the time this actor spent on it
+  // (reading the chunk table, taking in the inventories, the analysis).
+  void scan_work(double work_seconds) {
+    scans_.Increment();
+    scan_work_.Increment(work_seconds);
+  }
 
 private:
   prometheus::Gauge& under_replicated_;
@@ -38,6 +44,8 @@ private:
   prometheus::Counter& collected_;
   prometheus::Counter& marked_dead_;
   prometheus::Gauge& mailbox_;
+  prometheus::Counter& scans_;
+  prometheus::Counter& scan_work_;
 };
 
 }  // namespace dfs
