@@ -87,18 +87,10 @@ public:
   // The node table: every node added through SetNode, removed ones included.
   std::vector<proto::NodeRecord> nodes() const;
 
-  // Calls f(file inode, chunk) for every chunk of every file, a file's
-  // chunks one after another.
-  template <class F>
-  void for_each_chunk(F&& f) const {
-    for (auto& [id, inode] : inodes_)
-      if (inode.kind() == proto::INODE_KIND_FILE)
-        for (auto& chunk : inode.chunks())
-          f(inode, chunk);
-  }
-  // The same in pieces, for readers that must not hold a lock on the
-  // machine for all of it: the ids of the file inodes now, then the
-  // chunks of one of them (false when it is no longer a file).
+  // Every chunk of every file, in pieces, for readers that must not hold
+  // a lock on the machine for all of it: the ids of the file inodes now,
+  // then f(file inode, chunk) for each chunk of one of them (false when it
+  // is no longer a file).
   std::vector<uint64_t> file_ids() const {
     std::vector<uint64_t> out;
     for (auto& [id, inode] : inodes_)
