@@ -32,6 +32,7 @@ using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
 using replicate_atom = caf::atom_constant<caf::atom("replicate")>;
 using inventory_atom = caf::atom_constant<caf::atom("inventory")>;
 using scrub_atom = caf::atom_constant<caf::atom("scrub")>;
+using compact_atom = caf::atom_constant<caf::atom("compact")>;
 
 // cache shards
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;

@@ -283,6 +283,10 @@ const std::vector<key_spec>& key_specs() {
      "bytes per second the scrubber re-reads and verifies, a chunk counting as at least 64 KiB (0: "
      "off)",
      bytes_in_range(&node_config::scrub_rate, 0, 1ull << 40)},
+    {"pack_limit",
+     "chunks up to this size are appended to pack files, larger ones get a file each (0: every "
+     "chunk its own file; at most 4MiB)",
+     bytes_in_range(&node_config::pack_limit, 0, 4ull << 20)},
     {"join",
      "true: join a running cluster (added with `dfsctl node add`) instead of bootstrapping "
      "a new one with the voters",
@@ -543,6 +547,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("repair_rate", static_cast<int64_t>(cfg.repair_rate));
   t.insert("gc_grace", ms(cfg.gc_grace));
   t.insert("scrub_rate", static_cast<int64_t>(cfg.scrub_rate));
+  t.insert("pack_limit", static_cast<int64_t>(cfg.pack_limit));
   t.insert("write_budget", static_cast<int64_t>(cfg.write_budget));
   t.insert("read_budget", static_cast<int64_t>(cfg.read_budget));
   t.insert("raft_compact_after", static_cast<int64_t>(cfg.raft_compact_after));

@@ -87,6 +87,7 @@ struct node_config {
   // long (and is this old); a write must commit within half of it.
   std::chrono::milliseconds gc_grace{3600000};
   uint64_t scrub_rate = 8ull << 20;  // bytes per second the scrubber re-reads; 0: off
+  uint64_t pack_limit = 64 * 1024;   // chunks up to this size go to pack files; 0: none do
   // Chunk bytes a gateway holds for writes in flight; past it writes are
   // refused as overloaded and clients retry after a pause.
   uint64_t write_budget = 256ull << 20;

@@ -1,6 +1,7 @@
 #include "runtime/disk.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -114,7 +115,87 @@ disk_status posix_disk::read_at(const std::string& path, uint64_t offset, size_t
   return {};
 }
 
+struct posix_disk::open_file {
+  int fd = -1;
+  std::atomic<bool> dir_synced{true};  // false until the new file's name is durable
+  ~open_file() {
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+posix_disk::~posix_disk() = default;
+
+std::shared_ptr<posix_disk::open_file> posix_disk::writable(const std::string& path,
+                                                            disk_status& st) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto it = open_.find(path); it != open_.end())
+    return it->second;
+  auto f = std::make_shared<open_file>();
+  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (f->fd >= 0)
+    f->dir_synced = false;
+  else if (errno == EEXIST)
+    f->fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (f->fd < 0) {
+    st = from_errno(errno, "open " + path);
+    return nullptr;
+  }
+  open_[path] = f;
+  return f;
+}
+
+disk_status posix_disk::write_at(const std::string& path, uint64_t offset,
+                                 std::initializer_list<const_slice> parts) {
+  disk_status st;
+  auto f = writable(path, st);
+  if (!f)
+    return st;
+  for (auto& part : parts) {
+    size_t done = 0;
+    while (done < part.size) {
+      auto n = ::pwrite(f->fd, part.data + done, part.size - done, static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return from_errno(n < 0 ? errno : EIO, "write " + path);
+      done += static_cast<size_t>(n);
+      offset += static_cast<uint64_t>(n);
+    }
+  }
+  return {};
+}
+
+disk_status posix_disk::sync(const std::string& path) {
+  disk_status st;
+  auto f = writable(path, st);
+  if (!f)
+    return st;
+  if (::fdatasync(f->fd) != 0)
+    return from_errno(errno, "fdatasync " + path);
+  // Written to a file someone deleted: durable, and unreachable.
+  struct stat st_after;
+  if (::fstat(f->fd, &st_after) == 0 && st_after.st_nlink == 0)
+    return {errc::io_error, path + " was deleted while being written"};
+  if (!f->dir_synced) {
+    int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+      return from_errno(errno, "open dir of " + path);
+    auto rc = ::fsync(dfd);
+    auto err = errno;
+    ::close(dfd);
+    if (rc != 0)
+      return from_errno(err, "fsync dir of " + path);
+    f->dir_synced = true;
+  }
+  return {};
+}
+
 disk_status posix_disk::remove_file(const std::string& path) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    open_.erase(path);  // closed once no write or sync still uses it
+  }
   if (::unlink(path.c_str()) != 0)
     return from_errno(errno, "unlink " + path);
   return {};
@@ -192,6 +273,34 @@ disk_status memory_disk::read_at(const std::string& path, uint64_t offset, size_
   auto end = begin + std::min<uint64_t>(data.size() - begin, max_bytes);
   out.assign(data.begin() + static_cast<std::ptrdiff_t>(begin),
              data.begin() + static_cast<std::ptrdiff_t>(end));
+  return {};
+}
+
+disk_status memory_disk::write_at(const std::string& path, uint64_t offset,
+                                  std::initializer_list<const_slice> parts) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (write_failure_ != errc::ok)
+    return {write_failure_, "injected failure writing " + path};
+  uint64_t bytes = 0;
+  for (auto& part : parts)
+    bytes += part.size;
+  auto& data = files_[path];
+  auto end = std::max<uint64_t>(data.size(), offset + bytes);
+  if (used_ - data.size() + end > capacity_)
+    return {errc::no_space, "write " + path + ": no space left on device"};
+  used_ = used_ - data.size() + end;
+  data.resize(static_cast<size_t>(end));
+  for (auto& part : parts) {
+    std::memcpy(data.data() + offset, part.data, part.size);
+    offset += part.size;
+  }
+  return {};
+}
+
+disk_status memory_disk::sync(const std::string& path) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (write_failure_ != errc::ok)
+    return {write_failure_, "injected failure syncing " + path};
   return {};
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -41,6 +42,14 @@ public:
   virtual disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
                               std::vector<char>& out) = 0;
 
+  // Writes `parts` at `offset` of `path`, creating the file if absent,
+  // not durably: only sync() makes them (and a new file's name) durable.
+  virtual disk_status write_at(const std::string& path, uint64_t offset,
+                               std::initializer_list<const_slice> parts) = 0;
+
+  // Makes what was written to `path` with write_at durable.
+  virtual disk_status sync(const std::string& path) = 0;
+
   virtual disk_status remove_file(const std::string& path) = 0;
 
   // Creates the directory and its missing ancestors.
@@ -65,17 +74,30 @@ public:
 // behind by a crash is garbage its owner may remove.
 constexpr const char* temp_marker = ".tmp.";
 
-// The real file system (POSIX): temp file, fsync, rename, fsync of the directory.
+// The real file system (POSIX): temp file, fsync, rename, fsync of the
+// directory. Files written with write_at stay open until removed.
 class posix_disk final : public disk {
 public:
+  ~posix_disk() override;
   disk_status write_parts(const std::string& path,
                           std::initializer_list<const_slice> parts) override;
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
                       std::vector<char>& out) override;
+  disk_status write_at(const std::string& path, uint64_t offset,
+                       std::initializer_list<const_slice> parts) override;
+  disk_status sync(const std::string& path) override;
   disk_status remove_file(const std::string& path) override;
   disk_status make_dirs(const std::string& path) override;
   std::vector<std::string> list_files(const std::string& path) override;
   uint64_t free_bytes(const std::string& path) override;
+
+private:
+  struct open_file;
+  // The open file of `path` for write_at and sync (opened, and created,
+  // on first use); null with `st` set on failure.
+  std::shared_ptr<open_file> writable(const std::string& path, disk_status& st);
+  std::mutex mtx_;
+  std::map<std::string, std::shared_ptr<open_file>> open_;
 };
 
 // An in-memory file system with fault injection, for tests.
@@ -87,6 +109,9 @@ public:
                           std::initializer_list<const_slice> parts) override;
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
                       std::vector<char>& out) override;
+  disk_status write_at(const std::string& path, uint64_t offset,
+                       std::initializer_list<const_slice> parts) override;
+  disk_status sync(const std::string& path) override;
   disk_status remove_file(const std::string& path) override;
   disk_status make_dirs(const std::string& path) override;
   std::vector<std::string> list_files(const std::string& path) override;

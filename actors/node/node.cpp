@@ -61,6 +61,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     rc.io_threads = cfg.io_threads;
     rc.domain = cfg.failure_domain;
     rc.scrub_rate = cfg.scrub_rate;
+    rc.pack_limit = cfg.pack_limit;
     if (metrics)
       rc.mailbox = &mailbox_gauge(*metrics, cfg.node_id, "replica");
     auto replica = spawn_replica_manager(sys, fs, std::move(rc));

@@ -1,6 +1,7 @@
 #include "actors/replica/chunk_store.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "messages/chunk.pb.h"
@@ -17,12 +18,87 @@ constexpr size_t max_header_read = 4096;  // bytes; headers are far smaller
 
 const char hex_digits[] = "0123456789abcdef";
 
+constexpr const char* pack_suffix = ".pack";
+
+// The magic number, the header's length and the header: what precedes a
+// chunk's data in its file or pack.
+std::string record_head(const proto::ChunkHeader& header) {
+  auto encoded = header.SerializeAsString();
+  auto header_len = static_cast<uint32_t>(encoded.size());
+  std::string head(prefix_bytes, '\0');
+  std::memcpy(head.data(), chunk_magic, sizeof(chunk_magic));
+  std::memcpy(head.data() + sizeof(chunk_magic), &header_len, 4);
+  return head + encoded;
+}
+
+// Parses the record at `at` of `raw`: its header, and where its data
+// begins. False if there is no whole record there.
+bool parse_record(const byte_buffer& raw, uint64_t at, proto::ChunkHeader& header,
+                  uint64_t& data_at) {
+  if (raw.size() < prefix_bytes || at > raw.size() - prefix_bytes ||
+      std::memcmp(raw.data() + at, chunk_magic, sizeof(chunk_magic)) != 0)
+    return false;
+  uint32_t header_len = 0;
+  std::memcpy(&header_len, raw.data() + at + sizeof(chunk_magic), 4);
+  if (header_len > max_header_read || raw.size() - at - prefix_bytes < header_len ||
+      !header.ParseFromArray(raw.data() + at + prefix_bytes, static_cast<int>(header_len)) ||
+      !valid_chunk_id(header.id()))
+    return false;
+  data_at = at + prefix_bytes + header_len;
+  return header.length() <= raw.size() - data_at;
+}
+
+// Calls f(header, offset, bytes) for each record of a pack, in order. A
+// stretch that holds no record (a write torn by a crash, a damaged
+// header) is skipped up to the next magic number.
+template <class F>
+void for_each_record(const byte_buffer& raw, F f) {
+  uint64_t at = 0;
+  while (at < raw.size()) {
+    proto::ChunkHeader header;
+    uint64_t data_at = 0;
+    if (parse_record(raw, at, header, data_at)) {
+      auto end = data_at + header.length();
+      f(header, at, end - at);
+      at = end;
+      continue;
+    }
+    auto next = std::search(raw.begin() + static_cast<std::ptrdiff_t>(at) + 1, raw.end(),
+                            std::begin(chunk_magic), std::end(chunk_magic));
+    at = static_cast<uint64_t>(next - raw.begin());
+  }
+}
+
 }  // namespace
 
-chunk_store::chunk_store(disk& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+// A pack file. Appends reserve their range under the store's mutex and
+// write outside it; a writer then needs a sync that started after its
+// write ended, and one sync serves every writer waiting for it.
+struct chunk_store::segment {
+  uint64_t number = 0;
+  std::string path;
+  uint64_t size = 0;     // bytes reserved: written, being written, or torn
+  uint64_t live = 0;     // bytes of the records the index points at
+  uint32_t writing = 0;  // appends reserved and not finished
+  bool compacting = false;
+  uint64_t syncs_started = 0;
+  uint64_t syncs_done = 0;
+  bool syncing = false;
+  uint64_t failed_sync = 0;  // the last sync that failed (0: none)
+  disk_status sync_error;
+};
+
+chunk_store::chunk_store(disk& fs, std::string dir, chunk_store_options opts)
+  : fs_(fs), dir_(std::move(dir)), opts_(opts) {}
 
 std::string chunk_store::file_of(const std::string& id) const {
   return dir_ + "/" + id.substr(0, 2) + "/" + id + chunk_suffix;
+}
+
+std::string chunk_store::pack_path(uint64_t number) const {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%016llx", static_cast<unsigned long long>(number));
+  return dir_ + "/packs/" + name + pack_suffix;
 }
 
 disk_status chunk_store::open() {
@@ -54,11 +130,72 @@ disk_status chunk_store::open() {
         if (raw.size() < prefix_bytes + header_len ||
             !header.ParseFromArray(raw.data() + prefix_bytes, static_cast<int>(header_len)))
           continue;
-        index_[id] = stored_chunk{header.checksum(), header.length(), header.created_ms()};
-        bytes_used_ += header.length();
+        index_record(id, stored_chunk{header.checksum(), header.length(), header.created_ms()});
       }
     }
+  if (auto st = fs_.make_dirs(dir_ + "/packs"); !st.ok())
+    return st;
+  open_packs();
   return {};
+}
+
+// Replays the packs in order: a record adds a copy of its chunk, a
+// tombstone removes the copy it names, and the newest copy left is the
+// one indexed. (A store that replaces a packed copy, and compaction
+// when its copy turned out not to be needed, write tombstones too, so
+// removing the newest copy never brings an older one back.) Appends go
+// to a new pack, never after what a crash may have torn.
+void chunk_store::open_packs() {
+  packs_.clear();
+  open_pack_ = 0;
+  std::vector<uint64_t> numbers;
+  for (auto& name : fs_.list_files(dir_ + "/packs")) {
+    auto suffix = std::strlen(pack_suffix);
+    if (name.size() != 16 + suffix || name.compare(16, suffix, pack_suffix) != 0 ||
+        name.find_first_not_of(hex_digits) != 16)
+      continue;
+    numbers.push_back(std::stoull(name.substr(0, 16), nullptr, 16));
+  }
+  std::sort(numbers.begin(), numbers.end());
+  std::unordered_map<std::string, std::vector<stored_chunk>> copies;
+  for (auto n : numbers) {
+    auto seg = std::make_shared<segment>();
+    seg->number = n;
+    seg->path = pack_path(n);
+    packs_[n] = seg;
+    byte_buffer raw;
+    if (!fs_.read_file(seg->path, raw).ok())
+      continue;
+    seg->size = raw.size();
+    for_each_record(raw, [&](const proto::ChunkHeader& h, uint64_t at, uint64_t bytes) {
+      auto& list = copies[h.id()];
+      if (!h.removed()) {
+        list.push_back(stored_chunk{h.checksum(), h.length(), h.created_ms(), n, at, bytes});
+        return;
+      }
+      list.erase(std::remove_if(list.begin(), list.end(),
+                                [&](const stored_chunk& c) {
+                                  return c.pack == h.target_pack() && c.offset == h.target_offset();
+                                }),
+                 list.end());
+    });
+  }
+  for (auto& [id, list] : copies)
+    if (!list.empty())
+      index_record(id, list.back());  // replay order: the newest
+}
+
+void chunk_store::index_record(const std::string& id, const stored_chunk& c) {
+  auto [it, fresh] = index_.try_emplace(id, c);
+  if (!fresh) {
+    bytes_used_ -= it->second.length;
+    if (auto old = packs_.find(it->second.pack); old != packs_.end())
+      old->second->live -= it->second.record;
+    it->second = c;
+  }
+  bytes_used_ += c.length;
+  if (auto seg = packs_.find(c.pack); seg != packs_.end())
+    seg->second->live += c.record;
 }
 
 disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
@@ -84,20 +221,120 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
     }
     writing_.insert(id.value);
   }
-  auto st = write_chunk_file(id, data, checksum, created_ms);
+  stored_chunk where{checksum, data.size(), created_ms};
+  auto st = data.size() <= opts_.pack_limit ? append_chunk(id, data, checksum, created_ms, where)
+                                            : write_chunk_file(id, data, checksum, created_ms);
+  std::optional<stored_chunk> replaced;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     writing_.erase(id.value);
     if (st.ok()) {
-      auto [it, fresh] = index_.try_emplace(id.value);
-      if (fresh)
-        bytes_used_ += data.size();
-      it->second = stored_chunk{checksum, data.size(), created_ms};
+      if (auto old = index_.find(id.value); old != index_.end())
+        replaced = old->second;
+      // A copy in a file of its own that a pack record now replaces
+      // (the pack limit changed) would be found again at the next open.
+      if (replaced && replaced->pack == 0 && where.pack != 0)
+        fs_.remove_file(file_of(id.value));
+      index_record(id.value, where);
       bad_.erase(id.value);
     }
   }
   written_.notify_all();
+  if (replaced && replaced->pack != 0)
+    append_tombstone(id.value, replaced->pack, replaced->offset);
   return st;
+}
+
+disk_status chunk_store::append(const std::string& head, const char* data, size_t size,
+                                std::shared_ptr<segment>& seg, uint64_t& offset) {
+  auto bytes = head.size() + size;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto it = packs_.find(open_pack_);
+    if (it == packs_.end() ||
+        (it->second->size > 0 && it->second->size + bytes > opts_.pack_bytes)) {
+      auto number = packs_.empty() ? 1 : packs_.rbegin()->first + 1;
+      auto fresh = std::make_shared<segment>();
+      fresh->number = number;
+      fresh->path = pack_path(number);
+      it = packs_.emplace(number, std::move(fresh)).first;
+      open_pack_ = number;
+    }
+    seg = it->second;
+    offset = seg->size;
+    seg->size += bytes;
+    ++seg->writing;
+  }
+  return fs_.write_at(seg->path, offset,
+                      {const_slice{head.data(), head.size()}, const_slice{data, size}});
+}
+
+disk_status chunk_store::sync(segment& seg) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  auto need = seg.syncs_started + 1;  // a sync that starts after this writer's write
+  while (seg.syncs_done < need) {
+    if (seg.syncing) {
+      synced_.wait(guard);
+      continue;
+    }
+    seg.syncing = true;
+    auto number = ++seg.syncs_started;
+    guard.unlock();
+    auto st = fs_.sync(seg.path);
+    guard.lock();
+    seg.syncing = false;
+    seg.syncs_done = number;
+    if (!st.ok()) {
+      seg.failed_sync = number;
+      seg.sync_error = st;
+    }
+    synced_.notify_all();
+  }
+  // A failed sync may have lost any write before it (the kernel drops
+  // the pages' dirty state), so each writer it covered fails.
+  if (seg.failed_sync >= need)
+    return seg.sync_error;
+  return {};
+}
+
+disk_status chunk_store::append_chunk(const chunk_id& id, const byte_buffer& data,
+                                      uint64_t checksum, int64_t created_ms, stored_chunk& where) {
+  proto::ChunkHeader header;
+  header.set_id(id.value);
+  header.set_length(data.size());
+  header.set_checksum(checksum);
+  header.set_created_ms(created_ms);
+  auto head = record_head(header);
+  if (fs_.free_bytes(dir_) < head.size() + data.size())
+    return {errc::no_space, "no space left for chunk " + id.value};
+  std::shared_ptr<segment> seg;
+  uint64_t offset = 0;
+  auto st = append(head, data.data(), data.size(), seg, offset);
+  if (st.ok())
+    st = sync(*seg);
+  std::lock_guard<std::mutex> guard{mtx_};
+  --seg->writing;
+  if (!st.ok() && open_pack_ == seg->number)
+    open_pack_ = 0;  // appends go on in a new pack (this one may have been deleted)
+  where.pack = seg->number;
+  where.offset = offset;
+  where.record = head.size() + data.size();
+  return st;
+}
+
+void chunk_store::append_tombstone(const std::string& id, uint64_t pack, uint64_t offset) {
+  proto::ChunkHeader header;
+  header.set_id(id);
+  header.set_removed(true);
+  header.set_target_pack(pack);
+  header.set_target_offset(offset);
+  std::shared_ptr<segment> seg;
+  uint64_t at = 0;
+  // Not synced: a tombstone lost in a crash brings back a copy that
+  // garbage collection or the next read removes again.
+  append(record_head(header), nullptr, 0, seg, at);
+  std::lock_guard<std::mutex> guard{mtx_};
+  --seg->writing;
 }
 
 disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer& data,
@@ -109,12 +346,7 @@ disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer&
   header.set_length(data.size());
   header.set_checksum(checksum);
   header.set_created_ms(created_ms);
-  auto encoded = header.SerializeAsString();
-  auto header_len = static_cast<uint32_t>(encoded.size());
-  std::string head(prefix_bytes, '\0');
-  std::memcpy(head.data(), chunk_magic, sizeof(chunk_magic));
-  std::memcpy(head.data() + sizeof(chunk_magic), &header_len, 4);
-  head += encoded;
+  auto head = record_head(header);
   return fs_.write_parts(file_of(id.value), {const_slice{head.data(), head.size()},
                                              const_slice{data.data(), data.size()}});
 }
@@ -122,6 +354,8 @@ disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer&
 void chunk_store::forget(const std::string& id, why reason) {
   if (auto it = index_.find(id); it != index_.end()) {
     bytes_used_ -= it->second.length;
+    if (auto seg = packs_.find(it->second.pack); seg != packs_.end())
+      seg->second->live -= it->second.record;
     index_.erase(it);
     if (reason == why::removed)
       return;
@@ -135,12 +369,24 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
   auto path = file_of(id.value);
   int64_t seen = -1;  // creation time of the copy being read; -1: not indexed
-  {
-    // Not while it is being written: the file would look short.
-    std::unique_lock<std::mutex> guard{mtx_};
-    written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
-    if (auto it = index_.find(id.value); it != index_.end())
-      seen = it->second.created_ms;
+  for (int attempt = 0;; ++attempt) {
+    std::optional<stored_chunk> where;
+    {
+      // Not while it is being written: the file would look short.
+      std::unique_lock<std::mutex> guard{mtx_};
+      written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
+      if (auto it = index_.find(id.value); it != index_.end())
+        where = it->second;
+    }
+    if (!where || where->pack == 0) {
+      seen = where ? where->created_ms : -1;
+      break;
+    }
+    // A record moved by compaction meanwhile is looked up again.
+    bool moved = false;
+    auto st = get_packed(id, *where, out, moved);
+    if (!moved || attempt == 3)
+      return st;
   }
   // Drops the copy that was read, unless another was stored meanwhile.
   auto drop = [&](why reason) {
@@ -189,6 +435,50 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
   return {};
 }
 
+disk_status chunk_store::get_packed(const chunk_id& id, const stored_chunk& seen, byte_buffer& out,
+                                    bool& moved) {
+  auto path = pack_path(seen.pack);
+  byte_buffer raw;
+  auto st = fs_.read_at(path, seen.offset, seen.record, raw);
+  if (!st.ok() && st.code != errc::not_found)
+    return st;  // the disk's failure, not the copy's
+  proto::ChunkHeader header;
+  uint64_t data_at = 0;
+  const char* problem = nullptr;
+  if (!st.ok())
+    problem = "its pack is gone";
+  else if (!parse_record(raw, 0, header, data_at) || header.removed())
+    problem = "unreadable header";
+  else if (header.id() != id.value)
+    problem = "header names another chunk";
+  else if (data_at + header.length() != raw.size() || header.length() != seen.length)
+    problem = "length does not match the header";
+  else if (chunk_checksum(raw.data() + data_at, header.length()) != header.checksum())
+    problem = "checksum mismatch";
+  if (!problem) {
+    out.assign(raw.begin() + static_cast<std::ptrdiff_t>(data_at), raw.end());
+    return {};
+  }
+  auto reason = st.ok() ? why::corrupt : why::missing;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto it = index_.find(id.value);
+    if (it == index_.end())
+      return {errc::not_found, "chunk " + id.value + " is not stored here"};  // removed meanwhile
+    if (writing_.count(id.value) || it->second.pack != seen.pack ||
+        it->second.offset != seen.offset) {
+      moved = true;
+      return {errc::unavailable, "chunk " + id.value + " moved while being read"};
+    }
+    forget(id.value, reason);
+  }
+  // The bad record must not come back at the next open.
+  append_tombstone(id.value, seen.pack, seen.offset);
+  if (reason == why::missing)
+    return {errc::not_found, "chunk " + id.value + " is not stored here: " + problem};
+  return {errc::corrupt, "chunk " + id.value + ": " + problem};
+}
+
 disk_status chunk_store::remove(const chunk_id& id, int64_t created_ms) {
   if (!valid_chunk_id(id.value))
     return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
@@ -200,6 +490,15 @@ disk_status chunk_store::remove(const chunk_id& id, int64_t created_ms) {
       return {};
     if (it->second.created_ms != created_ms)
       return {errc::already_exists, "chunk " + id.value + " was stored again; kept"};
+  }
+  auto it = index_.find(id.value);
+  if (it != index_.end() && it->second.pack != 0) {
+    auto pack = it->second.pack, offset = it->second.offset;
+    forget(id.value, why::removed);
+    bad_.erase(id.value);
+    guard.unlock();
+    append_tombstone(id.value, pack, offset);
+    return {};
   }
   auto st = fs_.remove_file(file_of(id.value));
   forget(id.value, why::removed);
@@ -249,6 +548,107 @@ chunk_store::scrub_result chunk_store::scrub(const std::string& cursor, uint64_t
     else if (st.code == errc::not_found)
       ++out.missing;
   }
+  return out;
+}
+
+uint64_t chunk_store::compact() {
+  std::shared_ptr<segment> victim;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto& [number, seg] : packs_) {
+      if (number == open_pack_ || seg->writing > 0 || seg->compacting || seg->live * 2 > seg->size)
+        continue;
+      if (!victim || seg->live * victim->size < victim->live * seg->size)
+        victim = seg;
+    }
+    if (victim)
+      victim->compacting = true;
+  }
+  if (!victim)
+    return 0;
+  auto give_up = [&] {
+    std::lock_guard<std::mutex> guard{mtx_};
+    victim->compacting = false;  // a later step tries again
+    return uint64_t{0};
+  };
+  byte_buffer raw;
+  if (auto st = fs_.read_file(victim->path, raw); !st.ok() && st.code != errc::not_found)
+    return give_up();
+  // What must survive the pack: the records the index points at, and the
+  // tombstones of records in older packs that still exist.
+  struct kept {
+    std::string id;
+    uint64_t offset, bytes;
+    bool record;
+    std::shared_ptr<segment> seg;
+    uint64_t new_offset = 0;
+  };
+  std::vector<kept> keep;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for_each_record(raw, [&](const proto::ChunkHeader& h, uint64_t at, uint64_t bytes) {
+      if (h.removed()) {
+        if (h.target_pack() != victim->number && packs_.count(h.target_pack()))
+          keep.push_back(kept{h.id(), at, bytes, false, nullptr});
+        return;
+      }
+      auto it = index_.find(h.id());
+      if (it != index_.end() && it->second.pack == victim->number && it->second.offset == at)
+        keep.push_back(kept{h.id(), at, bytes, true, nullptr});
+    });
+  }
+  for (auto& k : keep) {
+    // The same bytes: a record's header names its chunk, not its place.
+    auto st = append(std::string{raw.data() + k.offset, k.bytes}, nullptr, 0, k.seg, k.new_offset);
+    if (st.ok())
+      st = sync(*k.seg);
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      --k.seg->writing;
+    }
+    if (!st.ok())
+      return give_up();
+  }
+  std::vector<kept*> orphans;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto& k : keep) {
+      if (!k.record)
+        continue;
+      auto it = index_.find(k.id);
+      if (it == index_.end() || it->second.pack != victim->number ||
+          it->second.offset != k.offset) {
+        orphans.push_back(&k);  // removed or stored again meanwhile: the copy is not needed
+      } else {
+        auto moved = it->second;
+        moved.pack = k.seg->number;
+        moved.offset = k.new_offset;
+        index_record(k.id, moved);
+      }
+    }
+    packs_.erase(victim->number);
+  }
+  for (auto* k : orphans)
+    append_tombstone(k->id, k->seg->number, k->new_offset);
+  fs_.remove_file(victim->path);
+  return victim->size;
+}
+
+std::optional<chunk_store::location> chunk_store::locate(const chunk_id& id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = index_.find(id.value);
+  if (it == index_.end())
+    return std::nullopt;
+  if (it->second.pack == 0)
+    return location{file_of(id.value), 0, 0};
+  return location{pack_path(it->second.pack), it->second.offset, it->second.record};
+}
+
+uint64_t chunk_store::pack_bytes() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  uint64_t out = 0;
+  for (auto& [number, seg] : packs_)
+    out += seg->size;
   return out;
 }
 

@@ -1,14 +1,21 @@
-// Immutable, checksummed chunks on a replica's disk. Each chunk is one file
-// <dir>/<first two hex digits>/<id>.chunk holding a magic number, a
-// protobuf ChunkHeader (id, length, XXH3-64 checksum) and the data. Every
-// read verifies length and checksum; a mismatch is errc::corrupt, never data.
+// Immutable, checksummed chunks on a replica's disk, stored as records: a
+// magic number, a protobuf ChunkHeader (id, length, XXH3-64 checksum) and
+// the data. A chunk larger than the pack limit is a file of its own,
+// <dir>/<first two hex digits>/<id>.chunk. Smaller ones are appended to
+// pack files <dir>/packs/<number>.pack (creating a file costs far more
+// than appending to one, and concurrent writers share one fdatasync);
+// removing one appends a tombstone naming the record, and packs that are
+// mostly garbage are compacted (see compact()). Every read verifies
+// length and checksum; a mismatch is errc::corrupt, never data.
 // Thread-safe; calls block on the disk, so run them off the CAF scheduler.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_set>
@@ -22,9 +29,14 @@ namespace dfs {
 // The largest chunk a store accepts (the largest configurable chunk size).
 constexpr uint64_t max_chunk_bytes = 64ull << 20;
 
+struct chunk_store_options {
+  uint64_t pack_limit = 64 * 1024;    // bytes; larger chunks get a file each (0: all do)
+  uint64_t pack_bytes = 16ull << 20;  // a pack is sealed once it holds about this much
+};
+
 class chunk_store {
 public:
-  chunk_store(disk& fs, std::string dir);
+  chunk_store(disk& fs, std::string dir, chunk_store_options opts = {});
 
   // Creates the directories, removes temp files of interrupted writes and
   // indexes the chunks already on disk.
@@ -80,23 +92,62 @@ public:
   };
   scrub_result scrub(const std::string& cursor, uint64_t max_bytes);
 
-private:
-  std::string file_of(const std::string& id) const;
-  disk_status write_chunk_file(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
-                               int64_t created_ms);
+  // Compacts the sealed pack with the least live data, if at most half of
+  // it is live: copies its live records (and the tombstones still
+  // needed) to the open pack, syncs, then deletes it. Returns the bytes
+  // of the pack reclaimed (0: nothing to do).
+  uint64_t compact();
 
-  disk& fs_;
-  std::string dir_;
-  std::mutex mtx_;
-  std::condition_variable written_;          // signalled when a write ends
-  std::unordered_set<std::string> writing_;  // ids being written now
+  // Where a chunk's record is: its file, or its pack and offset (tests
+  // use it to damage copies).
+  struct location {
+    std::string path;
+    uint64_t offset = 0;
+    uint64_t bytes = 0;  // of the whole record
+  };
+  std::optional<location> locate(const chunk_id& id);
+
+  // Bytes of the pack files, live and garbage.
+  uint64_t pack_bytes();
+
+private:
+  struct segment;
   struct stored_chunk {
     uint64_t checksum;
     uint64_t length;  // bytes of data
     int64_t created_ms;
+    uint64_t pack = 0;    // 0: a file of its own
+    uint64_t offset = 0;  // of the record in the pack
+    uint64_t record = 0;  // bytes of the record in the pack
   };
+  std::string file_of(const std::string& id) const;
+  std::string pack_path(uint64_t number) const;
+  disk_status write_chunk_file(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
+                               int64_t created_ms);
+  disk_status append_chunk(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
+                           int64_t created_ms, stored_chunk& where);
+  // Appends a record (not synced) to the open pack; the pack's `writing`
+  // count stays raised until the caller lowers it.
+  disk_status append(const std::string& head, const char* data, size_t size,
+                     std::shared_ptr<segment>& seg, uint64_t& offset);
+  void append_tombstone(const std::string& id, uint64_t pack, uint64_t offset);
+  disk_status get_packed(const chunk_id& id, const stored_chunk& seen, byte_buffer& out,
+                         bool& moved);
+  disk_status sync(segment& seg);  // a group sync, see chunk_store.cpp
+  void index_record(const std::string& id, const stored_chunk& c);  // under mtx_
+  void open_packs();
+
+  disk& fs_;
+  std::string dir_;
+  std::mutex mtx_;
+  std::condition_variable written_;            // signalled when a write ends
+  std::unordered_set<std::string> writing_;    // ids being written now
   std::map<std::string, stored_chunk> index_;  // the chunks on disk, by id
-  std::set<std::string> bad_;                  // found corrupt or missing, not stored again
+  chunk_store_options opts_;
+  std::map<uint64_t, std::shared_ptr<segment>> packs_;  // by number
+  uint64_t open_pack_ = 0;                              // taking appends (0: none yet)
+  std::condition_variable synced_;                      // signalled when a pack sync ends
+  std::set<std::string> bad_;  // found corrupt or missing, not stored again
   uint64_t corrupt_found_ = 0;
   uint64_t missing_found_ = 0;
   enum class why { removed, corrupt, missing };

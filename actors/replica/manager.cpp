@@ -29,7 +29,8 @@ using replica_io_actor = caf::typed_actor<
   caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
   caf::replies_to<replicate_atom, request_context, chunk_id, caf::actor>::with<ok_atom>,
   caf::replies_to<remove_atom, request_context, chunk_id, int64_t>::with<ok_atom>,
-  caf::replies_to<scrub_atom, std::string, uint64_t>::with<std::string, uint64_t>>;
+  caf::replies_to<scrub_atom, std::string, uint64_t>::with<std::string, uint64_t>,
+  caf::replies_to<compact_atom>::with<uint64_t>>;
 
 // What the manager and its I/O actors share across threads.
 struct io_shared {
@@ -140,6 +141,12 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
                                r.missing);
       return caf::make_result(std::move(r.cursor), r.bytes);
     },
+    [=](compact_atom) {
+      auto reclaimed = self->state.store->compact();
+      if (reclaimed > 0)
+        self->state.log->info("compacted a pack: {} bytes reclaimed", reclaimed);
+      return reclaimed;
+    },
   };
 }
 
@@ -154,6 +161,7 @@ struct manager_state {
   // The scrubber: where its pass is, and what it has done.
   std::string scrub_cursor;
   bool scrubbing = false;
+  bool compacting = false;
   uint64_t scrub_passes = 0;
   uint64_t scrubbed_bytes = 0;
   static inline const char* name = "replica_manager";
@@ -183,6 +191,22 @@ void scrub_step(manager_pointer self) {
         st.scrub_cursor = std::move(cursor);
       },
       [=](caf::error&) { self->state.scrubbing = false; });
+}
+
+// One pack compaction at a time, on an I/O actor, while there is one to do.
+void compact_step(manager_pointer self) {
+  auto& st = self->state;
+  if (st.compacting)
+    return;
+  st.compacting = true;
+  self->request(st.pick(), std::chrono::minutes{5}, compact_atom::value)
+    .then(
+      [=](uint64_t reclaimed) {
+        self->state.compacting = false;
+        if (reclaimed > 0)
+          compact_step(self);
+      },
+      [=](caf::error&) { self->state.compacting = false; });
 }
 
 // A write chain's step here: the chunk is stored by a worker and, at the
@@ -272,8 +296,7 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
   self->state.workers = std::move(workers);
   for (auto& w : self->state.workers)
     self->link_to(w);  // the pool lives and dies with the manager
-  if (self->state.cfg.scrub_rate > 0)
-    self->delayed_send(self, self->state.cfg.scrub_step, tick_atom::value);
+  self->delayed_send(self, self->state.cfg.scrub_step, tick_atom::value);
   return {
     [=](store_atom a, const request_context& ctx, const chunk_id& id, byte_buffer& data,
         uint64_t checksum) {
@@ -321,6 +344,7 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
       if (self->current_sender() != self->ctrl())
         return;
       scrub_step(self);
+      compact_step(self);
       self->delayed_send(self, self->state.cfg.scrub_step, tick_atom::value);
     },
   };
@@ -330,7 +354,9 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
 
 caf::expected<replica_actor> spawn_replica_manager(caf::actor_system& sys, std::shared_ptr<disk> fs,
                                                    replica_config cfg) {
-  auto store = std::make_shared<chunk_store>(*fs, cfg.dir);
+  chunk_store_options opts;
+  opts.pack_limit = cfg.pack_limit;
+  auto store = std::make_shared<chunk_store>(*fs, cfg.dir, opts);
   if (auto st = store->open(); !st.ok())
     return to_error(st);
   auto shared = std::make_shared<io_shared>();

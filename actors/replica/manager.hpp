@@ -26,6 +26,7 @@ struct replica_config {
   std::string domain;       // failure domain, reported in the inventory
   uint64_t scrub_rate = 0;  // bytes re-read per second by the scrubber; 0: no scrubbing
   std::chrono::milliseconds scrub_step{1000};
+  uint64_t pack_limit = 64 * 1024;                    // see chunk_store_options
   std::chrono::milliseconds transfer_timeout{30000};  // a replicate's store at its target
   // Messages waiting in the manager's mailbox, set at each status request
   // (the health monitor asks every heartbeat); null: not reported.

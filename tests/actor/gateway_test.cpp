@@ -201,8 +201,12 @@ TEST(gateway, a_corrupt_replica_is_reported_never_returned) {
   auto info = node.ask<file_info>(node.handles.gateway, stat_atom::value, test_node::ctx(),
                                   std::string{"/f"});
   ASSERT_TRUE(info);
-  auto id = info->chunks[0].id.value;
-  auto file = node.dir.path() + "/chunks/" + id.substr(0, 2) + "/" + id + ".chunk";
+  // A small chunk: the only record of the node's one pack, the last byte
+  // of which is the chunk's last.
+  auto packs = node.dir.path() + "/chunks/packs";
+  auto names = fs->list_files(packs);
+  ASSERT_EQ(names.size(), 1u);
+  auto file = packs + "/" + names[0];
   std::vector<char> raw;
   ASSERT_TRUE(fs->read_file(file, raw).ok());
   ASSERT_TRUE(fs->flip_bit(file, raw.size() - 1));
@@ -373,6 +377,11 @@ public:
                       std::vector<char>& out) override {
     return inner_.read_at(path, offset, max_bytes, out);
   }
+  disk_status write_at(const std::string& path, uint64_t offset,
+                       std::initializer_list<const_slice> parts) override {
+    return inner_.write_at(path, offset, parts);
+  }
+  disk_status sync(const std::string& path) override { return inner_.sync(path); }
   disk_status remove_file(const std::string& path) override { return inner_.remove_file(path); }
   disk_status make_dirs(const std::string& path) override { return inner_.make_dirs(path); }
   std::vector<std::string> list_files(const std::string& path) override {
@@ -390,6 +399,10 @@ public:
   disk_status write_parts(const std::string& path, std::initializer_list<const_slice>) override {
     return {errc::io_error, "injected write failure: " + path};
   }
+  disk_status write_at(const std::string& path, uint64_t,
+                       std::initializer_list<const_slice>) override {
+    return {errc::io_error, "injected write failure: " + path};
+  }
 };
 
 // A disk whose writes hang until released (a stuck device: the node
@@ -398,9 +411,17 @@ class stuck_disk final : public faulty_disk {
 public:
   disk_status write_parts(const std::string& path,
                           std::initializer_list<const_slice> parts) override {
+    hang();
+    return faulty_disk::write_parts(path, parts);
+  }
+  disk_status write_at(const std::string& path, uint64_t offset,
+                       std::initializer_list<const_slice> parts) override {
+    hang();
+    return faulty_disk::write_at(path, offset, parts);
+  }
+  void hang() {
     for (int i = 0; i < 1000 && !released; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    return faulty_disk::write_parts(path, parts);
   }
   std::atomic<bool> released{false};
 };

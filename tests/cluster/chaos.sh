@@ -93,11 +93,13 @@ for step in $(seq 1 "$ops"); do
   elif [ $r -lt 95 ]; then
     ctl cluster up >/dev/null 2>&1 && restarts=$((restarts + 1))
   else
-    # damage one chunk file on a live node: flip bytes or delete it
+    # damage one chunk file or pack on a live node: flip bytes, or delete
+    # a chunk file (a pack holds many nodes' worth of chunks' copies)
     n=${nodes[$((RANDOM % 4))]}
-    f=$(find "var/$n/data/chunks" -name '*.chunk' 2>/dev/null | sort | head -n $((RANDOM % 50 + 1)) | tail -1)
+    f=$(find "var/$n/data/chunks" \( -name '*.chunk' -o -name '*.pack' \) 2>/dev/null | sort |
+      head -n $((RANDOM % 50 + 1)) | tail -1)
     if [ -n "$f" ] && alive "$n"; then
-      if [ $((RANDOM % 2)) -eq 0 ]; then
+      if [ $((RANDOM % 2)) -eq 0 ] || [ "${f%.pack}" != "$f" ]; then
         printf '\xde\xad' | dd of="$f" bs=1 seek=$(( $(stat -c %s "$f") / 2 )) conv=notrunc status=none
       else
         rm -f "$f"
@@ -107,7 +109,7 @@ for step in $(seq 1 "$ops"); do
   fi
 done
 echo "puts: $acked_puts acked, $failed_puts failed; deletes: $acked_dels acked, $failed_dels failed;" \
-  "gets: $gets ($get_errors errors); kills: $kills; restarts: $restarts; chunk files damaged: $damaged"
+  "gets: $gets ($get_errors errors); kills: $kills; restarts: $restarts; chunk files and packs damaged: $damaged"
 [ "$wrong" -eq 0 ] && ok "no read returned data it should not have" || bad "$wrong reads were wrong"
 
 say "every node back; the cluster heals"

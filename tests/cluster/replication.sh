@@ -43,8 +43,11 @@ check "cluster up" ctl cluster up --nodes 4 --base-port "$port" --set chunk_size
   --set dead_after=${dead_after}s --set repair_interval=500ms --set gc_grace=10s \
   --set scrub_rate=256MiB
 mkdir -p src
+# Over 64 KiB each, so that every first chunk is a file of its own (the
+# damage below targets those; smaller chunks share pack files, damaged
+# further down).
 for i in $(seq 1 24); do
-  head -c $(( (RANDOM * 37 + i) % 1500000 + 1 )) /dev/urandom >"src/f$i"
+  head -c $(( (RANDOM * 37 + i) % 1430000 + 70001 )) /dev/urandom >"src/f$i"
 done
 ctl mkdir /data >/dev/null
 puts_ok=1
@@ -106,6 +109,52 @@ for f in f3 f5 f7; do
     bad "$f has a chunk with fewer than 3 replicas"
 done
 check "every file reads back identical" verify_all
+
+say "small files in packs: a damaged record and a deleted pack are found and repaired"
+mkdir -p small
+for i in $(seq 1 30); do head -c $(( (RANDOM * 7 + i) % 60000 + 1 )) /dev/urandom >"small/s$i"; done
+puts_ok=1
+for f in small/*; do ctl put "$f" "/data/small-$(basename "$f")" >/dev/null 2>&1 || puts_ok=0; done
+[ $puts_ok = 1 ] && ok "30 small files put" || bad "a small put failed"
+# pack_of NAME NODE: the pack file holding NODE's copy of /data/NAME's chunk
+pack_of() {
+  local id
+  id=$(ctl stat --json "/data/$1" | jq -r '.chunks[0].id')
+  grep -lUa "$id" "$work/var/$2/data/chunks/packs/"*.pack | head -1
+}
+found_before=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+live=$(ctl node list --json | jq -r '.[] | select(.reachable) | .id')
+a=$(echo "$live" | head -1); b=$(echo "$live" | tail -1)
+id1=$(ctl stat --json /data/small-s1 | jq -r '.chunks[0].id')
+p1=$(pack_of small-s1 "$a")
+# Bytes a little past the id in the record's header are the chunk's data.
+at=$(grep -obUa "$id1" "$p1" | head -1 | cut -d: -f1)
+if [ -n "$at" ] && [ "$(stat -c %s "small/s1")" -gt 64 ]; then
+  printf '\xff\xff\xff\xff' | dd of="$p1" bs=1 seek=$((at + 60)) conv=notrunc status=none
+  ok "flipped bytes in $a's copy of small-s1 in $(basename "$p1")"
+else
+  bad "no packed copy of small-s1 on $a"
+fi
+p2=$(pack_of small-s2 "$b")
+[ -n "$p2" ] && rm -f "$p2" && ok "deleted $b's pack $(basename "$p2")" || bad "no pack on $b"
+t0=$(date +%s)
+until [ "$(ctl node list --json | jq '[.[].bad_copies_found] | add')" -ge $((found_before + 2)) ]; do
+  [ $(($(date +%s) - t0)) -ge 60 ] && break
+  sleep 0.5
+done
+found=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+[ "$found" -ge $((found_before + 2)) ] &&
+  ok "the scrubber found $((found - found_before)) bad copies in $(($(date +%s) - t0)) s" ||
+  bad "bad copies found: $((found - found_before)), expected at least 2"
+if wait_healthy 60 >"$work/took"; then ok "fsck healthy again ($(cat "$work/took"))"; else bad "not repaired within 60 s"; fi
+small_ok=1
+for f in small/*; do
+  ctl get "/data/small-$(basename "$f")" "$work/back" >/dev/null 2>&1 && cmp -s "$f" "$work/back" ||
+    { small_ok=0; echo "small-$(basename "$f") does not read back" >&2; }
+done
+[ $small_ok = 1 ] && ok "every small file reads back identical" || bad "a small file reads back wrong"
+ctl put small/s3 /data/small-after >/dev/null 2>&1 && ctl get /data/small-after "$work/back" >/dev/null 2>&1 &&
+  cmp -s small/s3 "$work/back" && ok "a put after the deletion reads back" || bad "a put after the deletion failed"
 
 say "the dead node comes back: active again, its stale copies collected"
 check "cluster up restarts it" ctl cluster up

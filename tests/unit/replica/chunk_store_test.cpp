@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <thread>
@@ -17,10 +19,12 @@ chunk_id id_of(char c) {
   return chunk_id{std::string(32, c)};
 }
 
-// The same tests run on the in-memory disk and on the real file system.
+// The same tests run on the in-memory disk and on the real file system,
+// with small chunks in packs and with every chunk a file of its own.
 struct backend {
   std::string name;
   std::function<std::shared_ptr<disk>()> make;
+  uint64_t pack_limit;
 };
 
 void PrintTo(const backend& b, std::ostream* os) {
@@ -31,8 +35,14 @@ class chunk_store_test : public ::testing::TestWithParam<backend> {
 protected:
   void SetUp() override {
     fs = GetParam().make();
-    store = std::make_unique<chunk_store>(*fs, dir.path() + "/chunks");
+    store = std::make_unique<chunk_store>(*fs, dir.path() + "/chunks", options());
     ASSERT_TRUE(store->open().ok());
+  }
+
+  chunk_store_options options() const {
+    chunk_store_options opts;
+    opts.pack_limit = GetParam().pack_limit;
+    return opts;
   }
 
   disk_status put(const chunk_id& id, const byte_buffer& data) {
@@ -105,7 +115,7 @@ TEST_P(chunk_store_test, reopening_indexes_what_is_on_disk) {
   ASSERT_TRUE(put(id_of('c'), testing::pattern(300, 1)).ok());
   ASSERT_TRUE(put(id_of('d'), testing::pattern(200, 2)).ok());
   ASSERT_TRUE(store->remove(id_of('c')).ok());
-  chunk_store again{*fs, dir.path() + "/chunks"};
+  chunk_store again{*fs, dir.path() + "/chunks", options()};
   ASSERT_TRUE(again.open().ok());
   EXPECT_EQ(again.stats().chunks, 1u);
   EXPECT_EQ(again.stats().bytes_used, 200u);
@@ -131,7 +141,7 @@ TEST_P(chunk_store_test, concurrent_stores_of_one_chunk_all_succeed_and_leave_on
 TEST_P(chunk_store_test, temp_files_of_interrupted_writes_are_removed_at_open) {
   auto stale = dir.path() + "/chunks/ab/" + std::string(32, 'a') + ".chunk.tmp.Xy12Zq";
   ASSERT_TRUE(fs->write_file(stale, {'x'}).ok());
-  chunk_store again{*fs, dir.path() + "/chunks"};
+  chunk_store again{*fs, dir.path() + "/chunks", options()};
   ASSERT_TRUE(again.open().ok());
   EXPECT_TRUE(fs->list_files(dir.path() + "/chunks/ab").empty());
   EXPECT_EQ(again.stats().chunks, 0u);
@@ -145,24 +155,36 @@ TEST_P(chunk_store_test, oversize_chunks_are_refused) {
 
 INSTANTIATE_TEST_SUITE_P(
   backends, chunk_store_test,
-  ::testing::Values(backend{"memory", [] { return std::make_shared<memory_disk>(); }},
-                    backend{"posix", [] { return std::make_shared<posix_disk>(); }}),
+  ::testing::Values(
+    backend{"memory_packs", [] { return std::make_shared<memory_disk>(); }, 64 * 1024},
+    backend{"memory_files", [] { return std::make_shared<memory_disk>(); }, 0},
+    backend{"posix_packs", [] { return std::make_shared<posix_disk>(); }, 64 * 1024},
+    backend{"posix_files", [] { return std::make_shared<posix_disk>(); }, 0}),
   [](const ::testing::TestParamInfo<backend>& info) { return info.param.name; });
 
 // Faults only the memory disk can inject.
 
-TEST(chunk_store_faults, a_flipped_bit_is_reported_as_corrupt_never_returned) {
+chunk_store_options with_packs(bool packs) {
+  chunk_store_options opts;
+  opts.pack_limit = packs ? 64 * 1024 : 0;
+  return opts;
+}
+
+class chunk_store_faults : public ::testing::TestWithParam<bool> {};  // packs or not
+
+TEST_P(chunk_store_faults, a_flipped_bit_is_reported_as_corrupt_never_returned) {
   memory_disk fs;
-  chunk_store store{fs, "/c"};
+  chunk_store store{fs, "/c", with_packs(GetParam())};
   ASSERT_TRUE(store.open().ok());
   auto data = testing::pattern(1000, 3);
   auto id = id_of('e');
   ASSERT_TRUE(store.put(id, data, chunk_checksum(data.data(), data.size()), 1).ok());
-  auto file = "/c/ee/" + id.value + ".chunk";
+  auto where = store.locate(id);
+  ASSERT_TRUE(where);
   std::vector<char> raw;
-  ASSERT_TRUE(fs.read_file(file, raw).ok());
+  ASSERT_TRUE(fs.read_file(where->path, raw).ok());
   // Flip a bit in the data, then one in the header of a fresh copy.
-  ASSERT_TRUE(fs.flip_bit(file, raw.size() - 10));
+  ASSERT_TRUE(fs.flip_bit(where->path, raw.size() - 10));
   byte_buffer back;
   EXPECT_EQ(store.get(id, back).code, errc::corrupt);
   EXPECT_TRUE(back.empty());
@@ -174,13 +196,17 @@ TEST(chunk_store_faults, a_flipped_bit_is_reported_as_corrupt_never_returned) {
   EXPECT_TRUE(store.bad().empty());
   ASSERT_TRUE(store.get(id, back).ok());
   EXPECT_EQ(back, data);
-  ASSERT_TRUE(fs.flip_bit(file, 2));  // magic number
+  where = store.locate(id);
+  ASSERT_TRUE(fs.flip_bit(where->path, where->offset + 2));  // magic number
   EXPECT_EQ(store.get(id, back).code, errc::corrupt);
+  chunk_store again{fs, "/c", with_packs(GetParam())};
+  ASSERT_TRUE(again.open().ok());
+  EXPECT_EQ(again.get(id, back).code, errc::not_found) << "a dropped copy stays dropped";
 }
 
-TEST(chunk_store_faults, a_scrub_pass_finds_corrupt_and_vanished_copies) {
+TEST(chunk_store_files, a_scrub_pass_finds_corrupt_and_vanished_copies) {
   memory_disk fs;
-  chunk_store store{fs, "/c"};
+  chunk_store store{fs, "/c", with_packs(false)};
   ASSERT_TRUE(store.open().ok());
   std::vector<byte_buffer> data;
   for (char c : std::string{"0123456789"}) {
@@ -224,9 +250,9 @@ TEST(chunk_store_faults, a_scrub_pass_finds_corrupt_and_vanished_copies) {
   EXPECT_EQ(store.stats().missing_found, 1u);
 }
 
-TEST(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {
+TEST_P(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {
   memory_disk fs{5000};
-  chunk_store store{fs, "/c"};
+  chunk_store store{fs, "/c", with_packs(GetParam())};
   ASSERT_TRUE(store.open().ok());
   auto first = testing::pattern(3000, 1);
   ASSERT_TRUE(store.put(id_of('1'), first, chunk_checksum(first.data(), first.size()), 1).ok());
@@ -239,15 +265,226 @@ TEST(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {
   EXPECT_EQ(store.stats().chunks, 1u);
 }
 
-TEST(chunk_store_faults, a_failing_disk_is_an_io_error) {
+TEST_P(chunk_store_faults, a_failing_disk_is_an_io_error) {
   memory_disk fs;
-  chunk_store store{fs, "/c"};
+  chunk_store store{fs, "/c", with_packs(GetParam())};
   ASSERT_TRUE(store.open().ok());
   fs.fail_writes(errc::io_error);
   auto data = testing::pattern(10, 1);
   EXPECT_EQ(store.put(id_of('3'), data, chunk_checksum(data.data(), data.size()), 1).code,
             errc::io_error);
   EXPECT_EQ(store.stats().chunks, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(layouts, chunk_store_faults, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "packs" : "files";
+                         });
+
+// Packs: records appended to pack files, tombstones, compaction, replay.
+
+chunk_store_options small_packs() {
+  chunk_store_options opts;
+  opts.pack_limit = 64 * 1024;
+  opts.pack_bytes = 8 * 1024;  // a few records each, so that there are many packs
+  return opts;
+}
+
+std::vector<std::string> pack_files(memory_disk& fs) {
+  return fs.list_files("/c/packs");
+}
+
+TEST(chunk_store_packs, small_chunks_share_packs_and_large_ones_get_files) {
+  memory_disk fs;
+  chunk_store store{fs, "/c", small_packs()};
+  ASSERT_TRUE(store.open().ok());
+  auto small = testing::pattern(1000, 1);
+  auto large = testing::pattern(64 * 1024 + 1, 2);
+  for (char c : std::string{"0123"})
+    ASSERT_TRUE(store.put(id_of(c), small, chunk_checksum(small.data(), small.size()), 1).ok());
+  ASSERT_TRUE(store.put(id_of('f'), large, chunk_checksum(large.data(), large.size()), 1).ok());
+  EXPECT_EQ(pack_files(fs).size(), 1u);
+  EXPECT_EQ(store.locate(id_of('f'))->path, "/c/ff/" + id_of('f').value + ".chunk");
+  EXPECT_EQ(store.locate(id_of('0'))->path, store.locate(id_of('3'))->path);
+  EXPECT_LT(store.locate(id_of('0'))->offset, store.locate(id_of('3'))->offset);
+  EXPECT_EQ(store.stats().bytes_used, 4000u + large.size());
+}
+
+// A random sequence of stores, removals, compactions and reopenings
+// against a model of what the store holds; seeded and printed.
+TEST(chunk_store_packs, random_operations_match_a_model_across_compaction_and_reopening) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng{seed};
+    memory_disk fs;
+    auto store = std::make_unique<chunk_store>(fs, "/c", small_packs());
+    ASSERT_TRUE(store->open().ok());
+    std::map<std::string, byte_buffer> model;
+    auto reopen = [&] {
+      store = std::make_unique<chunk_store>(fs, "/c", small_packs());
+      ASSERT_TRUE(store->open().ok());
+    };
+    for (int step = 0; step < 400; ++step) {
+      auto id = id_of("0123456789abcdef"[rng() % 16]);
+      auto op = rng() % 20;
+      if (op < 9) {
+        // The same id keeps the same content (as chunk ids do).
+        auto data = testing::pattern(1 + (id.value[0] * 131) % 3000, id.value[0]);
+        ASSERT_TRUE(store->put(id, data, chunk_checksum(data.data(), data.size()), step).ok());
+        model[id.value] = data;
+      } else if (op < 15) {
+        ASSERT_TRUE(store->remove(id).ok() || !model.count(id.value));
+        model.erase(id.value);
+      } else if (op < 18) {
+        while (store->compact() > 0) {
+        }
+      } else {
+        reopen();
+      }
+      if (step % 50 == 49 || op >= 15) {
+        ASSERT_EQ(store->list().size(), model.size()) << "step " << step << " op " << op;
+        for (auto& [key, data] : model) {
+          byte_buffer back;
+          auto st = store->get(chunk_id{key}, back);
+          ASSERT_TRUE(st.ok()) << key << ": " << st.message;
+          ASSERT_EQ(back, data);
+        }
+      }
+    }
+    // Everything removed and compacted leaves at most the open pack.
+    for (auto& [key, data] : model)
+      ASSERT_TRUE(store->remove(chunk_id{key}).ok());
+    reopen();
+    while (store->compact() > 0) {
+    }
+    EXPECT_TRUE(store->list().empty());
+    EXPECT_LE(pack_files(fs).size(), 1u);
+    EXPECT_LE(store->pack_bytes(), 8u * 1024);
+  }
+}
+
+TEST(chunk_store_packs, a_torn_write_and_a_damaged_record_cost_only_themselves_at_open) {
+  memory_disk fs;
+  chunk_store store{fs, "/c", small_packs()};
+  ASSERT_TRUE(store.open().ok());
+  std::vector<byte_buffer> data;
+  for (char c : std::string{"0123"}) {
+    data.push_back(testing::pattern(1500, c));
+    ASSERT_TRUE(store.put(id_of(c), data.back(), chunk_checksum(data.back().data(), 1500), 1).ok());
+  }
+  auto second = *store.locate(id_of('1'));
+  auto last = *store.locate(id_of('3'));
+  ASSERT_EQ(second.path, last.path);
+  // The second record's magic number is damaged; half a record follows
+  // the last one, as a crash mid-write leaves it.
+  ASSERT_TRUE(fs.flip_bit(second.path, second.offset + 1));
+  std::vector<char> raw;
+  ASSERT_TRUE(fs.read_file(last.path, raw).ok());
+  std::vector<char> torn(raw.begin() + static_cast<std::ptrdiff_t>(last.offset),
+                         raw.begin() + static_cast<std::ptrdiff_t>(last.offset + last.bytes / 2));
+  ASSERT_TRUE(fs.write_at(last.path, raw.size(), {const_slice{torn.data(), torn.size()}}).ok());
+  chunk_store again{fs, "/c", small_packs()};
+  ASSERT_TRUE(again.open().ok());
+  EXPECT_EQ(again.list().size(), 3u);
+  byte_buffer back;
+  EXPECT_EQ(again.get(id_of('1'), back).code, errc::not_found);
+  for (int i : {0, 2, 3}) {
+    ASSERT_TRUE(again.get(id_of(static_cast<char>('0' + i)), back).ok()) << i;
+    EXPECT_EQ(back, data[i]);
+  }
+  // New records go to a new pack, not after the torn one.
+  ASSERT_TRUE(again.put(id_of('1'), data[1], chunk_checksum(data[1].data(), 1500), 2).ok());
+  EXPECT_NE(again.locate(id_of('1'))->path, last.path);
+}
+
+TEST(chunk_store_packs, a_vanished_pack_is_reported_missing_and_its_chunks_can_be_stored_again) {
+  memory_disk fs;
+  chunk_store store{fs, "/c", small_packs()};
+  ASSERT_TRUE(store.open().ok());
+  // Two chunks fill the first pack; the third opens another.
+  auto data = testing::pattern(3000, 5);
+  for (char c : std::string{"012"})
+    ASSERT_TRUE(store.put(id_of(c), data, chunk_checksum(data.data(), data.size()), 1).ok());
+  ASSERT_EQ(store.locate(id_of('0'))->path, store.locate(id_of('1'))->path);
+  ASSERT_NE(store.locate(id_of('0'))->path, store.locate(id_of('2'))->path);
+  ASSERT_TRUE(fs.remove_file(store.locate(id_of('0'))->path).ok());
+  std::string cursor;
+  uint64_t missing = 0;
+  do {
+    auto r = store.scrub(cursor, 1ull << 30);
+    missing += r.missing;
+    cursor = r.cursor;
+  } while (!cursor.empty());
+  EXPECT_EQ(missing, 2u);
+  EXPECT_EQ(store.bad(), (std::vector<chunk_id>{id_of('0'), id_of('1')}));
+  ASSERT_TRUE(store.put(id_of('0'), data, chunk_checksum(data.data(), data.size()), 2).ok());
+  byte_buffer back;
+  ASSERT_TRUE(store.get(id_of('0'), back).ok());
+  EXPECT_EQ(back, data);
+  ASSERT_TRUE(store.get(id_of('2'), back).ok());
+  chunk_store again{fs, "/c", small_packs()};
+  ASSERT_TRUE(again.open().ok());
+  EXPECT_EQ(again.list().size(), 2u) << "chunk 1 stays dropped";
+}
+
+// Writers, readers, removers and a compactor at once, on the real file
+// system: what each writer kept reads back, now and after reopening.
+TEST(chunk_store_packs, concurrent_writers_and_compaction_lose_nothing) {
+  testing::temp_dir dir;
+  posix_disk fs;
+  auto opts = small_packs();
+  opts.pack_bytes = 64 * 1024;
+  chunk_store store{fs, dir.path() + "/c", opts};
+  ASSERT_TRUE(store.open().ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::thread compactor([&] {
+    while (!done)
+      if (store.compact() == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  });
+  std::vector<std::thread> writers;
+  std::vector<std::map<std::string, byte_buffer>> kept(4);
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&, w] {
+      std::mt19937 rng{static_cast<uint32_t>(w + 1)};
+      for (int i = 0; i < 150; ++i) {
+        char name[40];
+        std::snprintf(name, sizeof(name), "%02x%030x", w, i);
+        chunk_id id{name};
+        auto data = testing::pattern(100 + rng() % 4000, i);
+        if (!store.put(id, data, chunk_checksum(data.data(), data.size()), i).ok())
+          ++failures;
+        kept[w][id.value] = data;
+        if (rng() % 3 == 0 && kept[w].size() > 1) {  // remove an earlier one
+          auto victim = std::next(kept[w].begin(), static_cast<long>(rng() % kept[w].size()));
+          if (!store.remove(chunk_id{victim->first}).ok())
+            ++failures;
+          kept[w].erase(victim);
+        }
+        byte_buffer back;
+        auto probe = std::next(kept[w].begin(), static_cast<long>(rng() % kept[w].size()));
+        if (!store.get(chunk_id{probe->first}, back).ok() || back != probe->second)
+          ++failures;
+      }
+    });
+  for (auto& t : writers)
+    t.join();
+  done = true;
+  compactor.join();
+  EXPECT_EQ(failures.load(), 0);
+  chunk_store again{fs, dir.path() + "/c", opts};
+  ASSERT_TRUE(again.open().ok());
+  size_t total = 0;
+  for (auto& m : kept) {
+    total += m.size();
+    for (auto& [key, data] : m) {
+      byte_buffer back;
+      ASSERT_TRUE(again.get(chunk_id{key}, back).ok()) << key;
+      ASSERT_EQ(back, data);
+    }
+  }
+  EXPECT_EQ(again.list().size(), total);
 }
 
 }  // namespace
