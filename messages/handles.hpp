@@ -157,6 +157,9 @@ using gateway_actor = caf::typed_actor<
   caf::replies_to<put_atom, request_context, std::string, uint32_t, byte_buffer>::with<file_info>,
   // read(ctx, chunk) -> the chunk's bytes, verified
   caf::replies_to<read_atom, request_context, chunk_ref>::with<byte_buffer>,
+  // get(ctx, path) -> the file's record and, for a file of at most one
+  // chunk, its bytes (a stat and a read in one request)
+  caf::replies_to<get_atom, request_context, std::string>::with<file_data>,
   // internal timer: expires idle uploads
   caf::reacts_to<tick_atom>,
   // peers(node, replica manager, cache shards): another node's storage

@@ -11,6 +11,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<request_context>("dfs::request_context");
   cfg.add_message_type<chunk_ref>("dfs::chunk_ref");
   cfg.add_message_type<file_info>("dfs::file_info");
+  cfg.add_message_type<file_data>("dfs::file_data");
   cfg.add_message_type<upload_ticket>("dfs::upload_ticket");
   cfg.add_message_type<node_status>("dfs::node_status");
   cfg.add_message_type<replica_stats>("dfs::replica_stats");

@@ -104,6 +104,19 @@ typename Inspector::result_type inspect(Inspector& f, file_info& x) {
            x.replication, x.chunks);
 }
 
+// A file's record and, for a file of at most one chunk, its bytes
+// (`complete`); otherwise the reader reads the chunks itself.
+struct file_data {
+  file_info info;
+  byte_buffer data;
+  bool complete = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, file_data& x) {
+  return f(caf::meta::type_name("file_data"), x.info, x.data, x.complete);
+}
+
 // The gateway's answer to opening a write: which upload, and the chunk size
 // every chunk but the last must have.
 struct upload_ticket {

@@ -412,11 +412,21 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
                                      const progress_fn& progress) {
   begin_operation();
   auto& self = *self_;
-  auto info = stat(remote);
-  if (!info)
-    return info.error();
-  if (info->kind == entry_kind::directory)
-    return make_error(errc::is_a_directory, info->path + " is a directory");
+  // One request: the record, and the bytes of a file of one chunk.
+  auto first = call_with_retries<file_data>(get_atom::value, remote);
+  if (!first)
+    return first.error();
+  if (first->info.kind == entry_kind::directory)
+    return make_error(errc::is_a_directory, first->info.path + " is a directory");
+  if (first->complete) {
+    out.write(first->data.data(), static_cast<std::streamsize>(first->data.size()));
+    if (!out)
+      return make_error(errc::io_error, "writing the local file failed");
+    if (progress)
+      progress(first->data.size(), first->info.size);
+    return std::move(first->info);
+  }
+  auto info = &first->info;
   using handle = decltype(self->request(gateway_, opts_.timeout, read_atom::value,
                                         request_context{}, chunk_ref{}));
   // A chunk read in flight; one refused by an overloaded gateway is asked
@@ -474,7 +484,7 @@ caf::expected<file_info> client::get(const std::string& remote, std::ostream& ou
   if (failure)
     return failure;
   out.flush();
-  return info;
+  return std::move(*info);
 }
 
 caf::expected<node_status> client::status() {

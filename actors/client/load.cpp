@@ -111,12 +111,19 @@ void read_chunks(caf::event_based_actor* self, gateway_actor gw, attempt a,
       [=](caf::error& err) { done(err); });
 }
 
+// A get: one request for the record and, for a file of one chunk, its
+// bytes; the chunks of a larger file follow one after the other.
 void get_file(caf::event_based_actor* self, gateway_actor gw, attempt a, const std::string& path,
               done_fn done) {
-  self->request(gw, a.timeout, stat_atom::value, a.ctx, path)
+  self->request(gw, a.timeout, get_atom::value, a.ctx, path)
     .then(
-      [=](file_info& info) {
-        read_chunks(self, gw, a, std::make_shared<file_info>(std::move(info)), 0, done);
+      [=](file_data& got) {
+        if (!got.complete)
+          return read_chunks(self, gw, a, std::make_shared<file_info>(std::move(got.info)), 0,
+                             done);
+        if (got.data.size() != got.info.size)
+          return done(make_error(errc::corrupt, "a file of the wrong length"));
+        done(caf::error{});
       },
       [=](caf::error& err) { done(err); });
 }

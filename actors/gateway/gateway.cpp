@@ -525,6 +525,49 @@ void do_put(gateway_pointer self, const request_context& ctx, const std::string&
     [=](const caf::error& err) { r->fail(err); });
 }
 
+// A chunk read for `r`, within the read budget, through the cache.
+void read_chunk(gateway_pointer self, const request_context& ctx, const chunk_ref& ref,
+                reply_ptr<byte_buffer> r) {
+  auto& st = self->state;
+  if (ref.length > max_chunk_bytes)
+    return r->fail(errc::invalid_argument, "a chunk of " + std::to_string(ref.length) +
+                                             " bytes is larger than any chunk can be");
+  if (!within_budget(st.reading, st.cfg.read_budget, ref.length, "reads", r))
+    return;
+  st.reading += ref.length;
+  auto length = ref.length;
+  r->on_done = [self, length] { self->state.reading -= length; };
+  if (!valid_chunk_id(ref.id.value))  // do_read says why
+    return do_read(self, ctx, ref, 0, caf::error{}, r);
+  if (admitted(ctx, r))
+    cached_read(self, ctx, ref, r);
+}
+
+// The rest of a get once the record is known: a file of one chunk is
+// read here and answered whole; anything else is answered with its
+// record alone (a directory, or chunks the reader fetches in a window).
+void get_small_file(gateway_pointer self, const request_context& ctx, file_info info,
+                    reply_ptr<file_data> r) {
+  file_data out;
+  if (info.kind != entry_kind::file || info.chunks.size() > 1) {
+    out.info = std::move(info);
+    return r->deliver(std::move(out));
+  }
+  if (info.chunks.empty()) {
+    out.info = std::move(info);
+    out.complete = true;
+    return r->deliver(std::move(out));
+  }
+  auto ref = info.chunks[0];
+  auto read = std::make_shared<reply<byte_buffer>>(
+    self, "get", ctx, [r, info = std::move(info)](caf::expected<byte_buffer> data) mutable {
+      if (!data)
+        return r->fail(data.error());
+      r->deliver(file_data{std::move(info), std::move(*data), true});
+    });
+  read_chunk(self, ctx, ref, read);
+}
+
 void finish_upload(gateway_pointer self, uint64_t upload_id) {
   auto& st = self->state;
   st.uploads.erase(upload_id);
@@ -722,23 +765,16 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
     },
     [=](read_atom, const request_context& ctx, const chunk_ref& ref) {
       auto r = make_reply<byte_buffer>(self, "read", ctx);
-      auto& st = self->state;
-      if (ref.length > max_chunk_bytes) {
-        r->fail(errc::invalid_argument, "a chunk of " + std::to_string(ref.length) +
-                                          " bytes is larger than any chunk can be");
-        return r->promise();
-      }
-      if (!within_budget(st.reading, st.cfg.read_budget, ref.length, "reads", r))
-        return r->promise();
-      st.reading += ref.length;
-      auto length = ref.length;
-      r->on_done = [self, length] { self->state.reading -= length; };
-      if (!valid_chunk_id(ref.id.value)) {  // do_read says why
-        do_read(self, ctx, ref, 0, caf::error{}, r);
-        return r->promise();
-      }
-      if (admitted(ctx, r))
-        cached_read(self, ctx, ref, r);
+      read_chunk(self, ctx, ref, r);
+      return r->promise();
+    },
+    [=](get_atom, const request_context& ctx, const std::string& raw) {
+      auto r = make_reply<file_data>(self, "get", ctx);
+      std::string path;
+      if (admitted(ctx, r) && checked_path(raw, r, path))
+        self->request(self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
+          .then([=](file_info& info) { get_small_file(self, ctx, std::move(info), r); },
+                [r](caf::error& err) { r->fail(err); });
       return r->promise();
     },
     [=](tick_atom) {

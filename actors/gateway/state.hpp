@@ -140,14 +140,24 @@ public:
       trace_(ctx.trace_id),
       start_(std::chrono::steady_clock::now()) {}
 
+  // A step of another request, answered through `sink` (not a response
+  // promise); the request it serves records the metrics.
+  using sink_fn = std::function<void(caf::expected<T>)>;
+  reply(gateway_pointer self, std::string op, const request_context& ctx, sink_fn sink)
+    : self_(self),
+      sink_(std::move(sink)),
+      op_(std::move(op)),
+      trace_(ctx.trace_id),
+      start_(std::chrono::steady_clock::now()) {}
+
   void deliver(T value) {
     finish(errc::ok);
     if (!after_reply) {
-      rp_.deliver(std::move(value));
+      answer(std::move(value));
       return;
     }
     T copy = value;
-    rp_.deliver(std::move(value));
+    answer(std::move(value));
     std::exchange(after_reply, nullptr)(&copy);
   }
 
@@ -160,12 +170,16 @@ public:
       self_->state.log->warn("trace={} op={} error={}", trace_, op_, describe(err));
     else
       self_->state.log->debug("trace={} op={} error={}", trace_, op_, describe(err));
-    rp_.deliver(err);
+    if (sink_)
+      sink_(err);
+    else
+      rp_.deliver(err);
   }
 
   void fail(errc code, std::string message) { fail(make_error(code, std::move(message))); }
 
   caf::typed_response_promise<T>& promise() { return rp_; }
+  bool step() const { return static_cast<bool>(sink_); }
   gateway_pointer self() const { return self_; }
 
   // Admitted by admission control: counts in flight until answered.
@@ -178,9 +192,18 @@ public:
   std::function<void(T*)> after_reply;
 
 private:
+  void answer(T&& value) {
+    if (sink_)
+      sink_(std::move(value));
+    else
+      rp_.deliver(std::move(value));
+  }
+
   void finish(errc code) {
     if (on_done)
       std::exchange(on_done, nullptr)();
+    if (sink_)
+      return;
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - start_;
     auto& st = self_->state;
     if (counted) {
@@ -201,6 +224,7 @@ private:
 
   gateway_pointer self_;
   caf::typed_response_promise<T> rp_;
+  sink_fn sink_;
   std::string op_;
   uint64_t trace_;
   std::chrono::steady_clock::time_point start_;
@@ -253,8 +277,8 @@ bool admitted(const request_context& ctx, reply_ptr<T>& r) {
     r->fail(errc::timeout, "deadline passed before the gateway started the request");
     return false;
   }
-  if (r->counted)
-    return true;
+  if (r->counted || r->step())
+    return true;  // counted once, by the request a step serves
   auto self = r->self();
   auto& st = self->state;
   auto v = st.admission.admit(ctx.client_id, mono_ms());

@@ -194,6 +194,47 @@ TEST(gateway, namespace_operations_and_their_errors) {
     errc::invalid_path);
 }
 
+TEST(gateway, a_get_answers_a_small_file_whole_and_a_larger_one_with_its_record) {
+  testing::node_options opts;
+  opts.cache_bytes = 1 << 20;
+  opts.max_in_flight = 4;
+  test_node node{opts};
+  auto& gw = node.handles.gateway;
+  auto get = [&](const std::string& path) {
+    return node.ask<file_data>(gw, get_atom::value, test_node::ctx(), path);
+  };
+  auto small = pattern(5000, 1);
+  ASSERT_TRUE(node.put("/small", small));
+  ASSERT_TRUE(node.put("/empty", {}));
+  ASSERT_TRUE(node.put("/large", pattern(3 * 64 * 1024 + 7, 2)));
+  // Many times, past the admission limit of 4 in flight: each get is
+  // counted once, and done when answered.
+  for (int i = 0; i < 20; ++i) {
+    auto got = get("/small");
+    ASSERT_TRUE(got) << describe(got.error());
+    EXPECT_TRUE(got->complete);
+    EXPECT_EQ(got->data, small);
+    EXPECT_EQ(got->info.size, small.size());
+  }
+  auto empty = get("/empty");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->complete);
+  EXPECT_TRUE(empty->data.empty());
+  auto large = get("/large");
+  ASSERT_TRUE(large);
+  EXPECT_FALSE(large->complete) << "the reader fetches the chunks";
+  EXPECT_TRUE(large->data.empty());
+  EXPECT_EQ(large->info.chunks.size(), 4u);
+  ASSERT_TRUE(
+    node.ask<file_info>(gw, mkdir_atom::value, test_node::ctx(), std::string{"/dir"}, false));
+  auto dir = get("/dir");
+  ASSERT_TRUE(dir);
+  EXPECT_EQ(dir->info.kind, entry_kind::directory);
+  EXPECT_FALSE(dir->complete);
+  EXPECT_EQ(code_of(get("/nope")), errc::not_found);
+  EXPECT_EQ(code_of(get("/a/../b")), errc::invalid_path);
+}
+
 TEST(gateway, a_corrupt_replica_is_reported_never_returned) {
   auto fs = std::make_shared<memory_disk>();
   test_node node{testing::node_options{64 * 1024, std::chrono::milliseconds{300000}, fs, {}}};
@@ -213,6 +254,11 @@ TEST(gateway, a_corrupt_replica_is_reported_never_returned) {
   auto back = node.get("/f");
   ASSERT_FALSE(back);
   EXPECT_EQ(code_of(back.error()), errc::corrupt);
+  // The only copy was dropped as corrupt: a get of the whole file fails
+  // too, with no data.
+  EXPECT_EQ(code_of(node.ask<file_data>(node.handles.gateway, get_atom::value, test_node::ctx(),
+                                        std::string{"/f"})),
+            errc::not_found);
 }
 
 TEST(gateway, a_full_disk_fails_the_put_and_changes_nothing) {
