@@ -9,6 +9,7 @@ using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using get_atom = caf::atom_constant<caf::atom("get")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 
 // namespace (gateway and metadata service)
 using mkdir_atom = caf::atom_constant<caf::atom("mkdir")>;

@@ -162,6 +162,8 @@ using gateway_actor = caf::typed_actor<
   caf::replies_to<get_atom, request_context, std::string>::with<file_data>,
   // internal timer: expires idle uploads
   caf::reacts_to<tick_atom>,
+  // internal timer: fails requests past their deadline (see swept_request)
+  caf::reacts_to<sweep_atom>,
   // peers(node, replica manager, cache shards): another node's storage
   // and cache became reachable (null handle, no shards: unreachable);
   // from the node's peer connector

@@ -91,6 +91,8 @@ using done_fn = std::function<void(const caf::error&)>;
 
 // One try of a request: its context (the same on every try of a write,
 // so that the Raft session applies it once) and the time a try may take.
+// Its requests go without a CAF timeout (each would cost two wake-ups of
+// the clock thread); drive() fails a try that outlives its time.
 struct attempt {
   request_context ctx;
   std::chrono::milliseconds timeout;
@@ -101,7 +103,7 @@ void read_chunks(caf::event_based_actor* self, gateway_actor gw, attempt a,
                  std::shared_ptr<file_info> info, size_t i, done_fn done) {
   if (i >= info->chunks.size())
     return done(caf::error{});
-  self->request(gw, a.timeout, read_atom::value, a.ctx, info->chunks[i])
+  self->request(gw, caf::infinite, read_atom::value, a.ctx, info->chunks[i])
     .then(
       [=](byte_buffer& data) {
         if (data.size() != info->chunks[i].length)
@@ -115,7 +117,7 @@ void read_chunks(caf::event_based_actor* self, gateway_actor gw, attempt a,
 // bytes; the chunks of a larger file follow one after the other.
 void get_file(caf::event_based_actor* self, gateway_actor gw, attempt a, const std::string& path,
               done_fn done) {
-  self->request(gw, a.timeout, get_atom::value, a.ctx, path)
+  self->request(gw, caf::infinite, get_atom::value, a.ctx, path)
     .then(
       [=](file_data& got) {
         if (!got.complete)
@@ -137,7 +139,7 @@ void note_chunk(run_state& run, uint64_t file, const file_info& info) {
 void put_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, gateway_actor gw,
               attempt a, uint64_t file, done_fn done) {
   self
-    ->request(gw, a.timeout, put_atom::value, a.ctx, path_of(*run, file), run->opts.replication,
+    ->request(gw, caf::infinite, put_atom::value, a.ctx, path_of(*run, file), run->opts.replication,
               content_of(*run, file))
     .then(
       [=](file_info& info) {
@@ -155,7 +157,7 @@ void ensure_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, g
       ++run->created;
     done(err);
   };
-  self->request(gw, a.timeout, stat_atom::value, a.ctx, path_of(*run, file))
+  self->request(gw, caf::infinite, stat_atom::value, a.ctx, path_of(*run, file))
     .then(
       [=](file_info& info) {
         if (info.size == run->opts.size.size_of(file, run->opts.seed)) {
@@ -188,6 +190,10 @@ struct user_state {
   // and how to fail it at once when its gateway's node goes down.
   uint64_t try_id = 0;
   std::function<void(const caf::error&)> fail_now;
+  // The try's deadline, read by drive()'s sweep on another thread.
+  std::mutex due_mu;
+  int64_t due_ms = 0;  // mono_ms(); 0: no try in flight
+  uint64_t due_try = 0;
   std::vector<bool> gone;  // gateways whose connection was lost
 
   // Moves on to the next gateway still connected (any, when none is).
@@ -225,10 +231,19 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
     attempt a{ctx, std::max(per_try, std::chrono::milliseconds{1})};
     auto gw = us->gateways[us->home % us->gateways.size()];
     auto id = ++us->try_id;
+    {
+      std::lock_guard<std::mutex> guard{us->due_mu};
+      us->due_try = id;
+      us->due_ms = mono_ms() + a.timeout.count();
+    }
     done_fn done = [=](const caf::error& err) {
       if (id != us->try_id || !us->fail_now)
         return;  // a try given up on already (its gateway went down)
       us->fail_now = nullptr;
+      {
+        std::lock_guard<std::mutex> guard{us->due_mu};
+        us->due_ms = 0;
+      }
       if (err && client::retryable(err)) {
         auto code = to_errc(err);
         if (code != errc::overloaded)
@@ -306,6 +321,12 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
         start_request(i, due);  // late: its latency counts from when it was due
     },
     [=](tick_atom, uint64_t i) { start_request(i, due_of(i)); },
+    [=](sweep_atom, uint64_t id) {  // from drive(): try `id` is past its time
+      if (id != us->try_id)
+        return;
+      if (auto fail = us->fail_now)  // a copy: the call resets fail_now
+        fail(make_error(errc::timeout, "no answer within the try's time"));
+    },
     [=](flush_atom, uint64_t id) {
       auto it = us->timers.find(id);
       if (it == us->timers.end())
@@ -325,6 +346,7 @@ load_figures drive(client& c, const std::vector<gateway_actor>& gateways,
   caf::scoped_actor self{sys};
   run->start = steady::now();
   auto users = std::max<uint32_t>(run->opts.concurrency, 1);
+  std::vector<std::pair<caf::actor, std::shared_ptr<user_state>>> all;
   for (uint32_t u = 0; u < users; ++u) {
     auto us = std::make_shared<user_state>();
     us->run = run;
@@ -334,8 +356,23 @@ load_figures drive(client& c, const std::vector<gateway_actor>& gateways,
     us->ss.timeout = run->opts.timeout;
     us->rng.seed(run->opts.seed * 1000003 + u);
     us->backoff = run->opts.backoff;
-    sys.spawn(user, us, caf::actor_cast<caf::actor>(self));
+    all.emplace_back(sys.spawn(user, us, caf::actor_cast<caf::actor>(self)), us);
   }
+  // Fails the tries past their time (see attempt).
+  auto sweep = [&] {
+    auto now = mono_ms();
+    for (auto& [handle, us] : all) {
+      uint64_t late = 0;
+      {
+        std::lock_guard<std::mutex> guard{us->due_mu};
+        if (us->due_ms == 0 || us->due_ms > now)
+          continue;
+        late = us->due_try;
+        us->due_ms = 0;
+      }
+      self->send(handle, sweep_atom::value, late);
+    }
+  };
   uint32_t finished = 0;
   auto last_report = steady::now();
   auto report = [&] {
@@ -353,11 +390,14 @@ load_figures drive(client& c, const std::vector<gateway_actor>& gateways,
     last_report = steady::now();
     on_interval(f);
   };
-  auto tick = run->opts.report_every.count() > 0
-                ? std::min(run->opts.report_every, std::chrono::milliseconds{1000})
-                : std::chrono::milliseconds{1000};
+  auto next_sweep = steady::now();
   while (finished < users) {
-    self->receive([&](ok_atom) { ++finished; }, caf::after(tick) >> [&] {});
+    self->receive([&](ok_atom) { ++finished; },
+                  caf::after(std::chrono::milliseconds{20}) >> [&] {});
+    if (steady::now() >= next_sweep) {
+      sweep();
+      next_sweep = steady::now() + std::chrono::milliseconds{20};
+    }
     report();
   }
   std::lock_guard<std::mutex> guard{run->mu};

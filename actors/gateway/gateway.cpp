@@ -707,7 +707,7 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       auto r = make_reply<file_info>(self, "stat", ctx);
       std::string path;
       if (admitted(ctx, r) && checked_path(raw, r, path))
-        self->request(self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
+        swept_request(self, self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
           .then([r](file_info& info) { r->deliver(std::move(info)); },
                 [r](caf::error& err) { r->fail(err); });
       return r->promise();
@@ -772,7 +772,7 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       auto r = make_reply<file_data>(self, "get", ctx);
       std::string path;
       if (admitted(ctx, r) && checked_path(raw, r, path))
-        self->request(self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
+        swept_request(self, self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
           .then([=](file_info& info) { get_small_file(self, ctx, std::move(info), r); },
                 [r](caf::error& err) { r->fail(err); });
       return r->promise();
@@ -787,6 +787,15 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       if (self->state.deps.metrics)
         self->state.deps.metrics->mailbox(self->mailbox().size());
       self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
+    },
+    [=](sweep_atom) {
+      auto& st = self->state;
+      if (self->current_sender() != self->ctrl())
+        return;
+      st.swept_deadlines.sweep(std::chrono::steady_clock::now());
+      st.sweeping = !st.swept_deadlines.empty();
+      if (st.sweeping)
+        self->delayed_send(self, sweep_period, sweep_atom::value);
     },
     [=](health_atom, std::vector<peer_health>& verdicts) { apply_health(self, verdicts); },
     [=](status_atom) { return status_of(self); },

@@ -142,7 +142,7 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
   // (lookups take microseconds); a shorter wait, cut by the request's
   // deadline, does not condemn it.
   bool patience = wait >= st.cfg.cache_timeout / 3;
-  self->request(shard, wait, lookup_atom::value, ctx, ref.id)
+  swept_request(self, shard, wait, lookup_atom::value, ctx, ref.id)
     .then(
       [=](cache_lookup& found) {
         self->state.log->debug("trace={} chunk={} cache {} at {}", ctx.trace_id, ref.id.value,

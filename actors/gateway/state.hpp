@@ -24,6 +24,7 @@
 #include "messages/meta.pb.h"
 #include "runtime/clock.hpp"
 #include "runtime/deadline.hpp"
+#include "runtime/deadline_table.hpp"
 #include "runtime/histogram.hpp"
 #include "runtime/logging.hpp"
 
@@ -41,6 +42,8 @@ struct upload {
 struct gateway_state {
   gateway_config cfg;
   gateway_deps deps;
+  deadline_table swept_deadlines;  // of swept requests
+  bool sweeping = false;           // a sweep timer is set
   std::map<uint64_t, upload> uploads;
   uint64_t next_upload = 1;
   std::random_device entropy;  // the OS's random source: ids must not repeat across runs
@@ -240,6 +243,62 @@ reply_ptr<T> make_reply(gateway_pointer self, std::string op, const request_cont
 
 inline std::chrono::milliseconds budget(gateway_pointer self, const request_context& ctx) {
   return time_left(ctx, self->state.cfg.request_timeout);
+}
+
+// How often pending swept requests are checked: a swept request fails at
+// most this much after its timeout.
+constexpr std::chrono::milliseconds sweep_period{20};
+
+// A request sent without a CAF timeout, its deadline kept in the
+// gateway's deadline_table (see runtime/deadline_table.hpp); then() as
+// for a CAF response handle. A timeout fails it with errc::timeout; an
+// answer after that is dropped.
+template <class Handle>
+class swept {
+public:
+  swept(gateway_pointer self, Handle h, std::chrono::milliseconds timeout)
+    : self_(self), h_(std::move(h)), due_(std::chrono::steady_clock::now() + timeout) {}
+
+  template <class OnOk, class OnErr>
+  void then(OnOk ok, OnErr err) {
+    auto on_err = std::make_shared<OnErr>(std::move(err));
+    auto& st = self_->state;
+    auto id = st.swept_deadlines.add(due_, [on_err] {
+      caf::error e = make_error(errc::timeout, "no answer before the deadline");
+      (*on_err)(e);
+    });
+    if (!st.sweeping) {
+      st.sweeping = true;
+      self_->delayed_send(self_, sweep_period, sweep_atom::value);
+    }
+    auto self = self_;
+    h_.then(guarded(std::move(ok), id, typename caf::detail::get_callable_trait<OnOk>::arg_types{}),
+            [self, id, on_err](caf::error& e) {
+              if (self->state.swept_deadlines.settle(id))
+                (*on_err)(e);
+            });
+  }
+
+private:
+  template <class F, class... Args>
+  auto guarded(F f, uint64_t id, caf::detail::type_list<Args...>) {
+    auto self = self_;
+    return [self, id, f = std::move(f)](Args... xs) mutable {
+      if (self->state.swept_deadlines.settle(id))
+        f(std::forward<Args>(xs)...);
+    };
+  }
+
+  gateway_pointer self_;
+  Handle h_;
+  std::chrono::steady_clock::time_point due_;
+};
+
+template <class Dest, class... Ts>
+auto swept_request(gateway_pointer self, const Dest& dest, std::chrono::milliseconds timeout,
+                   Ts&&... xs) {
+  auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+  return swept<decltype(h)>{self, std::move(h), timeout};
 }
 
 // Proposes a metadata command and delivers its outcome through `r`.

@@ -85,5 +85,21 @@ check "every file reads back identical" verify_all
 [ "$(ctl stat --json /data/f4 | jq '[.chunks[].replicas | length] | min')" = 3 ] &&
   ok "a file put while a node was paused has 3 copies again" || bad "f4 is still short of copies"
 
+say "dfsctl bench with a node paused mid-run"
+# The load's tries carry their deadlines themselves (no CAF timeout):
+# tries at the paused node must fail on time and go elsewhere.
+p=$(pid_of n2)
+(sleep 3; kill -STOP "$p"; sleep 6; kill -CONT "$p") &
+pauser=$!
+if ctl bench --duration 12s --concurrency 20 --files 100 --json >"$work/bench.json" 2>"$work/err"; then
+  errors=$(tail -1 "$work/bench.json" | jq '[.total.errors[]] | add // 0')
+  done_=$(tail -1 "$work/bench.json" | jq '.total.requests')
+  [ "$errors" = 0 ] && [ "$done_" -gt 0 ] && ok "bench: $done_ requests, no errors, across the pause" ||
+    bad "bench: $done_ requests, $errors errors"
+else
+  bad "bench failed (exit $?): $(head -c 300 "$work/err")"
+fi
+wait "$pauser"
+
 echo "passed $passed, failed $failed"
 [ "$failed" = 0 ]
