@@ -127,15 +127,15 @@ struct posix_disk::open_file {
 posix_disk::~posix_disk() = default;
 
 std::shared_ptr<posix_disk::open_file> posix_disk::writable(const std::string& path,
-                                                            disk_status& st) {
+                                                            disk_status& st, bool create) {
   std::lock_guard<std::mutex> guard{mtx_};
   if (auto it = open_.find(path); it != open_.end())
     return it->second;
   auto f = std::make_shared<open_file>();
-  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  f->fd = create ? ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
   if (f->fd >= 0)
     f->dir_synced = false;
-  else if (errno == EEXIST)
+  else if (!create || errno == EEXIST)
     f->fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (f->fd < 0) {
     st = from_errno(errno, "open " + path);
@@ -148,7 +148,7 @@ std::shared_ptr<posix_disk::open_file> posix_disk::writable(const std::string& p
 disk_status posix_disk::write_at(const std::string& path, uint64_t offset,
                                  std::initializer_list<const_slice> parts) {
   disk_status st;
-  auto f = writable(path, st);
+  auto f = writable(path, st, true);
   if (!f)
     return st;
   for (auto& part : parts) {
@@ -168,7 +168,7 @@ disk_status posix_disk::write_at(const std::string& path, uint64_t offset,
 
 disk_status posix_disk::sync(const std::string& path) {
   disk_status st;
-  auto f = writable(path, st);
+  auto f = writable(path, st, false);  // a file deleted meanwhile is not made again
   if (!f)
     return st;
   if (::fdatasync(f->fd) != 0)
@@ -189,6 +189,11 @@ disk_status posix_disk::sync(const std::string& path) {
     f->dir_synced = true;
   }
   return {};
+}
+
+void posix_disk::release(const std::string& path) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  open_.erase(path);  // closed once no write or sync still uses it
 }
 
 disk_status posix_disk::remove_file(const std::string& path) {
@@ -291,7 +296,8 @@ disk_status memory_disk::write_at(const std::string& path, uint64_t offset,
   used_ = used_ - data.size() + end;
   data.resize(static_cast<size_t>(end));
   for (auto& part : parts) {
-    std::memcpy(data.data() + offset, part.data, part.size);
+    if (part.size > 0)
+      std::memcpy(data.data() + offset, part.data, part.size);
     offset += part.size;
   }
   return {};

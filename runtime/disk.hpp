@@ -50,6 +50,10 @@ public:
   // Makes what was written to `path` with write_at durable.
   virtual disk_status sync(const std::string& path) = 0;
 
+  // No more write_at or sync of `path` for now: resources kept for them
+  // (an open descriptor) may go.
+  virtual void release(const std::string&) {}
+
   virtual disk_status remove_file(const std::string& path) = 0;
 
   // Creates the directory and its missing ancestors.
@@ -86,6 +90,7 @@ public:
   disk_status write_at(const std::string& path, uint64_t offset,
                        std::initializer_list<const_slice> parts) override;
   disk_status sync(const std::string& path) override;
+  void release(const std::string& path) override;
   disk_status remove_file(const std::string& path) override;
   disk_status make_dirs(const std::string& path) override;
   std::vector<std::string> list_files(const std::string& path) override;
@@ -93,9 +98,9 @@ public:
 
 private:
   struct open_file;
-  // The open file of `path` for write_at and sync (opened, and created,
-  // on first use); null with `st` set on failure.
-  std::shared_ptr<open_file> writable(const std::string& path, disk_status& st);
+  // The open file of `path` for write_at and sync (opened on first use,
+  // and created if `create`); null with `st` set on failure.
+  std::shared_ptr<open_file> writable(const std::string& path, disk_status& st, bool create);
   std::mutex mtx_;
   std::map<std::string, std::shared_ptr<open_file>> open_;
 };

@@ -49,15 +49,19 @@ bool parse_record(const byte_buffer& raw, uint64_t at, proto::ChunkHeader& heade
 }
 
 // Calls f(header, offset, bytes) for each record of a pack, in order. A
-// stretch that holds no record (a write torn by a crash, a damaged
-// header) is skipped up to the next magic number.
+// stretch that holds no whole record with the checksum it names (a write
+// torn by a crash, damaged bytes, a damaged length that would hide the
+// records after it) is skipped up to the next magic number.
 template <class F>
 void for_each_record(const byte_buffer& raw, F f) {
   uint64_t at = 0;
   while (at < raw.size()) {
     proto::ChunkHeader header;
     uint64_t data_at = 0;
-    if (parse_record(raw, at, header, data_at)) {
+    if (parse_record(raw, at, header, data_at) &&
+        (header.removed()
+           ? header.length() == 0
+           : chunk_checksum(raw.data() + data_at, header.length()) == header.checksum())) {
       auto end = data_at + header.length();
       f(header, at, end - at);
       at = end;
@@ -81,6 +85,7 @@ struct chunk_store::segment {
   uint64_t live = 0;     // bytes of the records the index points at
   uint32_t writing = 0;  // appends reserved and not finished
   bool compacting = false;
+  uint64_t pinned = 0;  // bytes of tombstones still needed, found by compaction
   uint64_t syncs_started = 0;
   uint64_t syncs_done = 0;
   bool syncing = false;
@@ -135,8 +140,7 @@ disk_status chunk_store::open() {
     }
   if (auto st = fs_.make_dirs(dir_ + "/packs"); !st.ok())
     return st;
-  open_packs();
-  return {};
+  return open_packs();
 }
 
 // Replays the packs in order: a record adds a copy of its chunk, a
@@ -145,9 +149,10 @@ disk_status chunk_store::open() {
 // when its copy turned out not to be needed, write tombstones too, so
 // removing the newest copy never brings an older one back.) Appends go
 // to a new pack, never after what a crash may have torn.
-void chunk_store::open_packs() {
+disk_status chunk_store::open_packs() {
   packs_.clear();
   open_pack_ = 0;
+  next_pack_ = 1;
   std::vector<uint64_t> numbers;
   for (auto& name : fs_.list_files(dir_ + "/packs")) {
     auto suffix = std::strlen(pack_suffix);
@@ -163,9 +168,11 @@ void chunk_store::open_packs() {
     seg->number = n;
     seg->path = pack_path(n);
     packs_[n] = seg;
+    next_pack_ = n + 1;
     byte_buffer raw;
-    if (!fs_.read_file(seg->path, raw).ok())
-      continue;
+    // Never skipped: an unread pack would look empty, and be compacted away.
+    if (auto st = fs_.read_file(seg->path, raw); !st.ok())
+      return {st.code, "pack " + seg->path + " cannot be read: " + st.message};
     seg->size = raw.size();
     for_each_record(raw, [&](const proto::ChunkHeader& h, uint64_t at, uint64_t bytes) {
       auto& list = copies[h.id()];
@@ -183,6 +190,7 @@ void chunk_store::open_packs() {
   for (auto& [id, list] : copies)
     if (!list.empty())
       index_record(id, list.back());  // replay order: the newest
+  return {};
 }
 
 void chunk_store::index_record(const std::string& id, const stored_chunk& c) {
@@ -222,12 +230,17 @@ disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64
     writing_.insert(id.value);
   }
   stored_chunk where{checksum, data.size(), created_ms};
-  auto st = data.size() <= opts_.pack_limit ? append_chunk(id, data, checksum, created_ms, where)
-                                            : write_chunk_file(id, data, checksum, created_ms);
+  auto st = opts_.pack_limit > 0 && data.size() <= opts_.pack_limit
+              ? append_chunk(id, data, checksum, created_ms, where)
+              : write_chunk_file(id, data, checksum, created_ms);
   std::optional<stored_chunk> replaced;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     writing_.erase(id.value);
+    // The append ends here, with the record indexed in the same step:
+    // compaction must never see the pack idle and the record unindexed.
+    if (where.pack != 0)
+      end_append(where.pack, st.ok());
     if (st.ok()) {
       if (auto old = index_.find(id.value); old != index_.end())
         replaced = old->second;
@@ -253,7 +266,7 @@ disk_status chunk_store::append(const std::string& head, const char* data, size_
     auto it = packs_.find(open_pack_);
     if (it == packs_.end() ||
         (it->second->size > 0 && it->second->size + bytes > opts_.pack_bytes)) {
-      auto number = packs_.empty() ? 1 : packs_.rbegin()->first + 1;
+      auto number = next_pack_++;  // never reused: tombstones name packs
       auto fresh = std::make_shared<segment>();
       fresh->number = number;
       fresh->path = pack_path(number);
@@ -290,10 +303,14 @@ disk_status chunk_store::sync(segment& seg) {
     }
     synced_.notify_all();
   }
-  // A failed sync may have lost any write before it (the kernel drops
-  // the pages' dirty state), so each writer it covered fails.
-  if (seg.failed_sync >= need)
+  // A failed sync may have lost any write before it (the kernel marks
+  // the pages clean and reports the error once), so every writer of the
+  // pack from then on fails, and appends go to a new pack.
+  if (seg.failed_sync != 0) {
+    if (open_pack_ == seg.number)
+      open_pack_ = 0;
     return seg.sync_error;
+  }
   return {};
 }
 
@@ -312,14 +329,23 @@ disk_status chunk_store::append_chunk(const chunk_id& id, const byte_buffer& dat
   auto st = append(head, data.data(), data.size(), seg, offset);
   if (st.ok())
     st = sync(*seg);
-  std::lock_guard<std::mutex> guard{mtx_};
-  --seg->writing;
-  if (!st.ok() && open_pack_ == seg->number)
-    open_pack_ = 0;  // appends go on in a new pack (this one may have been deleted)
+  // put() ends the append (end_append) once the record is indexed.
   where.pack = seg->number;
   where.offset = offset;
   where.record = head.size() + data.size();
   return st;
+}
+
+void chunk_store::end_append(uint64_t pack, bool ok) {
+  auto it = packs_.find(pack);
+  if (it == packs_.end())
+    return;
+  auto& seg = *it->second;
+  --seg.writing;
+  if (!ok && open_pack_ == seg.number)
+    open_pack_ = 0;  // appends go on in a new pack (this one may have been deleted)
+  if (seg.writing == 0 && open_pack_ != seg.number)
+    fs_.release(seg.path);  // sealed and idle: its descriptor is not needed
 }
 
 void chunk_store::append_tombstone(const std::string& id, uint64_t pack, uint64_t offset) {
@@ -332,9 +358,9 @@ void chunk_store::append_tombstone(const std::string& id, uint64_t pack, uint64_
   uint64_t at = 0;
   // Not synced: a tombstone lost in a crash brings back a copy that
   // garbage collection or the next read removes again.
-  append(record_head(header), nullptr, 0, seg, at);
+  auto st = append(record_head(header), nullptr, 0, seg, at);
   std::lock_guard<std::mutex> guard{mtx_};
-  --seg->writing;
+  end_append(seg->number, st.ok());
 }
 
 disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer& data,
@@ -556,7 +582,8 @@ uint64_t chunk_store::compact() {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     for (auto& [number, seg] : packs_) {
-      if (number == open_pack_ || seg->writing > 0 || seg->compacting || seg->live * 2 > seg->size)
+      if (number == open_pack_ || seg->writing > 0 || seg->compacting ||
+          (seg->live + seg->pinned) * 2 > seg->size)
         continue;
       if (!victim || seg->live * victim->size < victim->live * seg->size)
         victim = seg;
@@ -566,16 +593,17 @@ uint64_t chunk_store::compact() {
   }
   if (!victim)
     return 0;
-  auto give_up = [&] {
+  auto give_up = [&](uint64_t pinned) {
     std::lock_guard<std::mutex> guard{mtx_};
     victim->compacting = false;  // a later step tries again
+    victim->pinned = pinned;
     return uint64_t{0};
   };
   byte_buffer raw;
   if (auto st = fs_.read_file(victim->path, raw); !st.ok() && st.code != errc::not_found)
-    return give_up();
+    return give_up(0);
   // What must survive the pack: the records the index points at, and the
-  // tombstones of records in older packs that still exist.
+  // tombstones of records in other packs that still exist.
   struct kept {
     std::string id;
     uint64_t offset, bytes;
@@ -584,36 +612,48 @@ uint64_t chunk_store::compact() {
     uint64_t new_offset = 0;
   };
   std::vector<kept> keep;
+  uint64_t kept_bytes = 0, tombstone_bytes = 0;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     for_each_record(raw, [&](const proto::ChunkHeader& h, uint64_t at, uint64_t bytes) {
       if (h.removed()) {
-        if (h.target_pack() != victim->number && packs_.count(h.target_pack()))
+        if (h.target_pack() != victim->number && packs_.count(h.target_pack())) {
           keep.push_back(kept{h.id(), at, bytes, false, nullptr});
+          kept_bytes += bytes;
+          tombstone_bytes += bytes;
+        }
         return;
       }
       auto it = index_.find(h.id());
-      if (it != index_.end() && it->second.pack == victim->number && it->second.offset == at)
+      if (it != index_.end() && it->second.pack == victim->number && it->second.offset == at) {
         keep.push_back(kept{h.id(), at, bytes, true, nullptr});
+        kept_bytes += bytes;
+      }
     });
   }
+  // Needed tombstones alone can fill a pack: then it stays until the
+  // packs they name are gone, instead of being copied over and over.
+  if (kept_bytes * 2 > victim->size)
+    return give_up(tombstone_bytes);
+  // The same bytes (a record's header names its chunk, not its place),
+  // then one sync per pack written.
+  auto failed = false;
+  std::vector<std::shared_ptr<segment>> written;
   for (auto& k : keep) {
-    // The same bytes: a record's header names its chunk, not its place.
-    auto st = append(std::string{raw.data() + k.offset, k.bytes}, nullptr, 0, k.seg, k.new_offset);
-    if (st.ok())
-      st = sync(*k.seg);
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      --k.seg->writing;
-    }
-    if (!st.ok())
-      return give_up();
+    if (failed)
+      break;
+    failed =
+      !append(std::string{raw.data() + k.offset, k.bytes}, nullptr, 0, k.seg, k.new_offset).ok();
+    if (written.empty() || written.back() != k.seg)
+      written.push_back(k.seg);
   }
+  for (auto& seg : written)
+    failed = !sync(*seg).ok() || failed;
   std::vector<kept*> orphans;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     for (auto& k : keep) {
-      if (!k.record)
+      if (!k.record || failed)
         continue;
       auto it = index_.find(k.id);
       if (it == index_.end() || it->second.pack != victim->number ||
@@ -626,12 +666,29 @@ uint64_t chunk_store::compact() {
         index_record(k.id, moved);
       }
     }
+    // The appends end with the index updated (see put()).
+    for (auto& k : keep)
+      if (k.seg)
+        end_append(k.seg->number, !failed);
+    if (failed) {
+      victim->compacting = false;  // the pack stays; a later step tries again
+      return 0;
+    }
+    // A record the index names that the scan did not find is damaged.
+    std::vector<std::string> lost;
+    for (auto& [id, c] : index_)
+      if (c.pack == victim->number)
+        lost.push_back(id);
+    for (auto& id : lost)
+      forget(id, why::corrupt);
     packs_.erase(victim->number);
+    for (auto& [number, seg] : packs_)
+      seg->pinned = 0;  // tombstones naming the pack are no longer needed
   }
   for (auto* k : orphans)
     append_tombstone(k->id, k->seg->number, k->new_offset);
   fs_.remove_file(victim->path);
-  return victim->size;
+  return victim->size - kept_bytes;
 }
 
 std::optional<chunk_store::location> chunk_store::locate(const chunk_id& id) {

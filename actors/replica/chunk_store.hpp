@@ -95,7 +95,8 @@ public:
   // Compacts the sealed pack with the least live data, if at most half of
   // it is live: copies its live records (and the tombstones still
   // needed) to the open pack, syncs, then deletes it. Returns the bytes
-  // of the pack reclaimed (0: nothing to do).
+  // freed (0: nothing to do). A record it cannot read is dropped as
+  // corrupt; a pack of tombstones still needed is left alone.
   uint64_t compact();
 
   // Where a chunk's record is: its file, or its pack and offset (tests
@@ -135,7 +136,11 @@ private:
                          bool& moved);
   disk_status sync(segment& seg);  // a group sync, see chunk_store.cpp
   void index_record(const std::string& id, const stored_chunk& c);  // under mtx_
-  void open_packs();
+  disk_status open_packs();
+  // Ends an append to `pack` (under mtx_): lowers its count of writes in
+  // flight, moves appends to a new pack after a failure, and lets go of
+  // the file of a sealed pack no longer written.
+  void end_append(uint64_t pack, bool ok);
 
   disk& fs_;
   std::string dir_;
@@ -146,6 +151,7 @@ private:
   chunk_store_options opts_;
   std::map<uint64_t, std::shared_ptr<segment>> packs_;  // by number
   uint64_t open_pack_ = 0;                              // taking appends (0: none yet)
+  uint64_t next_pack_ = 1;                              // numbers are never reused
   std::condition_variable synced_;                      // signalled when a pack sync ends
   std::set<std::string> bad_;  // found corrupt or missing, not stored again
   uint64_t corrupt_found_ = 0;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "actors/replica/chunk_store.hpp"
+#include "messages/chunk.pb.h"
 #include "runtime/checksum.hpp"
 #include "tests/support.hpp"
 
@@ -136,6 +138,22 @@ TEST_P(chunk_store_test, concurrent_stores_of_one_chunk_all_succeed_and_leave_on
   ASSERT_TRUE(store->get(id_of('7'), back).ok());
   EXPECT_EQ(back, data);
   EXPECT_EQ(fs->list_files(dir.path() + "/chunks/77").size(), 1u) << "no temp file left behind";
+}
+
+TEST_P(chunk_store_test, concurrent_stores_of_one_small_chunk_leave_one_copy_after_reopening) {
+  auto data = testing::pattern(4096, 3);
+  auto checksum = chunk_checksum(data.data(), data.size());
+  std::vector<std::thread> writers;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i)
+    writers.emplace_back([&] { ok += store->put(id_of('6'), data, checksum, 1).ok() ? 1 : 0; });
+  for (auto& w : writers)
+    w.join();
+  EXPECT_EQ(ok.load(), 4);
+  ASSERT_TRUE(store->remove(id_of('6')).ok());
+  chunk_store again{*fs, dir.path() + "/chunks", options()};
+  ASSERT_TRUE(again.open().ok());
+  EXPECT_EQ(again.stats().chunks, 0u) << "no earlier copy comes back after the removal";
 }
 
 TEST_P(chunk_store_test, temp_files_of_interrupted_writes_are_removed_at_open) {
@@ -395,6 +413,62 @@ TEST(chunk_store_packs, a_torn_write_and_a_damaged_record_cost_only_themselves_a
   // New records go to a new pack, not after the torn one.
   ASSERT_TRUE(again.put(id_of('1'), data[1], chunk_checksum(data[1].data(), 1500), 2).ok());
   EXPECT_NE(again.locate(id_of('1'))->path, last.path);
+}
+
+// A damaged length would make the record look longer than it is, and hide
+// the records after it: the checksum tells, and the scan goes on.
+TEST(chunk_store_packs, a_damaged_length_costs_only_its_own_record) {
+  memory_disk fs;
+  chunk_store store{fs, "/c", small_packs()};
+  ASSERT_TRUE(store.open().ok());
+  std::vector<byte_buffer> data;
+  for (char c : std::string{"012"}) {
+    data.push_back(testing::pattern(1500, c));
+    ASSERT_TRUE(store.put(id_of(c), data.back(), chunk_checksum(data.back().data(), 1500), 1).ok());
+  }
+  auto first = *store.locate(id_of('0'));
+  std::vector<char> raw;
+  ASSERT_TRUE(fs.read_file(first.path, raw).ok());
+  uint32_t header_len = 0;
+  std::memcpy(&header_len, raw.data() + first.offset + 8, 4);
+  proto::ChunkHeader h;
+  ASSERT_TRUE(h.ParseFromArray(raw.data() + first.offset + 12, static_cast<int>(header_len)));
+  h.set_length(h.length() + 1000);  // over the next record
+  auto encoded = h.SerializeAsString();
+  ASSERT_EQ(encoded.size(), header_len);
+  ASSERT_TRUE(
+    fs.write_at(first.path, first.offset + 12, {const_slice{encoded.data(), encoded.size()}}).ok());
+  chunk_store again{fs, "/c", small_packs()};
+  ASSERT_TRUE(again.open().ok());
+  byte_buffer back;
+  EXPECT_EQ(again.get(id_of('0'), back).code, errc::not_found);
+  for (int i : {1, 2}) {
+    ASSERT_TRUE(again.get(id_of(static_cast<char>('0' + i)), back).ok()) << i;
+    EXPECT_EQ(back, data[i]);
+  }
+}
+
+// Compaction that cannot read a live record drops it as corrupt (repair
+// restores it) instead of leaving the index pointing at a deleted pack.
+TEST(chunk_store_packs, compaction_reports_a_damaged_live_record_as_corrupt) {
+  memory_disk fs;
+  chunk_store store{fs, "/c", small_packs()};
+  ASSERT_TRUE(store.open().ok());
+  auto data = testing::pattern(2000, 1);
+  auto sum = chunk_checksum(data.data(), data.size());
+  for (char c : std::string{"0123"})
+    ASSERT_TRUE(store.put(id_of(c), data, sum, 1).ok());
+  auto where = *store.locate(id_of('0'));
+  ASSERT_EQ(where.path, store.locate(id_of('2'))->path);
+  ASSERT_NE(where.path, store.locate(id_of('3'))->path) << "the first pack is sealed";
+  ASSERT_TRUE(store.remove(id_of('1')).ok());
+  ASSERT_TRUE(store.remove(id_of('2')).ok());
+  ASSERT_TRUE(fs.flip_bit(where.path, where.offset + where.bytes - 5));  // 0's data
+  EXPECT_GT(store.compact(), 0u);
+  EXPECT_EQ(store.bad(), std::vector<chunk_id>{id_of('0')});
+  byte_buffer back;
+  EXPECT_EQ(store.get(id_of('0'), back).code, errc::not_found);
+  ASSERT_TRUE(store.get(id_of('3'), back).ok());
 }
 
 TEST(chunk_store_packs, a_vanished_pack_is_reported_missing_and_its_chunks_can_be_stored_again) {
