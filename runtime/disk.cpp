@@ -30,6 +30,19 @@ std::string parent_dir(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// Makes the directory entry of `path` durable.
+disk_status sync_dir_of(const std::string& path) {
+  int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return from_errno(errno, "open dir of " + path);
+  auto rc = ::fsync(dfd);
+  auto err = errno;
+  ::close(dfd);
+  if (rc != 0)
+    return from_errno(err, "fsync dir of " + path);
+  return {};
+}
+
 bool write_all(int fd, const char* data, size_t size) {
   while (size > 0) {
     auto n = ::write(fd, data, size);
@@ -74,15 +87,7 @@ disk_status posix_disk::write_parts(const std::string& path,
     ::unlink(tmp.c_str());
     return from_errno(err, "rename " + tmp);
   }
-  int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return from_errno(errno, "open dir of " + path);
-  auto rc = ::fsync(dfd);
-  auto err = errno;
-  ::close(dfd);
-  if (rc != 0)
-    return from_errno(err, "fsync dir of " + path);
-  return {};
+  return sync_dir_of(path);
 }
 
 disk_status posix_disk::read_at(const std::string& path, uint64_t offset, size_t max_bytes,
@@ -178,14 +183,8 @@ disk_status posix_disk::sync(const std::string& path) {
   if (::fstat(f->fd, &st_after) == 0 && st_after.st_nlink == 0)
     return {errc::io_error, path + " was deleted while being written"};
   if (!f->dir_synced) {
-    int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-      return from_errno(errno, "open dir of " + path);
-    auto rc = ::fsync(dfd);
-    auto err = errno;
-    ::close(dfd);
-    if (rc != 0)
-      return from_errno(err, "fsync dir of " + path);
+    if (auto synced = sync_dir_of(path); !synced.ok())
+      return synced;
     f->dir_synced = true;
   }
   return {};
@@ -216,14 +215,8 @@ disk_status posix_disk::make_dirs(const std::string& path) {
       continue;
     if (::mkdir(prefix.c_str(), 0755) == 0) {
       // A new directory is durable only once its parent is synced.
-      int dfd = ::open(parent_dir(prefix).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd < 0 || ::fsync(dfd) != 0) {
-        auto err = errno;
-        if (dfd >= 0)
-          ::close(dfd);
-        return from_errno(err, "fsync parent of " + prefix);
-      }
-      ::close(dfd);
+      if (auto st = sync_dir_of(prefix); !st.ok())
+        return st;
     } else if (errno != EEXIST) {
       return from_errno(errno, "mkdir " + prefix);
     }

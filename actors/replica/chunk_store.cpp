@@ -31,6 +31,16 @@ std::string record_head(const proto::ChunkHeader& header) {
   return head + encoded;
 }
 
+// The head of a chunk's record.
+std::string chunk_head(const chunk_id& id, uint64_t length, uint64_t checksum, int64_t created_ms) {
+  proto::ChunkHeader header;
+  header.set_id(id.value);
+  header.set_length(length);
+  header.set_checksum(checksum);
+  header.set_created_ms(created_ms);
+  return record_head(header);
+}
+
 // Parses the record at `at` of `raw`: its header, and where its data
 // begins. False if there is no whole record there.
 bool parse_record(const byte_buffer& raw, uint64_t at, proto::ChunkHeader& header,
@@ -316,12 +326,7 @@ disk_status chunk_store::sync(segment& seg) {
 
 disk_status chunk_store::append_chunk(const chunk_id& id, const byte_buffer& data,
                                       uint64_t checksum, int64_t created_ms, stored_chunk& where) {
-  proto::ChunkHeader header;
-  header.set_id(id.value);
-  header.set_length(data.size());
-  header.set_checksum(checksum);
-  header.set_created_ms(created_ms);
-  auto head = record_head(header);
+  auto head = chunk_head(id, data.size(), checksum, created_ms);
   if (fs_.free_bytes(dir_) < head.size() + data.size())
     return {errc::no_space, "no space left for chunk " + id.value};
   std::shared_ptr<segment> seg;
@@ -367,12 +372,7 @@ disk_status chunk_store::write_chunk_file(const chunk_id& id, const byte_buffer&
                                           uint64_t checksum, int64_t created_ms) {
   if (fs_.free_bytes(dir_) < data.size())
     return {errc::no_space, "no space left for chunk " + id.value};
-  proto::ChunkHeader header;
-  header.set_id(id.value);
-  header.set_length(data.size());
-  header.set_checksum(checksum);
-  header.set_created_ms(created_ms);
-  auto head = record_head(header);
+  auto head = chunk_head(id, data.size(), checksum, created_ms);
   return fs_.write_parts(file_of(id.value), {const_slice{head.data(), head.size()},
                                              const_slice{data.data(), data.size()}});
 }
