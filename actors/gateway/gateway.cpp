@@ -525,6 +525,18 @@ void do_put(gateway_pointer self, const request_context& ctx, const std::string&
     [=](const caf::error& err) { r->fail(err); });
 }
 
+// Admits the request, checks the path and reads its record (a
+// linearizable read), then calls on_info; failures go to `r`.
+template <class T, class OnInfo>
+void with_record(gateway_pointer self, const request_context& ctx, const std::string& raw,
+                 reply_ptr<T> r, OnInfo on_info) {
+  std::string path;
+  if (admitted(ctx, r) && checked_path(raw, r, path))
+    swept_request(self, self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
+      .then([on_info](file_info& info) mutable { on_info(info); },
+            [r](caf::error& err) { r->fail(err); });
+}
+
 // A chunk read for `r`, within the read budget, through the cache.
 void read_chunk(gateway_pointer self, const request_context& ctx, const chunk_ref& ref,
                 reply_ptr<byte_buffer> r) {
@@ -705,11 +717,7 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
     },
     [=](stat_atom, const request_context& ctx, const std::string& raw) {
       auto r = make_reply<file_info>(self, "stat", ctx);
-      std::string path;
-      if (admitted(ctx, r) && checked_path(raw, r, path))
-        swept_request(self, self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
-          .then([r](file_info& info) { r->deliver(std::move(info)); },
-                [r](caf::error& err) { r->fail(err); });
+      with_record(self, ctx, raw, r, [r](file_info& info) { r->deliver(std::move(info)); });
       return r->promise();
     },
     [=](list_atom, const request_context& ctx, const std::string& raw) {
@@ -770,11 +778,8 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
     },
     [=](get_atom, const request_context& ctx, const std::string& raw) {
       auto r = make_reply<file_data>(self, "get", ctx);
-      std::string path;
-      if (admitted(ctx, r) && checked_path(raw, r, path))
-        swept_request(self, self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, path)
-          .then([=](file_info& info) { get_small_file(self, ctx, std::move(info), r); },
-                [r](caf::error& err) { r->fail(err); });
+      with_record(self, ctx, raw, r,
+                  [=](file_info& info) { get_small_file(self, ctx, std::move(info), r); });
       return r->promise();
     },
     [=](tick_atom) {

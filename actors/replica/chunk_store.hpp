@@ -104,7 +104,7 @@ public:
   struct location {
     std::string path;
     uint64_t offset = 0;
-    uint64_t bytes = 0;  // of the whole record
+    uint64_t bytes = 0;  // of the record in a pack (0: the whole file)
   };
   std::optional<location> locate(const chunk_id& id);
 

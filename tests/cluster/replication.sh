@@ -30,6 +30,17 @@ chunk_file_of() {
   id=$(ctl stat --json "/data/$1" | jq -r --arg n "$2" '[.chunks[] | select(.replicas | index($n))][0].id')
   echo "$work/var/$2/data/chunks/${id:0:2}/$id.chunk"
 }
+# bad_found: bad copies found so far, summed over the nodes
+bad_found() { ctl node list --json | jq '[.[].bad_copies_found] | add'; }
+# wait_bad_found N: until at least N bad copies are found (60 s at most)
+wait_bad_found() {
+  local t0
+  t0=$(date +%s)
+  until [ "$(bad_found)" -ge "$1" ]; do
+    [ $(($(date +%s) - t0)) -ge 60 ] && break
+    sleep 0.5
+  done
+}
 # a node that is not the Raft leader (so the scans go on undisturbed)
 follower() {
   local l n
@@ -78,7 +89,7 @@ fi
 check "every file reads back identical after the repair" verify_all
 
 say "a flipped chunk file and a deleted one are found and repaired"
-found_before=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+found_before=$(bad_found)
 # f3: its first replica's copy is flipped, then read: the read goes on to
 # the next replica. f5 and f7: a copy deleted and one flipped, not read:
 # the scrubber must find them.
@@ -96,11 +107,8 @@ a=$(echo "$live" | head -1); b=$(echo "$live" | tail -1)
 rm -f "$(chunk_file_of f5 "$a")"
 flip_file "$(chunk_file_of f7 "$b")"
 t0=$(date +%s)
-until [ "$(ctl node list --json | jq '[.[].bad_copies_found] | add')" -ge $((found_before + 3)) ]; do
-  [ $(($(date +%s) - t0)) -ge 60 ] && break
-  sleep 0.5
-done
-found=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+wait_bad_found $((found_before + 3))
+found=$(bad_found)
 [ "$found" -ge $((found_before + 3)) ] && ok "the scrubber found the other two in $(($(date +%s) - t0)) s" ||
   bad "bad copies found: $((found - found_before)) of 3"
 if wait_healthy 60 >"$work/took"; then ok "fsck healthy again ($(cat "$work/took"))"; else bad "not repaired within 60 s"; fi
@@ -122,7 +130,7 @@ pack_of() {
   id=$(ctl stat --json "/data/$1" | jq -r '.chunks[0].id')
   grep -lUa "$id" "$work/var/$2/data/chunks/packs/"*.pack | head -1
 }
-found_before=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+found_before=$(bad_found)
 live=$(ctl node list --json | jq -r '.[] | select(.reachable) | .id')
 a=$(echo "$live" | head -1); b=$(echo "$live" | tail -1)
 id1=$(ctl stat --json /data/small-s1 | jq -r '.chunks[0].id')
@@ -138,11 +146,8 @@ fi
 p2=$(pack_of small-s2 "$b")
 [ -n "$p2" ] && rm -f "$p2" && ok "deleted $b's pack $(basename "$p2")" || bad "no pack on $b"
 t0=$(date +%s)
-until [ "$(ctl node list --json | jq '[.[].bad_copies_found] | add')" -ge $((found_before + 2)) ]; do
-  [ $(($(date +%s) - t0)) -ge 60 ] && break
-  sleep 0.5
-done
-found=$(ctl node list --json | jq '[.[].bad_copies_found] | add')
+wait_bad_found $((found_before + 2))
+found=$(bad_found)
 [ "$found" -ge $((found_before + 2)) ] &&
   ok "the scrubber found $((found - found_before)) bad copies in $(($(date +%s) - t0)) s" ||
   bad "bad copies found: $((found - found_before)), expected at least 2"

@@ -308,6 +308,17 @@ chunk_store_options small_packs() {
   return opts;
 }
 
+// Stores a chunk of `size` bytes for each id character; their data.
+std::vector<byte_buffer> put_each(chunk_store& store, const std::string& ids, size_t size) {
+  std::vector<byte_buffer> data;
+  for (char c : ids) {
+    data.push_back(testing::pattern(size, c));
+    auto st = store.put(id_of(c), data.back(), chunk_checksum(data.back().data(), size), 1);
+    EXPECT_TRUE(st.ok()) << st.message;
+  }
+  return data;
+}
+
 std::vector<std::string> pack_files(memory_disk& fs) {
   return fs.list_files("/c/packs");
 }
@@ -385,11 +396,8 @@ TEST(chunk_store_packs, a_torn_write_and_a_damaged_record_cost_only_themselves_a
   memory_disk fs;
   chunk_store store{fs, "/c", small_packs()};
   ASSERT_TRUE(store.open().ok());
-  std::vector<byte_buffer> data;
-  for (char c : std::string{"0123"}) {
-    data.push_back(testing::pattern(1500, c));
-    ASSERT_TRUE(store.put(id_of(c), data.back(), chunk_checksum(data.back().data(), 1500), 1).ok());
-  }
+  auto data = put_each(store, "0123", 1500);
+  ASSERT_FALSE(HasFailure()) << "every chunk stored";
   auto second = *store.locate(id_of('1'));
   auto last = *store.locate(id_of('3'));
   ASSERT_EQ(second.path, last.path);
@@ -421,11 +429,8 @@ TEST(chunk_store_packs, a_damaged_length_costs_only_its_own_record) {
   memory_disk fs;
   chunk_store store{fs, "/c", small_packs()};
   ASSERT_TRUE(store.open().ok());
-  std::vector<byte_buffer> data;
-  for (char c : std::string{"012"}) {
-    data.push_back(testing::pattern(1500, c));
-    ASSERT_TRUE(store.put(id_of(c), data.back(), chunk_checksum(data.back().data(), 1500), 1).ok());
-  }
+  auto data = put_each(store, "012", 1500);
+  ASSERT_FALSE(HasFailure()) << "every chunk stored";
   auto first = *store.locate(id_of('0'));
   std::vector<char> raw;
   ASSERT_TRUE(fs.read_file(first.path, raw).ok());
