@@ -42,4 +42,23 @@ inline std::size_t owner_of(std::uint64_t k, const std::vector<std::uint64_t>& s
   return best;
 }
 
+// The shard (a position in `seeds`) a path's one-chunk files are cached
+// near: a gateway names such a file's chunk so that the chunk's shard is
+// on this shard's node (draw_id), and a client that sends the path's
+// requests to that node's gateway finds the shard in the same process.
+inline std::size_t path_owner(const std::string& path, const std::vector<std::uint64_t>& seeds) {
+  return owner_of(stable_hash("path:" + path), seeds);
+}
+
+// Calls draw() for ids until one whose owning shard satisfies
+// wanted(position), at most `tries` times; returns the last one drawn when
+// none does (and the first when there are no shards).
+template <class Draw, class Wanted>
+std::string draw_id(const std::vector<std::uint64_t>& seeds, int tries, Draw draw, Wanted wanted) {
+  std::string id = draw();
+  for (int i = 1; i < tries && !seeds.empty() && !wanted(owner_of(stable_hash(id), seeds)); ++i)
+    id = draw();
+  return id;
+}
+
 }  // namespace dfs::cache

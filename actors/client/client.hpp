@@ -161,8 +161,11 @@ public:
   // it made carried it, and the nodes log it with each step (0: none yet).
   uint64_t last_trace() const { return trace_; }
 
-private:
+  // The handles of the node at `endpoint`: its id and the actors of its
+  // roles (the load driver routes by them).
   caf::expected<node_handles> handles_at(const host_port& endpoint);
+
+private:
   caf::expected<raft_actor> raft_at(const host_port& endpoint);
   client(client_options opts);
   request_context next_context();

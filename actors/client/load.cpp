@@ -12,6 +12,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/balancer/backoff.hpp"
+#include "actors/cache/ring.hpp"
 #include "actors/cache/trace.hpp"
 #include "actors/client/client.hpp"
 #include "actors/client/load_sim.hpp"
@@ -173,6 +174,20 @@ void ensure_file(caf::event_based_actor* self, std::shared_ptr<run_state> run, g
       });
 }
 
+// Where a path's requests go when users route by path: the gateway on the
+// node that caches the path's one-chunk files (cache::path_owner), so the
+// gateway's cache lookup stays in its own process. The ring holds every
+// shard of the nodes given, as the gateways' rings do.
+struct path_routes {
+  static constexpr size_t none = SIZE_MAX;
+  std::vector<uint64_t> seeds;
+  std::vector<size_t> gateway;  // per shard: its node's gateway (a position), or none
+  size_t route(const std::string& path) const {
+    auto shard = cache::path_owner(path, seeds);
+    return shard < seeds.size() ? gateway[shard] : none;
+  }
+};
+
 // A user: sends its requests one after the other (or when due, at a fixed
 // rate) to its gateway. A request that fails for a retryable reason is
 // tried again after a pause (exponential backoff with full jitter, within
@@ -181,6 +196,8 @@ struct user_state {
   std::shared_ptr<run_state> run;
   std::vector<gateway_actor> gateways;
   size_t home = 0;
+  std::shared_ptr<const path_routes> routes;  // null: every try goes to `home`
+  size_t current = 0;                         // the gateway of the try in flight
   session ss;
   std::mt19937_64 rng;
   balancer::backoff_config backoff;
@@ -229,7 +246,19 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
     // for another; never less than a second (or what is left).
     auto per_try = std::min(left, std::max(left / 3, std::chrono::milliseconds{1000}));
     attempt a{ctx, std::max(per_try, std::chrono::milliseconds{1})};
-    auto gw = us->gateways[us->home % us->gateways.size()];
+    // A first try goes to its path's gateway (when routing by path and that
+    // gateway is connected); a retry, and a try with no such gateway, to
+    // the user's own.
+    auto n = us->gateways.size();
+    if (us->gone[us->home % n])
+      us->next_gateway();
+    us->current = us->home % n;
+    if (us->routes && tries == 0) {
+      auto to = us->routes->route(path);
+      if (to < n && !us->gone[to])
+        us->current = to;
+    }
+    auto gw = us->gateways[us->current];
     auto id = ++us->try_id;
     {
       std::lock_guard<std::mutex> guard{us->due_mu};
@@ -290,11 +319,11 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
     for (size_t i = 0; i < us->gateways.size(); ++i)
       if (us->gateways[i].address() == down.source) {
         us->gone[i] = true;
-        if (i == us->home % us->gateways.size()) {
-          if (auto fail = us->fail_now)
-            fail(make_error(errc::unavailable, "lost the connection to the gateway"));
-          else
-            us->next_gateway();
+        if (i == us->current && us->fail_now) {
+          auto fail = us->fail_now;  // a copy: the call resets fail_now
+          fail(make_error(errc::unavailable, "lost the connection to the gateway"));
+        } else if (i == us->home % us->gateways.size()) {
+          us->next_gateway();
         }
       }
   });
@@ -340,7 +369,7 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
 
 // Runs users over `gateways` until the run's limit; returns the figures.
 load_figures drive(client& c, const std::vector<gateway_actor>& gateways,
-                   std::shared_ptr<run_state> run,
+                   std::shared_ptr<const path_routes> routes, std::shared_ptr<run_state> run,
                    const std::function<void(const load_figures&)>& on_interval) {
   auto& sys = c.system();
   caf::scoped_actor self{sys};
@@ -352,6 +381,7 @@ load_figures drive(client& c, const std::vector<gateway_actor>& gateways,
     us->run = run;
     us->gateways = gateways;
     us->home = u % gateways.size();
+    us->routes = routes;
     us->ss.client_id = run->client_id + "-u" + std::to_string(u);
     us->ss.timeout = run->opts.timeout;
     us->rng.seed(run->opts.seed * 1000003 + u);
@@ -574,13 +604,29 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
   if (!(opts.read_ratio >= 0 && opts.read_ratio <= 1))
     return make_error(errc::invalid_argument, "the read ratio is a number from 0 to 1");
   std::vector<gateway_actor> gateways;
+  auto routes = std::make_shared<path_routes>();
   caf::error last;
   for (auto& ep : endpoints) {
-    if (auto gw = c.gateway_at(ep))
-      gateways.push_back(*gw);
-    else
-      last = gw.error();
+    auto handles = c.handles_at(ep);
+    if (!handles) {
+      last = handles.error();
+      continue;
+    }
+    auto gateway = path_routes::none;
+    if (handles->gateway) {
+      gateway = gateways.size();
+      gateways.push_back(handles->gateway);
+    } else {
+      last = make_error(errc::unavailable, "node at " + ep.to_string() + " has no gateway role");
+    }
+    for (uint32_t i = 0; i < handles->caches.size(); ++i)
+      if (handles->caches[i]) {
+        routes->seeds.push_back(cache::shard_seed(handles->id.value, i));
+        routes->gateway.push_back(gateway);
+      }
   }
+  if (!opts.route_by_path)
+    routes = nullptr;
   if (gateways.empty())
     return last ? last : make_error(errc::unavailable, "no gateway reachable");
   load_report report;
@@ -609,7 +655,7 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
     run->chunk_of = std::make_shared<std::vector<std::string>>(opts.files);
     chunk_of = run->chunk_of;
     run->limit = opts.files;
-    auto f = drive(c, gateways, run, {});
+    auto f = drive(c, gateways, routes, run, {});
     report.setup_files = run->created;
     if (f.ok != f.requests) {
       std::string why;
@@ -645,7 +691,7 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
     run->end_by = steady::now() + opts.duration;
   auto routed_before = routed_reads(c, gateways);
   auto cache_before = cache_counts(all_shards(c, endpoints));
-  report.total = drive(c, gateways, run, on_interval);
+  report.total = drive(c, gateways, routes, run, on_interval);
   auto routed_after = routed_reads(c, gateways);
   auto shards = all_shards(c, endpoints);
   auto cache_after = cache_counts(shards);

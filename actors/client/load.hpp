@@ -79,6 +79,9 @@ struct load_options {
   // A user's pause between the answer to one request and the next
   // (closed loop only): exponentially distributed with this mean; 0: none.
   std::chrono::milliseconds think{0};
+  // A get or put goes first to the gateway on the node that caches its
+  // path's one-chunk files (cache::path_owner), not the user's own.
+  bool route_by_path = true;
 };
 
 struct load_figures {

@@ -383,19 +383,19 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
           });
 }
 
-// Stores `data` as a new chunk on `replication` nodes chosen by
+// Stores `data` as a new chunk named `id` on `replication` nodes chosen by
 // placement; calls `done` with its reference once every target has it
 // durably (or, with no node left to replace a failed one, at least a
 // quorum), or `fail`.
 void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t replication,
-                 byte_buffer data, std::function<void(const chunk_ref&)> done,
+                 chunk_id id, byte_buffer data, std::function<void(const chunk_ref&)> done,
                  std::function<void(const caf::error&)> fail) {
   auto& st = self->state;
   if (st.deps.metrics)
     st.deps.metrics->bytes_received(data.size());
   auto w = std::make_shared<chunk_write>();
   w->ctx = ctx;
-  w->ref.id = st.new_chunk_id();
+  w->ref.id = std::move(id);
   w->ref.length = data.size();
   w->ref.checksum = chunk_checksum(data.data(), data.size());
   w->data = std::move(data);
@@ -478,7 +478,7 @@ void do_write(gateway_pointer self, const request_context& ctx, uint64_t upload_
     return;
   it->second.last_active = std::chrono::steady_clock::now();
   write_chunk(
-    self, ctx, it->second.replication, std::move(data),
+    self, ctx, it->second.replication, self->state.new_chunk_id(), std::move(data),
     [=](const chunk_ref& ref) {
       auto up = self->state.uploads.find(upload_id);
       if (up == self->state.uploads.end())
@@ -521,7 +521,8 @@ void do_put(gateway_pointer self, const request_context& ctx, const std::string&
     return;
   auto size = data.size();
   write_chunk(
-    self, ctx, replication, std::move(data), [=](const chunk_ref& ref) { commit({ref}, size); },
+    self, ctx, replication, self->state.chunk_id_near(path), std::move(data),
+    [=](const chunk_ref& ref) { commit({ref}, size); },
     [=](const caf::error& err) { r->fail(err); });
 }
 

@@ -128,6 +128,18 @@ struct gateway_state {
     }
     return chunk_id{std::move(id)};
   }
+  // A new chunk id whose cache shard is on the node of `path`'s own shard
+  // (cache/ring.hpp): a client that sends the path's requests to that
+  // node's gateway finds a one-chunk file's cache in the same process.
+  chunk_id chunk_id_near(const std::string& path) {
+    auto home = cache::path_owner(path, cache_seeds);
+    if (home == cache_seeds.size())
+      return new_chunk_id();
+    const auto& node = cache_shards[home].first;
+    return chunk_id{cache::draw_id(
+      cache_seeds, 32, [this] { return new_chunk_id().value; },
+      [&](std::size_t shard) { return cache_shards[shard].first == node; })};
+  }
 };
 
 using gateway_pointer = gateway_actor::stateful_pointer<gateway_state>;

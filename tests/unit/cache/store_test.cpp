@@ -56,6 +56,43 @@ TEST(cache_ring, owners_do_not_depend_on_the_order_shards_are_listed) {
   EXPECT_EQ(stable_hash("abc"), stable_hash(std::string("abc"))) << "a fixed function";
 }
 
+TEST(cache_ring, ids_drawn_near_a_path_are_cached_on_its_node) {
+  std::vector<std::string> nodes{"n1", "n2", "n3"};
+  auto seeds = shards_of(nodes, 4);  // positions 4k..4k+3 are node k's
+  auto node_of = [](std::size_t shard) { return shard / 4; };
+  std::mt19937_64 rng(7);
+  auto draw = [&] { return std::to_string(rng()); };
+  std::map<std::size_t, std::size_t> per_shard, per_home;
+  int tries = 0;
+  for (int f = 0; f < 3000; ++f) {
+    auto path = "/bench/f" + std::to_string(f);
+    auto home = node_of(path_owner(path, seeds));
+    ++per_home[home];
+    auto counted = [&] {
+      ++tries;
+      return draw();
+    };
+    auto id = draw_id(seeds, 32, counted, [&](std::size_t s) { return node_of(s) == home; });
+    auto shard = owner_of(stable_hash(id), seeds);
+    ASSERT_EQ(node_of(shard), home) << path;
+    ++per_shard[shard];
+  }
+  // Paths spread over the nodes, ids over each node's shards; about one
+  // draw in three is kept.
+  for (auto& [home, n] : per_home)
+    EXPECT_NEAR(double(n) / 3000, 1.0 / 3, 0.04) << "node " << home;
+  for (auto& [shard, n] : per_shard)
+    EXPECT_NEAR(double(n) / 3000, 1.0 / 12, 0.02) << "shard " << shard;
+  EXPECT_NEAR(double(tries) / 3000, 3.0, 0.3);
+  // A wish no shard meets: `tries` draws, the last one kept; no shards: the first.
+  int drawn = 0;
+  auto numbered = [&] { return std::to_string(++drawn); };
+  EXPECT_EQ(draw_id(seeds, 5, numbered, [](std::size_t) { return false; }), "5");
+  drawn = 0;
+  EXPECT_EQ(draw_id({}, 5, numbered, [](std::size_t) { return false; }), "1");
+  EXPECT_EQ(path_owner("/a", {}), 0u) << "no shards: none owns it";
+}
+
 std::string id(int i) {
   char buf[33];
   std::snprintf(buf, sizeof buf, "%032x", i);
