@@ -85,6 +85,11 @@ using replica_actor = caf::typed_actor<
   // the outcome at this node and at every node after it
   caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t,
                   std::vector<caf::actor>>::with<chain_outcome>,
+  // store(ctx, batch, next): a write chain of several small chunks, each
+  // stored durably here (one sync per pack) before the answer; the
+  // outcome per node is the whole batch's
+  caf::replies_to<store_atom, request_context, chunk_batch,
+                  std::vector<caf::actor>>::with<chain_outcome>,
   // fetch(ctx, id) -> bytes, verified against the stored checksum
   caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
   caf::replies_to<status_atom>::with<replica_stats>,

@@ -17,6 +17,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<replica_stats>("dfs::replica_stats");
   cfg.add_message_type<chunk_inventory>("dfs::chunk_inventory");
   cfg.add_message_type<chain_outcome>("dfs::chain_outcome");
+  cfg.add_message_type<chunk_batch>("dfs::chunk_batch");
   cfg.add_message_type<node_report>("dfs::node_report");
   cfg.add_message_type<fsck_report>("dfs::fsck_report");
   cfg.add_message_type<repair_actor>("dfs::repair_actor");

@@ -24,6 +24,20 @@ typename Inspector::result_type inspect(Inspector& f, chain_outcome& x) {
   return f(caf::meta::type_name("chain_outcome"), x.results);
 }
 
+// Small chunks stored together (a gateway's batch of small writes): one
+// message along the chain and one sync per pack at each node. The lists
+// match: chunk i is ids[i] with data[i] and checksums[i].
+struct chunk_batch {
+  std::vector<chunk_id> ids;
+  std::vector<byte_buffer> data;
+  std::vector<uint64_t> checksums;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chunk_batch& x) {
+  return f(caf::meta::type_name("chunk_batch"), x.ids, x.data, x.checksums);
+}
+
 // Everything a replica manager stores, for the repair loop: the chunks
 // (id, length and creation time, in matching order), the ones it found
 // corrupt or missing and dropped, and its figures.

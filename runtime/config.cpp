@@ -279,6 +279,10 @@ const std::vector<key_spec>& key_specs() {
      "bytes of chunk data a gateway holds for reads in flight; past it reads are refused "
      "as overloaded and clients retry (at least 64MiB)",
      bytes_in_range(&node_config::read_budget, 64ull << 20, 1ull << 40)},
+    {"write_batches",
+     "batches of small chunk writes (up to 64 KiB each) a gateway keeps in flight; writes "
+     "arriving meanwhile wait for the next batch (0: every chunk written alone; up to 64)",
+     count_in_range(&node_config::write_batches, 0, 64)},
     {"scrub_rate",
      "bytes per second the scrubber re-reads and verifies, a chunk counting as at least 64 KiB (0: "
      "off)",
@@ -550,6 +554,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("pack_limit", static_cast<int64_t>(cfg.pack_limit));
   t.insert("write_budget", static_cast<int64_t>(cfg.write_budget));
   t.insert("read_budget", static_cast<int64_t>(cfg.read_budget));
+  t.insert("write_batches", static_cast<int64_t>(cfg.write_batches));
   t.insert("raft_compact_after", static_cast<int64_t>(cfg.raft_compact_after));
   t.insert("raft_lease_reads", cfg.raft_lease_reads);
   t.insert("log_level", cfg.log_level);

@@ -92,6 +92,9 @@ struct node_config {
   // refused as overloaded and clients retry after a pause.
   uint64_t write_budget = 256ull << 20;
   uint64_t read_budget = 256ull << 20;  // the same for chunk reads in flight
+  // Batches of small chunk writes a gateway keeps in flight (0: each
+  // chunk is written alone).
+  uint32_t write_batches = 2;
   std::string log_level = "info";
   // Raft log compaction: a snapshot once the log holds this many entries
   // (0: never).

@@ -188,24 +188,6 @@ size_t write_quorum(uint32_t replication) {
   return replication / 2 + 1;
 }
 
-// One chunk being written: stored at every target before the write is
-// acknowledged. A target that fails is replaced by another node; when no
-// other node can take it, the write ends with the copies it has if they
-// are a quorum. Ends with exactly one call of `done` or `fail`.
-struct chunk_write {
-  request_context ctx;
-  chunk_ref ref;  // replicas: the nodes that have stored it
-  byte_buffer data;
-  size_t quorum = 1;
-  std::vector<std::string> tried;  // every node sent to, failed ones included
-  size_t outstanding = 0;
-  uint32_t retries_left = 0;
-  bool failed = false;
-  caf::error last_error;
-  std::function<void(const chunk_ref&)> done;
-  std::function<void(const caf::error&)> fail;
-};
-
 // The write is over (stored or failed): its bytes leave the budget.
 void release(gateway_pointer self, chunk_write& w) {
   self->state.holding -= w.data.size();
@@ -383,33 +365,11 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
           });
 }
 
-// Stores `data` as a new chunk named `id` on `replication` nodes chosen by
-// placement; calls `done` with its reference once every target has it
-// durably (or, with no node left to replace a failed one, at least a
-// quorum), or `fail`.
-void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t replication,
-                 chunk_id id, byte_buffer data, std::function<void(const chunk_ref&)> done,
-                 std::function<void(const caf::error&)> fail) {
+void write_batches(gateway_pointer self);
+
+// Places `w` on `replication` nodes and stores it there, alone.
+void place_and_store(gateway_pointer self, std::shared_ptr<chunk_write> w, uint32_t replication) {
   auto& st = self->state;
-  if (st.deps.metrics)
-    st.deps.metrics->bytes_received(data.size());
-  auto w = std::make_shared<chunk_write>();
-  w->ctx = ctx;
-  w->ref.id = std::move(id);
-  w->ref.length = data.size();
-  w->ref.checksum = chunk_checksum(data.data(), data.size());
-  w->data = std::move(data);
-  st.holding += w->data.size();
-  w->retries_left = st.cfg.write_retries;
-  w->quorum = write_quorum(replication);
-  w->done = std::move(done);
-  w->fail = std::move(fail);
-  if (auto members = storage_nodes(self); replication > members)
-    return give_up(
-      self, *w,
-      make_error(errc::unavailable, "replication " + std::to_string(replication) +
-                                      " needs as many storage nodes; the cluster has " +
-                                      std::to_string(members)));
   auto nodes = candidates(self);
   auto targets = repair::place(nodes, replication, w->ref.length, {}, {}, st.rng);
   if (targets.size() < w->quorum) {
@@ -440,6 +400,152 @@ void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t repl
   for (auto& t : targets)
     chain.push_back(node_id{t});
   store_chain(self, w, std::move(chain));
+}
+
+// Stores `data` as a new chunk named `id` on `replication` nodes chosen by
+// placement; calls `done` with its reference once every target has it
+// durably (or, with no node left to replace a failed one, at least a
+// quorum), or `fail`. A small chunk waits for a batch (write_batches).
+void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t replication,
+                 chunk_id id, byte_buffer data, std::function<void(const chunk_ref&)> done,
+                 std::function<void(const caf::error&)> fail) {
+  auto& st = self->state;
+  if (st.deps.metrics)
+    st.deps.metrics->bytes_received(data.size());
+  auto w = std::make_shared<chunk_write>();
+  w->ctx = ctx;
+  w->ref.id = std::move(id);
+  w->ref.length = data.size();
+  w->ref.checksum = chunk_checksum(data.data(), data.size());
+  w->data = std::move(data);
+  st.holding += w->data.size();
+  w->retries_left = st.cfg.write_retries;
+  w->quorum = write_quorum(replication);
+  w->done = std::move(done);
+  w->fail = std::move(fail);
+  if (auto members = storage_nodes(self); replication > members)
+    return give_up(
+      self, *w,
+      make_error(errc::unavailable, "replication " + std::to_string(replication) +
+                                      " needs as many storage nodes; the cluster has " +
+                                      std::to_string(members)));
+  if (st.cfg.write_batches == 0 || w->ref.length > st.cfg.batch_chunk_limit)
+    return place_and_store(self, w, replication);
+  st.batch_queue[replication].push_back(w);
+  write_batches(self);
+}
+
+// A batch of small chunk writes in flight along one chain.
+struct batch_write {
+  std::vector<std::shared_ptr<chunk_write>> writes;
+  uint32_t replication = 0;
+  std::vector<node_id> nodes;
+  std::vector<uint64_t> ops;
+  uint64_t bytes = 0;
+  bool active = true;
+};
+
+// The batch's answer came, or it was given up: on success every chunk of
+// it is stored on every node of its chain; otherwise each is written
+// again alone (stores of the same id and bytes are safe to repeat), with
+// the single write's replacement of failed nodes.
+void settle_batch(gateway_pointer self, const std::shared_ptr<batch_write>& b,
+                  const std::vector<caf::error>& results) {
+  if (!b->active)
+    return;
+  b->active = false;
+  auto& st = self->state;
+  for (auto op : b->ops)
+    st.untrack(op);
+  for (auto& n : b->nodes)
+    st.pending[n] -= b->bytes;
+  --st.batches_in_flight;
+  auto failed = std::find_if(results.begin(), results.end(), [](auto& e) { return bool(e); });
+  if (results.size() != b->nodes.size() || failed != results.end()) {
+    auto why = failed != results.end() ? describe(*failed) : std::string{"a short chain answer"};
+    st.log->warn("trace={} a batch of {} chunks failed ({}); writing each alone",
+                 b->writes.front()->ctx.trace_id, b->writes.size(), why);
+    for (auto& w : b->writes)
+      place_and_store(self, w, b->replication);
+  } else {
+    for (auto& w : b->writes) {
+      w->ref.replicas = b->nodes;
+      release(self, *w);
+      w->done(w->ref);
+    }
+  }
+  write_batches(self);
+}
+
+// Sends the waiting small chunk writes in batches, while fewer than
+// write_batches are in flight: under load, writes that arrive while
+// batches are out wait for the next one, and a batch costs one message
+// along the chain and one sync per node; alone, a write goes at once.
+void write_batches(gateway_pointer self) {
+  auto& st = self->state;
+  for (auto& [replication, queue] : st.batch_queue) {
+    while (!queue.empty() && st.batches_in_flight < st.cfg.write_batches) {
+      auto b = std::make_shared<batch_write>();
+      b->replication = replication;
+      while (!queue.empty() && b->writes.size() < st.cfg.batch_chunks &&
+             (b->writes.empty() || b->bytes + queue.front()->ref.length <= st.cfg.batch_bytes)) {
+        auto w = std::move(queue.front());
+        queue.pop_front();
+        if (past_deadline(w->ctx)) {
+          give_up(self, *w, make_error(errc::timeout, "deadline passed before its chunk was sent"));
+          continue;
+        }
+        b->bytes += w->ref.length;
+        b->writes.push_back(std::move(w));
+      }
+      if (b->writes.empty())
+        continue;
+      auto targets = repair::place(candidates(self), replication, b->bytes, {}, {}, st.rng);
+      if (targets.size() < replication) {  // the single write knows what to do
+        for (auto& w : b->writes)
+          place_and_store(self, w, replication);
+        continue;
+      }
+      auto local = std::find(targets.begin(), targets.end(), st.deps.local.value);
+      if (local != targets.end())
+        std::rotate(targets.begin(), local, local + 1);
+      chunk_batch msg;
+      auto ctx = b->writes.front()->ctx;
+      for (auto& w : b->writes) {
+        msg.ids.push_back(w->ref.id);
+        msg.data.push_back(w->data);  // kept: a failed batch is written again
+        msg.checksums.push_back(w->ref.checksum);
+        if (w->ctx.deadline_ms != 0)  // the earliest (0: none)
+          ctx.deadline_ms = ctx.deadline_ms == 0 ? w->ctx.deadline_ms
+                                                 : std::min(ctx.deadline_ms, w->ctx.deadline_ms);
+      }
+      std::vector<caf::actor> next;
+      for (auto& t : targets) {
+        b->nodes.push_back(node_id{t});
+        if (b->nodes.size() > 1)
+          next.push_back(caf::actor_cast<caf::actor>(st.deps.replicas.at(b->nodes.back())));
+        st.pending[b->nodes.back()] += b->bytes;
+      }
+      for (auto& n : b->nodes)
+        b->ops.push_back(st.track(n, [=](const caf::error& err) {
+          settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));
+        }));
+      ++st.batches_in_flight;
+      st.log->debug("trace={} a batch of {} chunks along {} nodes", ctx.trace_id, b->writes.size(),
+                    b->nodes.size());
+      // 3/4 of the time left, as a single chain: the rest is for writing
+      // each chunk again alone.
+      auto timeout = std::max(budget(self, ctx) * 3 / 4, std::chrono::milliseconds{1});
+      ctx.deadline_ms = now_ms() + timeout.count();
+      self
+        ->request(st.deps.replicas.at(b->nodes.front()), timeout, store_atom::value, ctx,
+                  std::move(msg), std::move(next))
+        .then([=](chain_outcome& out) { settle_batch(self, b, out.results); },
+              [=](caf::error& err) {
+                settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));
+              });
+    }
+  }
 }
 
 // Refuses a chunk that would take `held` (bytes of chunk writes or reads

@@ -41,6 +41,14 @@ struct gateway_config {
   // The same for chunk reads in flight (fetched from a replica, not yet
   // sent on to the client).
   uint64_t read_budget = 256ull << 20;
+  // Chunks up to batch_chunk_limit bytes are stored in batches: at most
+  // write_batches in flight (0: each alone), each of at most batch_chunks
+  // chunks and batch_bytes bytes. Writes that arrive while the batches
+  // are out wait for the next one.
+  uint32_t write_batches = 2;
+  uint64_t batch_chunk_limit = 64 * 1024;
+  uint32_t batch_chunks = 64;
+  uint64_t batch_bytes = 1u << 20;
   std::chrono::milliseconds stats_interval{1000};  // storage nodes' free space refreshed
   // A cache lookup waits at most this long (a miss may wait for another
   // reader's load of the same chunk); a cache node whose shard fails or

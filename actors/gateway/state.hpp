@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +40,24 @@ struct upload {
   std::chrono::steady_clock::time_point last_active;
 };
 
+// One chunk being written: stored at every target before the write is
+// acknowledged. A target that fails is replaced by another node; when no
+// other node can take it, the write ends with the copies it has if they
+// are a quorum. Ends with exactly one call of `done` or `fail`.
+struct chunk_write {
+  request_context ctx;
+  chunk_ref ref;  // replicas: the nodes that have stored it
+  byte_buffer data;
+  size_t quorum = 1;
+  std::vector<std::string> tried;  // every node sent to, failed ones included
+  size_t outstanding = 0;
+  uint32_t retries_left = 0;
+  bool failed = false;
+  caf::error last_error;
+  std::function<void(const chunk_ref&)> done;
+  std::function<void(const caf::error&)> fail;
+};
+
 struct gateway_state {
   gateway_config cfg;
   gateway_deps deps;
@@ -68,8 +87,12 @@ struct gateway_state {
   uint64_t rejected = 0;
   uint64_t retries = 0;
   std::map<node_id, uint64_t> pending;  // chunk bytes this gateway is sending to each
-  uint64_t holding = 0;                 // chunk bytes of writes in flight (against write_budget)
-  uint64_t reading = 0;                 // chunk bytes of reads in flight (against read_budget)
+  // Small chunk writes waiting for a batch, by replication factor, and
+  // the batches in flight (gateway.cpp, write_batches).
+  std::map<uint32_t, std::deque<std::shared_ptr<chunk_write>>> batch_queue;
+  uint32_t batches_in_flight = 0;
+  uint64_t holding = 0;  // chunk bytes of writes in flight (against write_budget)
+  uint64_t reading = 0;  // chunk bytes of reads in flight (against read_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
   // Every cache shard this gateway can reach, by rendezvous seed (see
   // cache/ring.hpp), and cache nodes whose shards stopped answering,

@@ -110,6 +110,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
     gw.max_upload_age = cfg.gc_grace / 2;
     gw.write_budget = cfg.write_budget;
     gw.read_budget = cfg.read_budget;
+    gw.write_batches = cfg.write_batches;
     gw.routing.breaker.failure_threshold = cfg.breaker_failures;
     gw.routing.breaker.cool_down_ms = cfg.breaker_cool_down.count();
     gw.routing.breaker.max_cool_down_ms =

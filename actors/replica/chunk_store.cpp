@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <unordered_set>
 
 #include "messages/chunk.pb.h"
 #include "runtime/checksum.hpp"
@@ -218,53 +219,120 @@ void chunk_store::index_record(const std::string& id, const stored_chunk& c) {
 
 disk_status chunk_store::put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
                              int64_t created_ms) {
-  if (!valid_chunk_id(id.value))
-    return {errc::invalid_argument, "invalid chunk id '" + id.value + "'"};
-  if (data.size() > max_chunk_bytes)
-    return {errc::too_large,
-            "chunk " + id.value + " is larger than " + std::to_string(max_chunk_bytes) + " bytes"};
-  if (chunk_checksum(data.data(), data.size()) != checksum)
-    return {errc::corrupt, "chunk " + id.value + " does not match its checksum"};
+  return store({put_ref{&id, &data, checksum}}, created_ms);
+}
+
+disk_status chunk_store::put_many(const chunk_batch& batch, int64_t created_ms) {
+  if (batch.data.size() != batch.ids.size() || batch.checksums.size() != batch.ids.size())
+    return {errc::invalid_argument, "a chunk batch whose lists differ in length"};
+  std::vector<put_ref> items;
+  for (size_t i = 0; i < batch.ids.size(); ++i)
+    items.push_back(put_ref{&batch.ids[i], &batch.data[i], batch.checksums[i]});
+  return store(items, created_ms);
+}
+
+disk_status chunk_store::store(const std::vector<put_ref>& items, int64_t created_ms) {
+  std::unordered_set<std::string> ids;
+  for (auto& item : items) {
+    auto& id = item.id->value;
+    if (!valid_chunk_id(id))
+      return {errc::invalid_argument, "invalid chunk id '" + id + "'"};
+    if (item.data->size() > max_chunk_bytes)
+      return {errc::too_large,
+              "chunk " + id + " is larger than " + std::to_string(max_chunk_bytes) + " bytes"};
+    if (chunk_checksum(item.data->data(), item.data->size()) != item.checksum)
+      return {errc::corrupt, "chunk " + id + " does not match its checksum"};
+    if (!ids.insert(id).second)
+      return {errc::invalid_argument, "chunk " + id + " appears twice in one store"};
+  }
+  std::vector<stored_chunk> where;
   {
     std::unique_lock<std::mutex> guard{mtx_};
-    written_.wait(guard, [&] { return writing_.count(id.value) == 0; });
-    auto it = index_.find(id.value);
-    if (it != index_.end()) {
-      if (it->second.checksum != checksum)
-        return {errc::already_exists, "chunk " + id.value + " exists with other content"};
-      // Stored again all the same (the old file is not trusted blindly),
-      // and newer than the copy an earlier inventory listed, so that a
-      // removal meant for that one leaves this one alone.
-      created_ms = std::max(created_ms, it->second.created_ms + 1);
+    // All at once, never one by one: two stores holding some ids of each
+    // other's would wait for each other forever.
+    written_.wait(guard, [&] {
+      return std::none_of(items.begin(), items.end(),
+                          [&](const put_ref& item) { return writing_.count(item.id->value) > 0; });
+    });
+    for (auto& item : items) {
+      stored_chunk c{item.checksum, item.data->size(), created_ms};
+      if (auto it = index_.find(item.id->value); it != index_.end()) {
+        if (it->second.checksum != item.checksum)
+          return {errc::already_exists, "chunk " + item.id->value + " exists with other content"};
+        // Stored again all the same (the old copy is not trusted blindly),
+        // and newer than the copy an earlier inventory listed, so that a
+        // removal meant for that one leaves this one alone.
+        c.created_ms = std::max(created_ms, it->second.created_ms + 1);
+      }
+      where.push_back(c);
     }
-    writing_.insert(id.value);
+    for (auto& item : items)
+      writing_.insert(item.id->value);
   }
-  stored_chunk where{checksum, data.size(), created_ms};
-  auto st = opts_.pack_limit > 0 && data.size() <= opts_.pack_limit
-              ? append_chunk(id, data, checksum, created_ms, where)
-              : write_chunk_file(id, data, checksum, created_ms);
-  std::optional<stored_chunk> replaced;
+  // Small chunks are appended to the open pack, then every pack they
+  // went to is synced once; larger ones are files of their own. Stops at
+  // the first failure: the chunks after it are not written.
+  std::vector<std::string> heads(items.size());
+  uint64_t packed_bytes = 0;
+  for (size_t i = 0; i < items.size(); ++i)
+    if (packed(where[i].length)) {
+      heads[i] = chunk_head(*items[i].id, where[i].length, items[i].checksum, where[i].created_ms);
+      packed_bytes += heads[i].size() + where[i].length;
+    }
+  std::vector<disk_status> done(items.size(), disk_status{errc::internal, "not written"});
+  std::vector<std::shared_ptr<segment>> segs(items.size());
+  disk_status st;
+  if (packed_bytes > 0 && fs_.free_bytes(dir_) < packed_bytes)
+    st = {errc::no_space, "no space left for chunk " + items.front().id->value};
+  for (size_t i = 0; i < items.size() && st.ok(); ++i) {
+    auto& item = items[i];
+    if (!packed(where[i].length)) {
+      st = done[i] = write_chunk_file(*item.id, *item.data, item.checksum, where[i].created_ms);
+      continue;
+    }
+    // Reserved in the pack even when the write fails: the append is ended
+    // (end_append) below all the same.
+    st = done[i] = append(heads[i], item.data->data(), item.data->size(), segs[i], where[i].offset);
+    where[i].pack = segs[i]->number;
+    where[i].record = heads[i].size() + where[i].length;
+  }
+  std::map<uint64_t, disk_status> synced;
+  for (size_t i = 0; i < items.size(); ++i)
+    if (segs[i] && done[i].ok()) {
+      auto it = synced.find(segs[i]->number);
+      if (it == synced.end())
+        it = synced.emplace(segs[i]->number, sync(*segs[i])).first;
+      done[i] = it->second;
+      if (st.ok() && !done[i].ok())
+        st = done[i];
+    }
+  std::vector<std::pair<std::string, stored_chunk>> replaced;  // packed copies now superseded
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    writing_.erase(id.value);
-    // The append ends here, with the record indexed in the same step:
-    // compaction must never see the pack idle and the record unindexed.
-    if (where.pack != 0)
-      end_append(where.pack, st.ok());
-    if (st.ok()) {
-      if (auto old = index_.find(id.value); old != index_.end())
-        replaced = old->second;
-      // A copy in a file of its own that a pack record now replaces
-      // (the pack limit changed) would be found again at the next open.
-      if (replaced && replaced->pack == 0 && where.pack != 0)
-        fs_.remove_file(file_of(id.value));
-      index_record(id.value, where);
-      bad_.erase(id.value);
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto& id = items[i].id->value;
+      writing_.erase(id);
+      // The append ends here, with the record indexed in the same step:
+      // compaction must never see the pack idle and the record unindexed.
+      if (segs[i])
+        end_append(where[i].pack, done[i].ok());
+      if (!done[i].ok())
+        continue;
+      if (auto old = index_.find(id); old != index_.end()) {
+        // A copy in a file of its own that a pack record now replaces
+        // (the pack limit changed) would be found again at the next open.
+        if (old->second.pack == 0 && where[i].pack != 0)
+          fs_.remove_file(file_of(id));
+        if (old->second.pack != 0)
+          replaced.emplace_back(id, old->second);
+      }
+      index_record(id, where[i]);
+      bad_.erase(id);
     }
   }
   written_.notify_all();
-  if (replaced && replaced->pack != 0)
-    append_tombstone(id.value, replaced->pack, replaced->offset);
+  for (auto& [id, old] : replaced)
+    append_tombstone(id, old.pack, old.offset);
   return st;
 }
 
@@ -322,23 +390,6 @@ disk_status chunk_store::sync(segment& seg) {
     return seg.sync_error;
   }
   return {};
-}
-
-disk_status chunk_store::append_chunk(const chunk_id& id, const byte_buffer& data,
-                                      uint64_t checksum, int64_t created_ms, stored_chunk& where) {
-  auto head = chunk_head(id, data.size(), checksum, created_ms);
-  if (fs_.free_bytes(dir_) < head.size() + data.size())
-    return {errc::no_space, "no space left for chunk " + id.value};
-  std::shared_ptr<segment> seg;
-  uint64_t offset = 0;
-  auto st = append(head, data.data(), data.size(), seg, offset);
-  if (st.ok())
-    st = sync(*seg);
-  // put() ends the append (end_append) once the record is indexed.
-  where.pack = seg->number;
-  where.offset = offset;
-  where.record = head.size() + data.size();
-  return st;
 }
 
 void chunk_store::end_append(uint64_t pack, bool ok) {

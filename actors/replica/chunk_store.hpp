@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "messages/repair_messages.hpp"
 #include "messages/types.hpp"
 #include "runtime/disk.hpp"
 
@@ -49,6 +50,13 @@ public:
   // the one before. With other content it is errc::already_exists.
   disk_status put(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
                   int64_t created_ms);
+
+  // Stores each chunk of `batch` as put() does, the packed ones appended
+  // first and then each pack they went to synced once: a batch of small
+  // chunks costs one fdatasync. Returns the first error; the chunks
+  // stored before it stay stored, the others are not (storing the batch
+  // again is safe). An id twice in one batch is errc::invalid_argument.
+  disk_status put_many(const chunk_batch& batch, int64_t created_ms);
 
   // Reads and verifies a chunk. A copy that fails verification (bad
   // header, length or checksum) is deleted, so that the node no longer
@@ -125,8 +133,14 @@ private:
   std::string pack_path(uint64_t number) const;
   disk_status write_chunk_file(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
                                int64_t created_ms);
-  disk_status append_chunk(const chunk_id& id, const byte_buffer& data, uint64_t checksum,
-                           int64_t created_ms, stored_chunk& where);
+  // One chunk of a store: put() stores one, put_many() several.
+  struct put_ref {
+    const chunk_id* id;
+    const byte_buffer* data;
+    uint64_t checksum;
+  };
+  disk_status store(const std::vector<put_ref>& items, int64_t created_ms);
+  bool packed(uint64_t length) const { return opts_.pack_limit > 0 && length <= opts_.pack_limit; }
   // Appends a record (not synced) to the open pack; the pack's `writing`
   // count stays raised until the caller lowers it.
   disk_status append(const std::string& head, const char* data, size_t size,

@@ -26,6 +26,7 @@ caf::error to_error(const disk_status& st) {
 // (cursor, bytes) -> (next cursor, bytes read).
 using replica_io_actor = caf::typed_actor<
   caf::replies_to<store_atom, request_context, chunk_id, byte_buffer, uint64_t>::with<ok_atom>,
+  caf::replies_to<store_atom, request_context, chunk_batch>::with<ok_atom>,
   caf::replies_to<fetch_atom, request_context, chunk_id>::with<byte_buffer>,
   caf::replies_to<replicate_atom, request_context, chunk_id, caf::actor>::with<ok_atom>,
   caf::replies_to<remove_atom, request_context, chunk_id, int64_t>::with<ok_atom>,
@@ -77,25 +78,42 @@ replica_io_actor::behavior_type replica_io(replica_io_actor::stateful_pointer<io
     }
     return st;
   };
+  // Notes the outcome of a store for the node's `writable` figure and the log.
+  auto stored = [=](const request_context& ctx, const disk_status& st, const std::string& what,
+                    size_t bytes) -> caf::result<ok_atom> {
+    if (st.code == errc::io_error || st.code == errc::no_space)
+      self->state.shared->write_failed = true;
+    else if (st.ok())
+      self->state.shared->write_failed = false;
+    if (!st.ok()) {
+      self->state.log->warn("trace={} store {} error={} {}", ctx.trace_id, what, to_string(st.code),
+                            st.message);
+      return to_error(st);
+    }
+    self->state.log->debug("trace={} stored {} bytes={}", ctx.trace_id, what, bytes);
+    return ok_atom::value;
+  };
   return {
     [=](store_atom, const request_context& ctx, const chunk_id& id, const byte_buffer& data,
         uint64_t checksum) -> caf::result<ok_atom> {
       injected_delay();
       if (past_deadline(ctx))
         return deadline_passed("was stored", id);
-      auto st = self->state.store->put(id, data, checksum, now_ms());
-      if (st.code == errc::io_error || st.code == errc::no_space)
-        self->state.shared->write_failed = true;
-      else if (st.ok())
-        self->state.shared->write_failed = false;
-      if (!st.ok()) {
-        self->state.log->warn("trace={} store chunk={} error={} {}", ctx.trace_id, id.value,
-                              to_string(st.code), st.message);
-        return to_error(st);
-      }
-      self->state.log->debug("trace={} stored chunk={} bytes={}", ctx.trace_id, id.value,
-                             data.size());
-      return ok_atom::value;
+      return stored(ctx, self->state.store->put(id, data, checksum, now_ms()), "chunk=" + id.value,
+                    data.size());
+    },
+    [=](store_atom, const request_context& ctx, const chunk_batch& batch) -> caf::result<ok_atom> {
+      injected_delay();
+      if (batch.ids.empty())
+        return ok_atom::value;
+      if (past_deadline(ctx))
+        return deadline_passed("was stored (the first of a batch)", batch.ids.front());
+      size_t bytes = 0;
+      for (auto& d : batch.data)
+        bytes += d.size();
+      return stored(ctx, self->state.store->put_many(batch, now_ms()),
+                    std::to_string(batch.ids.size()) + " chunks from " + batch.ids.front().value,
+                    bytes);
     },
     [=](fetch_atom, const request_context& ctx, const chunk_id& id) -> caf::result<byte_buffer> {
       injected_delay();
@@ -214,11 +232,12 @@ void compact_step(manager_pointer self) {
 // answer lists this node's outcome, then the chain's after it; a next
 // node that fails or does not answer in time counts as failed there and
 // after it (the gateway replaces them).
+// `payload`: a chunk (id, bytes, checksum) or a chunk_batch.
+template <class... Payload>
 caf::typed_response_promise<chain_outcome> chain_store(manager_pointer self,
                                                        const request_context& ctx,
-                                                       const chunk_id& id, byte_buffer data,
-                                                       uint64_t checksum,
-                                                       const std::vector<caf::actor>& next) {
+                                                       const std::vector<caf::actor>& next,
+                                                       Payload... payload) {
   struct progress {
     caf::typed_response_promise<chain_outcome> rp;
     chain_outcome out;
@@ -250,7 +269,7 @@ caf::typed_response_promise<chain_outcome> chain_store(manager_pointer self,
     auto hop = caf::actor_cast<replica_actor>(next.front());
     std::vector<caf::actor> rest(next.begin() + 1, next.end());
     auto [hop_ctx, hop_timeout] = within(left * 3 / 4);
-    self->request(hop, hop_timeout, store_atom::value, hop_ctx, id, data, checksum, std::move(rest))
+    self->request(hop, hop_timeout, store_atom::value, hop_ctx, payload..., std::move(rest))
       .then(
         [p](chain_outcome& after) {
           for (size_t i = 0; i < after.results.size() && i + 1 < p->out.results.size(); ++i)
@@ -264,8 +283,8 @@ caf::typed_response_promise<chain_outcome> chain_store(manager_pointer self,
         });
   }
   self
-    ->request(self->state.pick(), store_timeout, store_atom::value, store_ctx, id, std::move(data),
-              checksum)
+    ->request(self->state.pick(), store_timeout, store_atom::value, store_ctx,
+              std::move(payload)...)
     .then([p](ok_atom) { p->step(); },
           [p](caf::error& err) {
             p->out.results[0] = std::move(err);
@@ -305,7 +324,11 @@ replica_actor::behavior_type replica_manager(manager_pointer self, replica_confi
     },
     [=](store_atom, const request_context& ctx, const chunk_id& id, byte_buffer& data,
         uint64_t checksum, const std::vector<caf::actor>& next) {
-      return chain_store(self, ctx, id, std::move(data), checksum, next);
+      return chain_store(self, ctx, next, id, std::move(data), checksum);
+    },
+    [=](store_atom, const request_context& ctx, chunk_batch& batch,
+        const std::vector<caf::actor>& next) {
+      return chain_store(self, ctx, next, std::move(batch));
     },
     [=](fetch_atom a, const request_context& ctx, const chunk_id& id) {
       return self->delegate(self->state.pick(), a, ctx, id);

@@ -338,6 +338,10 @@ replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
         const std::vector<caf::actor>&) -> caf::typed_response_promise<chain_outcome> {
       return self->make_response_promise<chain_outcome>();
     },
+    [=](store_atom, const request_context&, const chunk_batch&,
+        const std::vector<caf::actor>&) -> caf::typed_response_promise<chain_outcome> {
+      return self->make_response_promise<chain_outcome>();
+    },
     [=](fetch_atom, const request_context&,
         const chunk_id&) -> caf::typed_response_promise<byte_buffer> {
       return self->make_response_promise<byte_buffer>();
@@ -442,13 +446,19 @@ private:
 // A disk whose writes fail (a broken device that still reports room).
 class failing_disk final : public faulty_disk {
 public:
-  disk_status write_parts(const std::string& path, std::initializer_list<const_slice>) override {
+  disk_status write_parts(const std::string& path,
+                          std::initializer_list<const_slice> parts) override {
+    if (healed)
+      return faulty_disk::write_parts(path, parts);
     return {errc::io_error, "injected write failure: " + path};
   }
-  disk_status write_at(const std::string& path, uint64_t,
-                       std::initializer_list<const_slice>) override {
+  disk_status write_at(const std::string& path, uint64_t offset,
+                       std::initializer_list<const_slice> parts) override {
+    if (healed)
+      return faulty_disk::write_at(path, offset, parts);
     return {errc::io_error, "injected write failure: " + path};
   }
+  std::atomic<bool> healed{false};
 };
 
 // A disk whose writes hang until released (a stuck device: the node
@@ -564,6 +574,89 @@ TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) 
   }
   caf::anon_send_exit(*broken, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(*good, caf::exit_reason::user_shutdown);
+}
+
+TEST(replica_chain, a_batch_goes_along_the_chain_and_each_node_answers_for_all_of_it) {
+  test_node node;
+  auto spawn = [&](std::shared_ptr<disk> fs, const std::string& name) {
+    auto r = spawn_replica_manager(*node.sys, fs, replica_at(node.dir.path() + "/" + name));
+    if (!r)
+      throw std::runtime_error(describe(r.error()));
+    return *r;
+  };
+  auto a = spawn(std::make_shared<memory_disk>(), "a");
+  auto b = spawn(std::make_shared<failing_disk>(), "b");
+  auto c = spawn(std::make_shared<memory_disk>(), "c");
+  auto as_actor = [](auto h) { return caf::actor_cast<caf::actor>(h); };
+  chunk_batch batch;
+  for (char x : std::string{"123"}) {
+    batch.ids.push_back(chunk_id{std::string(32, x)});
+    batch.data.push_back(pattern(1000 + x, x));
+    batch.checksums.push_back(chunk_checksum(batch.data.back().data(), batch.data.back().size()));
+  }
+  auto out = node.ask<chain_outcome>(a, store_atom::value, test_node::ctx(), batch,
+                                     std::vector<caf::actor>{as_actor(b), as_actor(c)});
+  ASSERT_TRUE(out) << describe(out.error());
+  ASSERT_EQ(out->results.size(), 3u);
+  EXPECT_FALSE(out->results[0]);
+  EXPECT_EQ(code_of(out->results[1]), errc::io_error);
+  EXPECT_FALSE(out->results[2]);
+  for (auto& r : {a, c})
+    for (size_t i = 0; i < batch.ids.size(); ++i)
+      EXPECT_EQ(node.ask<byte_buffer>(r, fetch_atom::value, test_node::ctx(), batch.ids[i]).value(),
+                batch.data[i]);
+  // A batch naming a chunk twice is refused at every node.
+  auto twice = batch;
+  twice.ids[1] = twice.ids[0];
+  out = node.ask<chain_outcome>(a, store_atom::value, test_node::ctx(), twice,
+                                std::vector<caf::actor>{as_actor(c)});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(code_of(out->results[0]), errc::invalid_argument);
+  EXPECT_EQ(code_of(out->results[1]), errc::invalid_argument);
+  for (auto h : {a, b, c})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+}
+
+TEST(gateway, small_puts_at_once_go_in_batches_and_a_failed_batch_is_written_chunk_by_chunk) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto broken = std::make_shared<failing_disk>();
+  auto n2 = spawn_replica_manager(*node.sys, broken, replica_at(node.dir.path() + "/n2"));
+  auto n3 = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
+                                  replica_at(node.dir.path() + "/n3"));
+  ASSERT_TRUE(n2 && n3);
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *n2, std::vector<cache_actor>{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *n3, std::vector<cache_actor>{});
+  // 40 puts sent at once: they queue behind the batches in flight. n2
+  // fails every store, so each batch fails there and its chunks are
+  // written alone: n1 and n3 have them, no node replaces n2.
+  auto put_all = [&](const std::string& prefix, std::vector<node_id> expected) {
+    std::vector<caf::response_handle<caf::blocking_actor, caf::detail::type_list<file_info>, true>>
+      handles;
+    for (int i = 0; i < 40; ++i)
+      handles.push_back((*node.self)
+                          ->request(gw, std::chrono::seconds{10}, put_atom::value, test_node::ctx(),
+                                    prefix + std::to_string(i), uint32_t{3}, pattern(2000 + i, i)));
+    int stored = 0;
+    for (auto& h : handles)
+      h.receive(
+        [&](file_info& info) {
+          auto replicas = info.chunks.at(0).replicas;
+          std::sort(replicas.begin(), replicas.end());
+          EXPECT_EQ(replicas, expected);
+          ++stored;
+        },
+        [&](caf::error& err) { ADD_FAILURE() << describe(err); });
+    EXPECT_EQ(stored, 40);
+    for (int i = 0; i < 40; ++i)
+      EXPECT_EQ(*node.get(prefix + std::to_string(i)), pattern(2000 + i, i));
+  };
+  put_all("/broken", {node_id{"n1"}, node_id{"n3"}});
+  // n2 heals: every batch is stored whole on all three.
+  broken->healed = true;
+  put_all("/healed", {node_id{"n1"}, node_id{"n2"}, node_id{"n3"}});
+  caf::anon_send_exit(*n2, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(*n3, caf::exit_reason::user_shutdown);
 }
 
 TEST(gateway, a_stuck_node_in_a_chain_times_out_before_the_nodes_that_waited_for_it) {

@@ -217,6 +217,7 @@ const std::map<std::string, std::vector<std::string>>& field_names() {
     {"raft.members/1", {"which"}},
     {"replica.store/4", {"ctx", "chunk", "bytes", "checksum"}},
     {"replica.store/5", {"ctx", "chunk", "bytes", "checksum", "chain"}},
+    {"replica.store/3", {"ctx", "batch", "chain"}},
     {"replica.fetch/2", {"ctx", "chunk"}},
     {"replica.slow/1", {"delay_ms"}},
     {"replica.replicate/3", {"ctx", "chunk", "target"}},

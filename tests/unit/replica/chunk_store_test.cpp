@@ -123,6 +123,67 @@ TEST_P(chunk_store_test, reopening_indexes_what_is_on_disk) {
   EXPECT_EQ(again.stats().bytes_used, 200u);
 }
 
+// A batch of the given sizes, ids numbered from `first` on; the data of
+// chunk i is pattern(size, i).
+chunk_batch batch_of(const std::vector<size_t>& sizes, uint32_t first) {
+  chunk_batch b;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    char id[33];
+    std::snprintf(id, sizeof id, "%032x", static_cast<unsigned>(first + i));
+    b.ids.push_back(chunk_id{id});
+    b.data.push_back(testing::pattern(sizes[i], static_cast<uint32_t>(i)));
+    b.checksums.push_back(chunk_checksum(b.data.back().data(), b.data.back().size()));
+  }
+  return b;
+}
+
+TEST_P(chunk_store_test, a_batch_stores_every_chunk_as_single_stores_would) {
+  auto b = batch_of({100, 4096, 1, 70000, 64 * 1024}, 1);
+  auto st = store->put_many(b, 7);
+  ASSERT_TRUE(st.ok()) << st.message;
+  ASSERT_TRUE(store->put_many(b, 8).ok()) << "a batch stored again";
+  ASSERT_TRUE(store->put_many(chunk_batch{}, 9).ok()) << "an empty batch";
+  chunk_store again{*fs, dir.path() + "/chunks", options()};
+  ASSERT_TRUE(again.open().ok());
+  for (auto* s : {store.get(), &again}) {
+    EXPECT_EQ(s->stats().chunks, b.ids.size());
+    for (size_t i = 0; i < b.ids.size(); ++i) {
+      byte_buffer back;
+      ASSERT_TRUE(s->get(b.ids[i], back).ok()) << i;
+      EXPECT_EQ(back, b.data[i]) << i;
+    }
+    EXPECT_EQ(s->list().at(0).created_ms, 8) << "the second store is the newer copy";
+  }
+}
+
+TEST_P(chunk_store_test, a_batch_with_a_bad_chunk_is_refused_whole) {
+  auto b = batch_of({100, 200, 300}, 1);
+  auto twice = b;
+  twice.ids[2] = twice.ids[0];
+  twice.data[2] = twice.data[0];
+  twice.checksums[2] = twice.checksums[0];
+  EXPECT_EQ(store->put_many(twice, 1).code, errc::invalid_argument);
+  auto bad_sum = b;
+  bad_sum.checksums[1] ^= 1;
+  EXPECT_EQ(store->put_many(bad_sum, 1).code, errc::corrupt);
+  auto bad_id = b;
+  bad_id.ids[1].value = "../x";
+  EXPECT_EQ(store->put_many(bad_id, 1).code, errc::invalid_argument);
+  auto short_lists = b;
+  short_lists.checksums.pop_back();
+  EXPECT_EQ(store->put_many(short_lists, 1).code, errc::invalid_argument);
+  EXPECT_EQ(store->stats().chunks, 0u) << "nothing of a refused batch is stored";
+  // A chunk that exists with other bytes: the batch fails, nothing of it
+  // is written, and the chunk keeps its bytes.
+  auto other = testing::pattern(200, 9);
+  ASSERT_TRUE(put(b.ids[1], other).ok());
+  EXPECT_EQ(store->put_many(b, 1).code, errc::already_exists);
+  EXPECT_EQ(store->stats().chunks, 1u);
+  byte_buffer back;
+  ASSERT_TRUE(store->get(b.ids[1], back).ok());
+  EXPECT_EQ(back, other);
+}
+
 TEST_P(chunk_store_test, concurrent_stores_of_one_chunk_all_succeed_and_leave_one_copy) {
   auto data = testing::pattern(256 * 1024, 9);
   auto checksum = chunk_checksum(data.data(), data.size());
@@ -283,6 +344,29 @@ TEST_P(chunk_store_faults, a_full_disk_is_a_clear_error_and_loses_nothing) {
   EXPECT_EQ(store.stats().chunks, 1u);
 }
 
+TEST_P(chunk_store_faults, a_batch_on_a_full_or_failing_disk_stores_nothing_it_acknowledges) {
+  memory_disk fs{5000};
+  chunk_store store{fs, "/c", with_packs(GetParam())};
+  ASSERT_TRUE(store.open().ok());
+  EXPECT_EQ(store.put_many(batch_of({2000, 2000, 2000}, 1), 1).code, errc::no_space);
+  // Whatever was written before the failure may stay, readable; nothing
+  // after it is indexed.
+  for (auto& c : store.list()) {
+    byte_buffer back;
+    EXPECT_TRUE(store.get(c.id, back).ok());
+  }
+  EXPECT_LT(store.stats().chunks, 3u);
+  memory_disk failing;
+  chunk_store other{failing, "/c", with_packs(GetParam())};
+  ASSERT_TRUE(other.open().ok());
+  failing.fail_writes(errc::io_error);
+  EXPECT_EQ(other.put_many(batch_of({10, 20}, 1), 1).code, errc::io_error);
+  EXPECT_EQ(other.stats().chunks, 0u);
+  failing.fail_writes(errc::ok);
+  EXPECT_TRUE(other.put_many(batch_of({10, 20}, 1), 1).ok()) << "and the batch again, later";
+  EXPECT_EQ(other.stats().chunks, 2u);
+}
+
 TEST_P(chunk_store_faults, a_failing_disk_is_an_io_error) {
   memory_disk fs;
   chunk_store store{fs, "/c", with_packs(GetParam())};
@@ -321,6 +405,52 @@ std::vector<byte_buffer> put_each(chunk_store& store, const std::string& ids, si
 
 std::vector<std::string> pack_files(memory_disk& fs) {
   return fs.list_files("/c/packs");
+}
+
+// A memory disk that counts syncs.
+class counting_disk final : public disk {
+public:
+  disk_status write_parts(const std::string& path,
+                          std::initializer_list<const_slice> parts) override {
+    return inner.write_parts(path, parts);
+  }
+  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                      std::vector<char>& out) override {
+    return inner.read_at(path, offset, max_bytes, out);
+  }
+  disk_status write_at(const std::string& path, uint64_t offset,
+                       std::initializer_list<const_slice> parts) override {
+    return inner.write_at(path, offset, parts);
+  }
+  disk_status sync(const std::string& path) override {
+    ++syncs;
+    return inner.sync(path);
+  }
+  disk_status remove_file(const std::string& path) override { return inner.remove_file(path); }
+  disk_status make_dirs(const std::string& path) override { return inner.make_dirs(path); }
+  std::vector<std::string> list_files(const std::string& path) override {
+    return inner.list_files(path);
+  }
+  uint64_t free_bytes(const std::string& path) override { return inner.free_bytes(path); }
+  memory_disk inner;
+  int syncs = 0;
+};
+
+TEST(chunk_store_packs, a_batch_of_small_chunks_costs_one_sync) {
+  counting_disk fs;
+  chunk_store store{fs, "/c", chunk_store_options{}};
+  ASSERT_TRUE(store.open().ok());
+  ASSERT_TRUE(store.put_many(batch_of(std::vector<size_t>(20, 4096), 100), 1).ok());
+  EXPECT_EQ(fs.syncs, 1);
+  put_each(store, "0123456789", 4096);
+  EXPECT_EQ(fs.syncs, 11) << "one each, stored one by one from one thread";
+  // Across a pack's end: each pack synced once.
+  chunk_store sealed{fs, "/d", small_packs()};
+  ASSERT_TRUE(sealed.open().ok());
+  fs.syncs = 0;
+  ASSERT_TRUE(sealed.put_many(batch_of(std::vector<size_t>(6, 3000), 1), 1).ok());
+  EXPECT_EQ(fs.syncs, int(fs.inner.list_files("/d/packs").size()));
+  EXPECT_GT(fs.syncs, 1);
 }
 
 TEST(chunk_store_packs, small_chunks_share_packs_and_large_ones_get_files) {
