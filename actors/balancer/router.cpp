@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace dfs::balancer {
 
@@ -53,7 +54,7 @@ int router::rank(entry& e, int64_t now_ms) const {
 }
 
 std::vector<std::string> router::order(const std::vector<std::string>& candidates, int64_t now_ms,
-                                       std::mt19937_64& rng) {
+                                       std::mt19937_64& rng, const std::string& local) {
   struct option {
     const std::string* node;
     int rank;
@@ -87,6 +88,16 @@ std::vector<std::string> router::order(const std::vector<std::string>& candidate
       pool.push_back(i);
   std::vector<std::string> out;
   out.reserve(opts.size());
+  // The own node, if it is among the best-ranked and nearly the cheapest.
+  auto own = opts.size();
+  if (!local.empty()) {
+    double cheapest = std::numeric_limits<double>::infinity();
+    for (auto i : pool)
+      cheapest = std::min(cheapest, opts[i].cost);
+    for (auto i : pool)
+      if (*opts[i].node == local && opts[i].cost <= (1 + cfg_.local_slack) * cheapest)
+        own = i;
+  }
   std::vector<size_t> stale;
   if (explore)
     for (auto i : pool) {
@@ -99,6 +110,9 @@ std::vector<std::string> router::order(const std::vector<std::string>& candidate
     auto first = stale[pick(rng)];
     out.push_back(*opts[first].node);
     opts.erase(opts.begin() + static_cast<std::ptrdiff_t>(first));
+  } else if (own < opts.size()) {
+    out.push_back(*opts[own].node);
+    opts.erase(opts.begin() + static_cast<std::ptrdiff_t>(own));
   } else if (pool.size() >= 2) {
     std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
     auto a = pool[pick(rng)];

@@ -9,7 +9,10 @@
 //
 // order() picks the first replica by power of two choices: two random
 // candidates, the cheaper wins (costs within 5% are a tie broken by lower
-// CPU use). The rest follow cheapest first, so retries go to the next best.
+// CPU use); but the caller's own node, when it is a candidate and costs at
+// most `local_slack` more than the cheapest, comes first (its reads cross
+// no network; more load moves them elsewhere). The rest follow cheapest
+// first, so retries go to the next best.
 // Nodes whose breaker refuses, or that the health monitor says are down,
 // come last (tried only when nothing else is left); suspect ones just
 // before them.
@@ -44,6 +47,7 @@ struct router_config {
   // Latency is normalized per this many bytes beyond the first block, so
   // a 4 MiB chunk does not make its node look slow next to 4 KiB ones.
   uint64_t unit_bytes = 256 << 10;
+  double local_slack = 0.5;  // the own node first up to this much dearer than the cheapest
   breaker_config breaker;
 };
 
@@ -64,9 +68,10 @@ public:
   // Health monitor's view of `node`: state and CPU use (0..1).
   void set_health(const std::string& node, health::node_health h, double cpu);
 
-  // `candidates` in the order to try them.
+  // `candidates` in the order to try them; `local`: the caller's own node
+  // (empty: none).
   std::vector<std::string> order(const std::vector<std::string>& candidates, int64_t now_ms,
-                                 std::mt19937_64& rng);
+                                 std::mt19937_64& rng, const std::string& local = {});
 
   // A request goes to `node` now: counts it in flight and takes the
   // breaker's permission (a half-open breaker lets only a few through).

@@ -44,7 +44,7 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
       else
         unreachable.push_back(n);
     ref.replicas.clear();
-    for (auto& n : st.router.order(reachable, now, st.rng))
+    for (auto& n : st.router.order(reachable, now, st.rng, st.deps.local.value))
       ref.replicas.push_back(node_id{std::move(n)});
     for (auto& n : unreachable)
       ref.replicas.push_back(std::move(n));

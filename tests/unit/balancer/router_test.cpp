@@ -30,6 +30,7 @@ struct simulation {
   std::multimap<double, answer> answers;  // by when it comes
   int64_t now = 0;
   int64_t every_ms = 1;  // one request per this many milliseconds
+  std::string local;     // the router's own node (empty: none)
 
   explicit simulation(uint64_t seed) : rng(seed) {}
 
@@ -45,7 +46,7 @@ struct simulation {
       }
       if (now % every_ms != 0)
         continue;
-      auto order = r.order(three, now, rng);
+      auto order = r.order(three, now, rng, local);
       for (auto& node : order)
         if (auto gen = r.dispatch(node, now); gen >= 0) {
           answers.emplace(static_cast<double>(now) + latency_ms[node],
@@ -98,6 +99,35 @@ TEST(router, at_ten_requests_a_second_a_slow_node_still_loses_most_traffic_and_r
     sim.run(120000);
     auto back = sim.run(180000);
     EXPECT_GT(back["n3"], 0.2) << "seed " << seed;
+  }
+}
+
+TEST(router, the_own_node_goes_first_until_it_costs_much_more_than_the_others) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    simulation sim{seed};
+    sim.local = "n2";
+    auto share = sim.run(10000);
+    EXPECT_GT(share["n2"], 0.6) << "seed " << seed;
+    // Busier: each answer takes 4 ms, so several are in flight and the
+    // own node's queue sends the rest elsewhere.
+    sim.latency_ms = {{"n1", 4}, {"n2", 4}, {"n3", 4}};
+    sim.run(15000);
+    share = sim.run(25000);
+    EXPECT_LT(share["n2"], 0.6) << "seed " << seed;
+    EXPECT_GT(share["n1"], 0.15) << "seed " << seed;
+    // Slow: the own node loses its traffic like any other.
+    sim.latency_ms = {{"n1", 1}, {"n2", 10}, {"n3", 1}};
+    sim.run(26000);
+    share = sim.run(36000);
+    EXPECT_LT(share["n2"], 0.02) << "seed " << seed;
+  }
+  // Not a candidate, or down: no effect.
+  router r;
+  std::mt19937_64 rng{1};
+  r.set_health("a", health::node_health::down, 0);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(r.order({"a", "b"}, 0, rng, "a").front(), "b");
+    EXPECT_EQ(r.order({"b"}, 0, rng, "c").front(), "b");
   }
 }
 
