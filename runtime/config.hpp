@@ -94,7 +94,7 @@ struct node_config {
   uint64_t read_budget = 256ull << 20;  // the same for chunk reads in flight
   // Batches of small chunk writes a gateway keeps in flight (0: each
   // chunk is written alone).
-  uint32_t write_batches = 2;
+  uint32_t write_batches = 1;
   std::string log_level = "info";
   // Raft log compaction: a snapshot once the log holds this many entries
   // (0: never).

@@ -45,7 +45,7 @@ struct gateway_config {
   // write_batches in flight (0: each alone), each of at most batch_chunks
   // chunks and batch_bytes bytes. Writes that arrive while the batches
   // are out wait for the next one.
-  uint32_t write_batches = 2;
+  uint32_t write_batches = 1;
   uint64_t batch_chunk_limit = 64 * 1024;
   uint32_t batch_chunks = 64;
   uint64_t batch_bytes = 1u << 20;
