@@ -343,9 +343,8 @@ void propose(gateway_pointer self, const request_context& ctx, proto::MetaComman
   cmd.set_mtime_ms(now_ms());
   cmd.set_client_id(ctx.client_id);
   cmd.set_sequence(ctx.sequence);
-  self
-    ->request(self->state.deps.meta, budget(self, ctx), propose_atom::value, ctx,
-              cmd.SerializeAsString())
+  swept_request(self, self->state.deps.meta, budget(self, ctx), propose_atom::value, ctx,
+                cmd.SerializeAsString())
     .then([r, on_ok](file_info& info) mutable { on_ok(r, info); },
           [r](caf::error& err) { r->fail(err); });
 }
