@@ -7,14 +7,16 @@
 # alternate which goes first; the table shows medians over rounds. Raw
 # results: one JSON line per run in $OUT (default ./data-bench.jsonl).
 #
-# Usage: tools/bench/data_bench.sh [--rounds R]
+# Usage: tools/bench/data_bench.sh [--rounds R] [--sizes 4KiB,1MiB,64MiB]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=3
+sizes=4KiB,1MiB,64MiB
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
-    *) echo "usage: $0 [--rounds R]" >&2; exit 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    *) echo "usage: $0 [--rounds R] [--sizes 4KiB,1MiB,64MiB]" >&2; exit 2 ;;
   esac
 done
 out=${OUT:-$PWD/data-bench.jsonl}
@@ -37,7 +39,14 @@ mkdir -p "$work/ref"
 : >"$out.tmp"
 # size files clients: 4 KiB puts are about files per second, the others
 # about bytes per second.
-cases=("4KiB 2000 32" "1MiB 200 8" "64MiB 4 1")
+cases=()
+for c in "4KiB 2000 32" "1MiB 200 8" "64MiB 4 1"; do
+  case ",$sizes," in *",${c%% *},"*) cases+=("$c") ;; esac
+done
+if [ ${#cases[@]} -eq 0 ]; then
+  echo "--sizes: give one or more of 4KiB, 1MiB, 64MiB" >&2
+  exit 2
+fi
 for round in $(seq 1 "$rounds"); do
   for c in "${cases[@]}"; do
     read -r size files clients <<<"$c"
