@@ -431,7 +431,7 @@ void write_chunk(gateway_pointer self, const request_context& ctx, uint32_t repl
                                       std::to_string(members)));
   if (st.cfg.write_batches == 0 || w->ref.length > st.cfg.batch_chunk_limit)
     return place_and_store(self, w, replication);
-  st.batch_queue[replication].push_back(w);
+  st.batch_queue[replication].push_back({std::move(w), st.batch_queued++});
   write_batches(self);
 }
 
@@ -477,74 +477,90 @@ void settle_batch(gateway_pointer self, const std::shared_ptr<batch_write>& b,
   write_batches(self);
 }
 
+// Places batch `b` once and sends it along its chain; with too few
+// nodes for its replication, each write goes the single way (which knows
+// what to do then).
+void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
+  auto& st = self->state;
+  auto targets = repair::place(candidates(self), b->replication, b->bytes, {}, {}, st.rng);
+  if (targets.size() < b->replication) {
+    for (auto& w : b->writes)
+      place_and_store(self, w, b->replication);
+    return;
+  }
+  auto local = std::find(targets.begin(), targets.end(), st.deps.local.value);
+  if (local != targets.end())
+    std::rotate(targets.begin(), local, local + 1);
+  chunk_batch msg;
+  auto ctx = b->writes.front()->ctx;
+  for (auto& w : b->writes) {
+    msg.ids.push_back(w->ref.id);
+    msg.data.push_back(w->data);  // kept: a failed batch is written again
+    msg.checksums.push_back(w->ref.checksum);
+    if (w->ctx.deadline_ms != 0)  // the earliest (0: none)
+      ctx.deadline_ms =
+        ctx.deadline_ms == 0 ? w->ctx.deadline_ms : std::min(ctx.deadline_ms, w->ctx.deadline_ms);
+  }
+  std::vector<caf::actor> chain;
+  for (auto& t : targets) {
+    b->nodes.push_back(node_id{t});
+    if (b->nodes.size() > 1)
+      chain.push_back(caf::actor_cast<caf::actor>(st.deps.replicas.at(b->nodes.back())));
+    st.pending[b->nodes.back()] += b->bytes;
+  }
+  for (auto& n : b->nodes)
+    b->ops.push_back(st.track(n, [=](const caf::error& err) {
+      settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));
+    }));
+  ++st.batches_in_flight;
+  st.log->debug("trace={} a batch of {} chunks along {} nodes", ctx.trace_id, b->writes.size(),
+                b->nodes.size());
+  // 3/4 of the time left, as a single chain: the rest is for writing each
+  // chunk again alone.
+  auto timeout = std::max(budget(self, ctx) * 3 / 4, std::chrono::milliseconds{1});
+  ctx.deadline_ms = now_ms() + timeout.count();
+  self
+    ->request(st.deps.replicas.at(b->nodes.front()), timeout, store_atom::value, ctx,
+              std::move(msg), std::move(chain))
+    .then([=](chain_outcome& out) { settle_batch(self, b, out.results); },
+          [=](caf::error& err) {
+            settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));
+          });
+}
+
 // Sends the waiting small chunk writes in batches, while fewer than
 // write_batches are in flight: under load, writes that arrive while
 // batches are out wait for the next one, and a batch costs one message
 // along the chain and one sync per node; alone, a write goes at once.
 void write_batches(gateway_pointer self) {
   auto& st = self->state;
-  for (auto& [replication, queue] : st.batch_queue) {
-    while (!queue.empty() && st.batches_in_flight < st.cfg.write_batches) {
-      auto b = std::make_shared<batch_write>();
-      b->replication = replication;
-      while (!queue.empty() && b->writes.size() < st.cfg.batch_chunks &&
-             (b->writes.empty() || b->bytes + queue.front()->ref.length <= st.cfg.batch_bytes)) {
-        auto w = std::move(queue.front());
-        queue.pop_front();
-        if (past_deadline(w->ctx)) {
-          give_up(self, *w, make_error(errc::timeout, "deadline passed before its chunk was sent"));
-          continue;
-        }
-        b->bytes += w->ref.length;
-        b->writes.push_back(std::move(w));
-      }
-      if (b->writes.empty())
+  while (st.batches_in_flight < st.cfg.write_batches) {
+    // The replication whose first write has waited longest goes next: a
+    // steady stream of one kind does not starve the others.
+    auto oldest = st.batch_queue.end();
+    for (auto it = st.batch_queue.begin(); it != st.batch_queue.end(); ++it)
+      if (!it->second.empty() && (oldest == st.batch_queue.end() ||
+                                  it->second.front().queued < oldest->second.front().queued))
+        oldest = it;
+    if (oldest == st.batch_queue.end())
+      return;
+    auto& queue = oldest->second;
+    auto b = std::make_shared<batch_write>();
+    b->replication = oldest->first;
+    while (
+      !queue.empty() && b->writes.size() < st.cfg.batch_chunks &&
+      (b->writes.empty() || b->bytes + queue.front().write->ref.length <= st.cfg.batch_bytes)) {
+      auto w = std::move(queue.front().write);
+      queue.pop_front();
+      if (past_deadline(w->ctx)) {
+        give_up(self, *w, make_error(errc::timeout, "deadline passed before its chunk was sent"));
         continue;
-      auto targets = repair::place(candidates(self), replication, b->bytes, {}, {}, st.rng);
-      if (targets.size() < replication) {  // the single write knows what to do
-        for (auto& w : b->writes)
-          place_and_store(self, w, replication);
-        continue;
       }
-      auto local = std::find(targets.begin(), targets.end(), st.deps.local.value);
-      if (local != targets.end())
-        std::rotate(targets.begin(), local, local + 1);
-      chunk_batch msg;
-      auto ctx = b->writes.front()->ctx;
-      for (auto& w : b->writes) {
-        msg.ids.push_back(w->ref.id);
-        msg.data.push_back(w->data);  // kept: a failed batch is written again
-        msg.checksums.push_back(w->ref.checksum);
-        if (w->ctx.deadline_ms != 0)  // the earliest (0: none)
-          ctx.deadline_ms = ctx.deadline_ms == 0 ? w->ctx.deadline_ms
-                                                 : std::min(ctx.deadline_ms, w->ctx.deadline_ms);
-      }
-      std::vector<caf::actor> next;
-      for (auto& t : targets) {
-        b->nodes.push_back(node_id{t});
-        if (b->nodes.size() > 1)
-          next.push_back(caf::actor_cast<caf::actor>(st.deps.replicas.at(b->nodes.back())));
-        st.pending[b->nodes.back()] += b->bytes;
-      }
-      for (auto& n : b->nodes)
-        b->ops.push_back(st.track(n, [=](const caf::error& err) {
-          settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));
-        }));
-      ++st.batches_in_flight;
-      st.log->debug("trace={} a batch of {} chunks along {} nodes", ctx.trace_id, b->writes.size(),
-                    b->nodes.size());
-      // 3/4 of the time left, as a single chain: the rest is for writing
-      // each chunk again alone.
-      auto timeout = std::max(budget(self, ctx) * 3 / 4, std::chrono::milliseconds{1});
-      ctx.deadline_ms = now_ms() + timeout.count();
-      self
-        ->request(st.deps.replicas.at(b->nodes.front()), timeout, store_atom::value, ctx,
-                  std::move(msg), std::move(next))
-        .then([=](chain_outcome& out) { settle_batch(self, b, out.results); },
-              [=](caf::error& err) {
-                settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));
-              });
+      b->bytes += w->ref.length;
+      b->writes.push_back(std::move(w));
     }
+    if (!b->writes.empty())
+      send_batch(self, std::move(b));
   }
 }
 

@@ -89,7 +89,12 @@ struct gateway_state {
   std::map<node_id, uint64_t> pending;  // chunk bytes this gateway is sending to each
   // Small chunk writes waiting for a batch, by replication factor, and
   // the batches in flight (gateway.cpp, write_batches).
-  std::map<uint32_t, std::deque<std::shared_ptr<chunk_write>>> batch_queue;
+  struct queued_write {
+    std::shared_ptr<chunk_write> write;
+    uint64_t queued;  // batch_queued when it came: the oldest goes first
+  };
+  std::map<uint32_t, std::deque<queued_write>> batch_queue;
+  uint64_t batch_queued = 0;
   uint32_t batches_in_flight = 0;
   uint64_t holding = 0;  // chunk bytes of writes in flight (against write_budget)
   uint64_t reading = 0;  // chunk bytes of reads in flight (against read_budget)

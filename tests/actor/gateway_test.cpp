@@ -655,6 +655,18 @@ TEST(gateway, small_puts_at_once_go_in_batches_and_a_failed_batch_is_written_chu
   // n2 heals: every batch is stored whole on all three.
   broken->healed = true;
   put_all("/healed", {node_id{"n1"}, node_id{"n2"}, node_id{"n3"}});
+  // Replications 1 and 3 interleaved: separate batches, each served.
+  std::vector<caf::response_handle<caf::blocking_actor, caf::detail::type_list<file_info>, true>>
+    mixed;
+  for (int i = 0; i < 30; ++i)
+    mixed.push_back((*node.self)
+                      ->request(gw, std::chrono::seconds{10}, put_atom::value, test_node::ctx(),
+                                "/mixed" + std::to_string(i), uint32_t(i % 2 ? 3 : 1),
+                                pattern(100 + i, i)));
+  for (int i = 0; i < 30; ++i)
+    mixed[i].receive(
+      [&](file_info& info) { EXPECT_EQ(info.chunks.at(0).replicas.size(), i % 2 ? 3u : 1u); },
+      [&](caf::error& err) { ADD_FAILURE() << describe(err); });
   caf::anon_send_exit(*n2, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(*n3, caf::exit_reason::user_shutdown);
 }
