@@ -274,8 +274,10 @@ caf::behavior user(caf::event_based_actor* self, std::shared_ptr<user_state> us,
         us->due_ms = 0;
       }
       if (err && client::retryable(err)) {
+        // The user's own gateway failed it: the next one becomes its own.
+        // (A try its path sent elsewhere is retried at its own.)
         auto code = to_errc(err);
-        if (code != errc::overloaded)
+        if (code != errc::overloaded && us->current == us->home % us->gateways.size())
           us->next_gateway();
         auto remaining = time_left(ctx, us->run->opts.timeout).count();
         if (auto pause = balancer::next_backoff(us->backoff, tries, remaining, 50, us->rng)) {

@@ -442,15 +442,18 @@ struct batch_write {
   std::vector<node_id> nodes;
   std::vector<uint64_t> ops;
   uint64_t bytes = 0;
+  int64_t sent_ms = 0;  // mono_ms() when it went out
   bool active = true;
 };
 
-// The batch's answer came, or it was given up: on success every chunk of
-// it is stored on every node of its chain; otherwise each is written
-// again alone (stores of the same id and bytes are safe to repeat), with
-// the single write's replacement of failed nodes.
+// The batch's answer came, or it was given up (`lost`: one of its nodes
+// was lost first). Each chunk of it ends as a single chain's would: the
+// nodes that stored the batch have it, each node that failed is replaced
+// if another can take it, and after a lost node the others are sent the
+// chunk directly (storing the same id and bytes again is harmless).
 void settle_batch(gateway_pointer self, const std::shared_ptr<batch_write>& b,
-                  const std::vector<caf::error>& results) {
+                  const std::vector<caf::error>& results, const node_id* lost = nullptr,
+                  const caf::error& lost_error = {}) {
   if (!b->active)
     return;
   b->active = false;
@@ -459,19 +462,38 @@ void settle_batch(gateway_pointer self, const std::shared_ptr<batch_write>& b,
     st.untrack(op);
   for (auto& n : b->nodes)
     st.pending[n] -= b->bytes;
-  --st.batches_in_flight;
+  if (auto it = st.batches_sent_ms.find(b->sent_ms); it != st.batches_sent_ms.end())
+    st.batches_sent_ms.erase(it);
   auto failed = std::find_if(results.begin(), results.end(), [](auto& e) { return bool(e); });
-  if (results.size() != b->nodes.size() || failed != results.end()) {
-    auto why = failed != results.end() ? describe(*failed) : std::string{"a short chain answer"};
-    st.log->warn("trace={} a batch of {} chunks failed ({}); writing each alone",
-                 b->writes.front()->ctx.trace_id, b->writes.size(), why);
-    for (auto& w : b->writes)
-      place_and_store(self, w, b->replication);
-  } else {
-    for (auto& w : b->writes) {
-      w->ref.replicas = b->nodes;
-      release(self, *w);
-      w->done(w->ref);
+  if (lost != nullptr || failed != results.end() || results.size() != b->nodes.size())
+    st.log->warn("trace={} a batch of {} chunks failed at some nodes ({})",
+                 b->writes.front()->ctx.trace_id, b->writes.size(),
+                 lost != nullptr           ? describe(lost_error)
+                 : failed != results.end() ? describe(*failed)
+                                           : std::string{"a short chain answer"});
+  for (auto& w : b->writes) {
+    if (past_deadline(w->ctx)) {
+      give_up(self, *w, make_error(errc::timeout, "deadline passed while its batch was stored"));
+      continue;
+    }
+    w->outstanding = b->nodes.size();
+    for (auto& n : b->nodes)
+      w->tried.push_back(n.value);
+    for (size_t i = 0; i < b->nodes.size() && !w->failed; ++i) {
+      auto& n = b->nodes[i];
+      if (lost != nullptr) {
+        if (n == *lost)
+          copy_failed(self, w, n, lost_error);
+        else
+          store_copy(self, w, n);
+      } else if (i < results.size() && !results[i]) {
+        w->ref.replicas.push_back(n);
+        target_done(self, w);
+      } else {
+        copy_failed(
+          self, w, n,
+          i < results.size() ? results[i] : make_error(errc::internal, "a short chain answer"));
+      }
     }
   }
   write_batches(self);
@@ -492,14 +514,15 @@ void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
   if (local != targets.end())
     std::rotate(targets.begin(), local, local + 1);
   chunk_batch msg;
+  // The batch's deadline is its latest write's: one write about to expire
+  // must not cut the time of all the others (it fails by its own).
   auto ctx = b->writes.front()->ctx;
   for (auto& w : b->writes) {
     msg.ids.push_back(w->ref.id);
-    msg.data.push_back(w->data);  // kept: a failed batch is written again
+    msg.data.push_back(w->data);  // kept: a node that failed is sent it again
     msg.checksums.push_back(w->ref.checksum);
-    if (w->ctx.deadline_ms != 0)  // the earliest (0: none)
-      ctx.deadline_ms =
-        ctx.deadline_ms == 0 ? w->ctx.deadline_ms : std::min(ctx.deadline_ms, w->ctx.deadline_ms);
+    if (ctx.deadline_ms != 0)  // 0: none, the latest of all
+      ctx.deadline_ms = w->ctx.deadline_ms == 0 ? 0 : std::max(ctx.deadline_ms, w->ctx.deadline_ms);
   }
   std::vector<caf::actor> chain;
   for (auto& t : targets) {
@@ -508,15 +531,17 @@ void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
       chain.push_back(caf::actor_cast<caf::actor>(st.deps.replicas.at(b->nodes.back())));
     st.pending[b->nodes.back()] += b->bytes;
   }
-  for (auto& n : b->nodes)
-    b->ops.push_back(st.track(n, [=](const caf::error& err) {
-      settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));
-    }));
-  ++st.batches_in_flight;
+  b->sent_ms = mono_ms();
+  st.batches_sent_ms.insert(b->sent_ms);
+  for (auto& n : b->nodes) {
+    auto node = n;
+    b->ops.push_back(
+      st.track(n, [=](const caf::error& err) { settle_batch(self, b, {}, &node, err); }));
+  }
   st.log->debug("trace={} a batch of {} chunks along {} nodes", ctx.trace_id, b->writes.size(),
                 b->nodes.size());
-  // 3/4 of the time left, as a single chain: the rest is for writing each
-  // chunk again alone.
+  // 3/4 of the time left, as a single chain: the rest is for replacing
+  // nodes that failed.
   auto timeout = std::max(budget(self, ctx) * 3 / 4, std::chrono::milliseconds{1});
   ctx.deadline_ms = now_ms() + timeout.count();
   self
@@ -531,10 +556,17 @@ void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
 // Sends the waiting small chunk writes in batches, while fewer than
 // write_batches are in flight: under load, writes that arrive while
 // batches are out wait for the next one, and a batch costs one message
-// along the chain and one sync per node; alone, a write goes at once.
+// along the chain and one sync per node; alone, a write goes at once. A
+// batch out for longer than batch_patience no longer counts: one stuck
+// on a hung disk holds up only its own writes.
 void write_batches(gateway_pointer self) {
   auto& st = self->state;
-  while (st.batches_in_flight < st.cfg.write_batches) {
+  auto young = [&] {
+    auto since = mono_ms() - st.cfg.batch_patience.count();
+    return static_cast<uint32_t>(
+      std::distance(st.batches_sent_ms.lower_bound(since), st.batches_sent_ms.end()));
+  };
+  while (young() < st.cfg.write_batches) {
     // The replication whose first write has waited longest goes next: a
     // steady stream of one kind does not starve the others.
     auto oldest = st.batch_queue.end();
@@ -548,7 +580,7 @@ void write_batches(gateway_pointer self) {
     auto b = std::make_shared<batch_write>();
     b->replication = oldest->first;
     while (
-      !queue.empty() && b->writes.size() < st.cfg.batch_chunks &&
+      !queue.empty() && b->writes.size() < std::max<uint32_t>(st.cfg.batch_chunks, 1) &&
       (b->writes.empty() || b->bytes + queue.front().write->ref.length <= st.cfg.batch_bytes)) {
       auto w = std::move(queue.front().write);
       queue.pop_front();
@@ -912,6 +944,7 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
         return;
       expire_uploads(self);
       refresh_nodes(self);
+      write_batches(self);  // past a batch that outlived its patience
       if (self->state.deps.metrics)
         self->state.deps.metrics->mailbox(self->mailbox().size());
       self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);

@@ -49,6 +49,8 @@ struct gateway_config {
   uint64_t batch_chunk_limit = 64 * 1024;
   uint32_t batch_chunks = 64;
   uint64_t batch_bytes = 1u << 20;
+  // A batch out for longer than this no longer holds up the next one.
+  std::chrono::milliseconds batch_patience{500};
   std::chrono::milliseconds stats_interval{1000};  // storage nodes' free space refreshed
   // A cache lookup waits at most this long (a miss may wait for another
   // reader's load of the same chunk); a cache node whose shard fails or

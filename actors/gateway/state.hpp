@@ -95,9 +95,9 @@ struct gateway_state {
   };
   std::map<uint32_t, std::deque<queued_write>> batch_queue;
   uint64_t batch_queued = 0;
-  uint32_t batches_in_flight = 0;
-  uint64_t holding = 0;  // chunk bytes of writes in flight (against write_budget)
-  uint64_t reading = 0;  // chunk bytes of reads in flight (against read_budget)
+  std::multiset<int64_t> batches_sent_ms;  // mono_ms() each batch in flight went out
+  uint64_t holding = 0;                    // chunk bytes of writes in flight (against write_budget)
+  uint64_t reading = 0;                    // chunk bytes of reads in flight (against read_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
   // Every cache shard this gateway can reach, by rendezvous seed (see
   // cache/ring.hpp), and cache nodes whose shards stopped answering,
