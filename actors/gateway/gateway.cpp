@@ -292,6 +292,36 @@ void end_chain(gateway_pointer self, const std::shared_ptr<chunk_write>& w, chai
     self->state.pending[n] -= w->ref.length;
 }
 
+// Ends the write of `w` along `nodes` from the chain's answer (`results`,
+// one per node) or, with `lost` set, because that node was lost first:
+// the nodes that stored it have it, the first that failed is replaced,
+// and the ones after it (which may never have seen the chunk), or after
+// a lost node all the others, are sent it directly.
+void settle_write(gateway_pointer self, const std::shared_ptr<chunk_write>& w,
+                  const std::vector<node_id>& nodes, const std::vector<caf::error>& results,
+                  const node_id* lost, const caf::error& lost_error) {
+  bool broken = false;
+  for (size_t i = 0; i < nodes.size() && !w->failed; ++i) {
+    auto& n = nodes[i];
+    if (lost != nullptr) {
+      if (n == *lost)
+        copy_failed(self, w, n, lost_error);
+      else
+        store_copy(self, w, n);
+    } else if (i < results.size() && !results[i]) {
+      w->ref.replicas.push_back(n);
+      target_done(self, w);
+    } else if (!broken) {
+      broken = true;
+      copy_failed(
+        self, w, n,
+        i < results.size() ? results[i] : make_error(errc::internal, "a short chain answer"));
+    } else {
+      store_copy(self, w, n);
+    }
+  }
+}
+
 // Stores the chunk along a chain: the first node stores it and passes it
 // on, and so on, so the gateway sends it once. Where the chain broke, the
 // first node that failed is replaced and the ones after it, which may
@@ -323,28 +353,7 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
     if (!c->active)
       return;
     end_chain(self, w, *c);
-    if (w->failed)
-      return;
-    bool broken = false;
-    for (size_t i = 0; i < c->nodes.size(); ++i) {
-      auto& n = c->nodes[i];
-      if (lost != nullptr) {
-        if (n == *lost)
-          copy_failed(self, w, n, lost_error);
-        else
-          store_copy(self, w, n);
-      } else if (i < results.size() && !results[i]) {
-        w->ref.replicas.push_back(n);
-        target_done(self, w);
-      } else if (!broken) {
-        broken = true;
-        copy_failed(
-          self, w, n,
-          i < results.size() ? results[i] : make_error(errc::internal, "a short chain answer"));
-      } else {
-        store_copy(self, w, n);
-      }
-    }
+    settle_write(self, w, c->nodes, results, lost, lost_error);
   };
   for (auto& n : nodes) {
     auto node = n;
@@ -447,10 +456,8 @@ struct batch_write {
 };
 
 // The batch's answer came, or it was given up (`lost`: one of its nodes
-// was lost first). Each chunk of it ends as a single chain's would: the
-// nodes that stored the batch have it, each node that failed is replaced
-// if another can take it, and after a lost node the others are sent the
-// chunk directly (storing the same id and bytes again is harmless).
+// was lost first). Each chunk of it ends as a single chain's would
+// (settle_write; storing the same id and bytes again is harmless).
 void settle_batch(gateway_pointer self, const std::shared_ptr<batch_write>& b,
                   const std::vector<caf::error>& results, const node_id* lost = nullptr,
                   const caf::error& lost_error = {}) {
@@ -479,22 +486,7 @@ void settle_batch(gateway_pointer self, const std::shared_ptr<batch_write>& b,
     w->outstanding = b->nodes.size();
     for (auto& n : b->nodes)
       w->tried.push_back(n.value);
-    for (size_t i = 0; i < b->nodes.size() && !w->failed; ++i) {
-      auto& n = b->nodes[i];
-      if (lost != nullptr) {
-        if (n == *lost)
-          copy_failed(self, w, n, lost_error);
-        else
-          store_copy(self, w, n);
-      } else if (i < results.size() && !results[i]) {
-        w->ref.replicas.push_back(n);
-        target_done(self, w);
-      } else {
-        copy_failed(
-          self, w, n,
-          i < results.size() ? results[i] : make_error(errc::internal, "a short chain answer"));
-      }
-    }
+    settle_write(self, w, b->nodes, results, lost, lost_error);
   }
   write_batches(self);
 }

@@ -482,13 +482,20 @@ public:
   std::atomic<bool> released{false};
 };
 
+// A replica manager on `fs` in the node's directory `name`.
+replica_actor replica_manager_at(test_node& node, std::shared_ptr<disk> fs,
+                                 const std::string& name) {
+  auto r =
+    spawn_replica_manager(*node.sys, std::move(fs), replica_at(node.dir.path() + "/" + name));
+  if (!r)
+    throw std::runtime_error(describe(r.error()));
+  return *r;
+}
+
 TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_outcome) {
   test_node node;
   auto spawn = [&](std::shared_ptr<disk> fs, const std::string& name) {
-    auto r = spawn_replica_manager(*node.sys, fs, replica_at(node.dir.path() + "/" + name));
-    if (!r)
-      throw std::runtime_error(describe(r.error()));
-    return *r;
+    return replica_manager_at(node, std::move(fs), name);
   };
   auto a = spawn(std::make_shared<memory_disk>(), "a");
   auto b = spawn(std::make_shared<failing_disk>(), "b");
@@ -579,10 +586,7 @@ TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) 
 TEST(replica_chain, a_batch_goes_along_the_chain_and_each_node_answers_for_all_of_it) {
   test_node node;
   auto spawn = [&](std::shared_ptr<disk> fs, const std::string& name) {
-    auto r = spawn_replica_manager(*node.sys, fs, replica_at(node.dir.path() + "/" + name));
-    if (!r)
-      throw std::runtime_error(describe(r.error()));
-    return *r;
+    return replica_manager_at(node, std::move(fs), name);
   };
   auto a = spawn(std::make_shared<memory_disk>(), "a");
   auto b = spawn(std::make_shared<failing_disk>(), "b");
