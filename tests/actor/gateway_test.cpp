@@ -492,6 +492,14 @@ replica_actor replica_manager_at(test_node& node, std::shared_ptr<disk> fs,
   return *r;
 }
 
+// A storage node `name` on `fs` that the node's gateway can write to.
+replica_actor storage_node(test_node& node, const std::string& name, std::shared_ptr<disk> fs) {
+  auto r = replica_manager_at(node, std::move(fs), name);
+  caf::anon_send(node.handles.gateway, peers_atom::value, node_id{name}, r,
+                 std::vector<cache_actor>{});
+  return r;
+}
+
 TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_outcome) {
   test_node node;
   auto spawn = [&](std::shared_ptr<disk> fs, const std::string& name) {
@@ -560,13 +568,8 @@ TEST(replica_chain, each_node_stores_and_passes_on_and_the_answer_names_every_ou
 TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) {
   test_node node;
   auto& gw = node.handles.gateway;
-  auto broken = spawn_replica_manager(*node.sys, std::make_shared<failing_disk>(),
-                                      replica_at(node.dir.path() + "/n2"));
-  auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                    replica_at(node.dir.path() + "/n3"));
-  ASSERT_TRUE(broken && good);
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *broken, std::vector<cache_actor>{});
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good, std::vector<cache_actor>{});
+  auto broken = storage_node(node, "n2", std::make_shared<failing_disk>());
+  auto good = storage_node(node, "n3", std::make_shared<memory_disk>());
   // Every chain is n1 (this node) first; n2 fails its own store and n3
   // still gets the chunk. No fourth node replaces n2: two of three.
   for (int i = 0; i < 4; ++i) {
@@ -579,8 +582,8 @@ TEST(gateway, a_chain_broken_in_the_middle_ends_with_the_copies_that_were_made) 
     EXPECT_EQ(replicas, (std::vector<node_id>{node_id{"n1"}, node_id{"n3"}}));
     EXPECT_EQ(*node.get(path), pattern(4000 + i, i));
   }
-  caf::anon_send_exit(*broken, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(*good, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(broken, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(good, caf::exit_reason::user_shutdown);
 }
 
 TEST(replica_chain, a_batch_goes_along_the_chain_and_each_node_answers_for_all_of_it) {
@@ -621,19 +624,15 @@ TEST(replica_chain, a_batch_goes_along_the_chain_and_each_node_answers_for_all_o
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
 }
 
-TEST(gateway, small_puts_at_once_go_in_batches_and_a_failed_batch_is_written_chunk_by_chunk) {
+TEST(gateway, small_puts_at_once_go_in_batches_and_a_batch_failed_at_one_node_keeps_the_others) {
   test_node node;
   auto& gw = node.handles.gateway;
   auto broken = std::make_shared<failing_disk>();
-  auto n2 = spawn_replica_manager(*node.sys, broken, replica_at(node.dir.path() + "/n2"));
-  auto n3 = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                  replica_at(node.dir.path() + "/n3"));
-  ASSERT_TRUE(n2 && n3);
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *n2, std::vector<cache_actor>{});
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *n3, std::vector<cache_actor>{});
+  auto n2 = storage_node(node, "n2", broken);
+  auto n3 = storage_node(node, "n3", std::make_shared<memory_disk>());
   // 40 puts sent at once: they queue behind the batches in flight. n2
-  // fails every store, so each batch fails there and its chunks are
-  // written alone: n1 and n3 have them, no node replaces n2.
+  // fails every store, so each batch fails there: each chunk keeps its
+  // copies on n1 and n3, and no node replaces n2.
   auto put_all = [&](const std::string& prefix, std::vector<node_id> expected) {
     std::vector<caf::response_handle<caf::blocking_actor, caf::detail::type_list<file_info>, true>>
       handles;
@@ -671,20 +670,16 @@ TEST(gateway, small_puts_at_once_go_in_batches_and_a_failed_batch_is_written_chu
     mixed[i].receive(
       [&](file_info& info) { EXPECT_EQ(info.chunks.at(0).replicas.size(), i % 2 ? 3u : 1u); },
       [&](caf::error& err) { ADD_FAILURE() << describe(err); });
-  caf::anon_send_exit(*n2, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(*n3, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(n2, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(n3, caf::exit_reason::user_shutdown);
 }
 
 TEST(gateway, a_stuck_node_in_a_chain_times_out_before_the_nodes_that_waited_for_it) {
   test_node node;
   auto& gw = node.handles.gateway;
   auto stuck = std::make_shared<stuck_disk>();
-  auto slow = spawn_replica_manager(*node.sys, stuck, replica_at(node.dir.path() + "/n2"));
-  auto good = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                    replica_at(node.dir.path() + "/n3"));
-  ASSERT_TRUE(slow && good);
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *slow, std::vector<cache_actor>{});
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, *good, std::vector<cache_actor>{});
+  auto slow = storage_node(node, "n2", stuck);
+  auto good = storage_node(node, "n3", std::make_shared<memory_disk>());
   // Wherever the stuck node is in the chain, the nodes before it hear of
   // its failure before their own deadlines: the write ends with the two
   // good copies, well within the client's deadline.
@@ -698,8 +693,8 @@ TEST(gateway, a_stuck_node_in_a_chain_times_out_before_the_nodes_that_waited_for
   auto replicas = info->chunks.at(0).replicas;
   std::sort(replicas.begin(), replicas.end());
   EXPECT_EQ(replicas, (std::vector<node_id>{node_id{"n1"}, node_id{"n3"}}));
-  caf::anon_send_exit(*slow, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(*good, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(slow, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(good, caf::exit_reason::user_shutdown);
 }
 
 TEST(gateway, past_its_in_flight_limit_it_refuses_at_once_and_admits_again_after) {
