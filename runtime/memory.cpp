@@ -1,0 +1,22 @@
+#include "runtime/memory.hpp"
+
+#include <malloc.h>
+
+namespace dfs {
+
+void keep_chunk_buffers() {
+  // One arena: a buffer freed by another thread than the one that made it
+  // is reused from the same heap, instead of piling up in an arena per
+  // thread (measured: +47 MiB peak during a 100 MiB put and get, against
+  // +83 MiB with per-thread arenas).
+  mallopt(M_ARENA_MAX, 1);
+  // Fixed thresholds (glibc then stops moving them itself): a chunk buffer
+  // comes from the heap, not from its own mapping, and the heap top is
+  // trimmed only past 64 MiB free. Measured on 64 MiB puts at RF 3: the
+  // nodes' page faults 3-5x fewer, throughput 1.2-1.4x. See
+  // docs/measurements.md.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
+}  // namespace dfs
