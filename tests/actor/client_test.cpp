@@ -71,8 +71,9 @@ TEST(client, writes_refused_by_a_gateway_over_its_memory_budget_are_sent_again) 
                                      write_atom::value, request_context{}, uint64_t{0}, uint64_t{0},
                                      byte_buffer{}))>
     pending;
-  // Made first, then sent back to back: the stores (an fsync each) cannot
-  // finish in between.
+  // Made first, then sent back to back: the stores (an fsync each, and
+  // 50 ms injected at the disk) cannot finish in between.
+  ASSERT_TRUE(node.ask<ok_atom>(node.handles.replica, slow_atom::value, uint32_t{50}));
   std::vector<byte_buffer> chunks;
   for (uint64_t i = 0; i < 16; ++i)
     chunks.push_back(pattern(opts.chunk_size, i));
@@ -86,6 +87,7 @@ TEST(client, writes_refused_by_a_gateway_over_its_memory_budget_are_sent_again) 
               [&](caf::error& err) { refused += to_errc(err) == errc::overloaded ? 1 : 0; });
   EXPECT_GE(refused, 1) << "sixteen chunks sent at once find two in flight";
   EXPECT_LE(refused, 14) << "the first two are taken";
+  ASSERT_TRUE(node.ask<ok_atom>(node.handles.replica, slow_atom::value, uint32_t{0}));
   // ...and clients send refused writes again after a pause: every put
   // completes, whole.
   auto port = publish(node);
@@ -115,7 +117,9 @@ TEST(client, reads_refused_by_a_gateway_over_its_memory_budget_are_asked_again) 
   auto info = node.ask<file_info>(node.handles.gateway, stat_atom::value, test_node::ctx(),
                                   std::string{"/big"});
   ASSERT_TRUE(info);
-  // Sent back to back, the reads find the first still in flight.
+  // Sent back to back, the reads find the first still in flight: each
+  // takes at least 50 ms at the disk (injected), so on a busy machine too.
+  ASSERT_TRUE(node.ask<ok_atom>(node.handles.replica, slow_atom::value, uint32_t{50}));
   auto& self = *node.self;
   std::vector<decltype(self->request(node.handles.gateway, std::chrono::seconds{5},
                                      read_atom::value, request_context{}, chunk_ref{}))>
@@ -128,6 +132,7 @@ TEST(client, reads_refused_by_a_gateway_over_its_memory_budget_are_asked_again) 
     p.receive([](byte_buffer&) {},
               [&](caf::error& err) { refused += to_errc(err) == errc::overloaded ? 1 : 0; });
   EXPECT_GE(refused, 1);
+  ASSERT_TRUE(node.ask<ok_atom>(node.handles.replica, slow_atom::value, uint32_t{0}));
   // A read claiming more than any chunk can hold is refused outright.
   auto huge = info->chunks[0];
   huge.length = UINT64_MAX;
