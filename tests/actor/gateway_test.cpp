@@ -630,16 +630,24 @@ TEST(gateway, small_puts_at_once_go_in_batches_and_a_batch_failed_at_one_node_ke
   auto broken = std::make_shared<failing_disk>();
   auto n2 = storage_node(node, "n2", broken);
   auto n3 = storage_node(node, "n3", std::make_shared<memory_disk>());
+  // `count` one-request puts sent at once, without waiting for answers:
+  // prefix + i, with replication rf(i) and content pattern(size(i), i).
+  auto send_puts = [&](const std::string& prefix, int count, auto rf, auto size) {
+    std::vector<caf::response_handle<caf::blocking_actor, caf::detail::type_list<file_info>, true>>
+      handles;
+    for (int i = 0; i < count; ++i)
+      handles.push_back((*node.self)
+                          ->request(gw, std::chrono::seconds{10}, put_atom::value, test_node::ctx(),
+                                    prefix + std::to_string(i), uint32_t(rf(i)),
+                                    pattern(size(i), i)));
+    return handles;
+  };
   // 40 puts sent at once: they queue behind the batches in flight. n2
   // fails every store, so each batch fails there: each chunk keeps its
   // copies on n1 and n3, and no node replaces n2.
   auto put_all = [&](const std::string& prefix, std::vector<node_id> expected) {
-    std::vector<caf::response_handle<caf::blocking_actor, caf::detail::type_list<file_info>, true>>
-      handles;
-    for (int i = 0; i < 40; ++i)
-      handles.push_back((*node.self)
-                          ->request(gw, std::chrono::seconds{10}, put_atom::value, test_node::ctx(),
-                                    prefix + std::to_string(i), uint32_t{3}, pattern(2000 + i, i)));
+    auto handles = send_puts(
+      prefix, 40, [](int) { return 3; }, [](int i) { return 2000 + i; });
     int stored = 0;
     for (auto& h : handles)
       h.receive(
@@ -659,13 +667,8 @@ TEST(gateway, small_puts_at_once_go_in_batches_and_a_batch_failed_at_one_node_ke
   broken->healed = true;
   put_all("/healed", {node_id{"n1"}, node_id{"n2"}, node_id{"n3"}});
   // Replications 1 and 3 interleaved: separate batches, each served.
-  std::vector<caf::response_handle<caf::blocking_actor, caf::detail::type_list<file_info>, true>>
-    mixed;
-  for (int i = 0; i < 30; ++i)
-    mixed.push_back((*node.self)
-                      ->request(gw, std::chrono::seconds{10}, put_atom::value, test_node::ctx(),
-                                "/mixed" + std::to_string(i), uint32_t(i % 2 ? 3 : 1),
-                                pattern(100 + i, i)));
+  auto mixed = send_puts(
+    "/mixed", 30, [](int i) { return i % 2 ? 3 : 1; }, [](int i) { return 100 + i; });
   for (int i = 0; i < 30; ++i)
     mixed[i].receive(
       [&](file_info& info) { EXPECT_EQ(info.chunks.at(0).replicas.size(), i % 2 ? 3u : 1u); },
