@@ -1,4 +1,5 @@
-// Helpers shared by the tests: a temporary directory and seeded bytes.
+// Helpers shared by the tests: a temporary directory, seeded bytes, and a
+// memory disk to build faulty or counting disks on.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "runtime/disk.hpp"
 
 namespace dfs::testing {
 
@@ -35,5 +38,32 @@ inline std::vector<char> pattern(size_t n, uint64_t seed) {
     b = static_cast<char>(rng());
   return out;
 }
+
+// A memory disk whose every call a subclass may override: to inject
+// faults, to count calls, to hang.
+class delegating_disk : public disk {
+public:
+  disk_status write_parts(const std::string& path,
+                          std::initializer_list<const_slice> parts) override {
+    return inner.write_parts(path, parts);
+  }
+  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
+                      std::vector<char>& out) override {
+    return inner.read_at(path, offset, max_bytes, out);
+  }
+  disk_status write_at(const std::string& path, uint64_t offset,
+                       std::initializer_list<const_slice> parts) override {
+    return inner.write_at(path, offset, parts);
+  }
+  disk_status sync(const std::string& path) override { return inner.sync(path); }
+  disk_status remove_file(const std::string& path) override { return inner.remove_file(path); }
+  disk_status make_dirs(const std::string& path) override { return inner.make_dirs(path); }
+  std::vector<std::string> list_files(const std::string& path) override {
+    return inner.list_files(path);
+  }
+  uint64_t free_bytes(const std::string& path) override { return inner.free_bytes(path); }
+
+  memory_disk inner;
+};
 
 }  // namespace dfs::testing

@@ -417,31 +417,7 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
 }
 
 // A memory disk with faults in its writes, for the two below.
-class faulty_disk : public disk {
-public:
-  disk_status write_parts(const std::string& path,
-                          std::initializer_list<const_slice> parts) override {
-    return inner_.write_parts(path, parts);
-  }
-  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                      std::vector<char>& out) override {
-    return inner_.read_at(path, offset, max_bytes, out);
-  }
-  disk_status write_at(const std::string& path, uint64_t offset,
-                       std::initializer_list<const_slice> parts) override {
-    return inner_.write_at(path, offset, parts);
-  }
-  disk_status sync(const std::string& path) override { return inner_.sync(path); }
-  disk_status remove_file(const std::string& path) override { return inner_.remove_file(path); }
-  disk_status make_dirs(const std::string& path) override { return inner_.make_dirs(path); }
-  std::vector<std::string> list_files(const std::string& path) override {
-    return inner_.list_files(path);
-  }
-  uint64_t free_bytes(const std::string& path) override { return inner_.free_bytes(path); }
-
-private:
-  memory_disk inner_;
-};
+using faulty_disk = testing::delegating_disk;
 
 // A disk whose writes fail (a broken device that still reports room).
 class failing_disk final : public faulty_disk {

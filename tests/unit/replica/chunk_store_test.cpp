@@ -408,31 +408,12 @@ std::vector<std::string> pack_files(memory_disk& fs) {
 }
 
 // A memory disk that counts syncs.
-class counting_disk final : public disk {
+class counting_disk final : public testing::delegating_disk {
 public:
-  disk_status write_parts(const std::string& path,
-                          std::initializer_list<const_slice> parts) override {
-    return inner.write_parts(path, parts);
-  }
-  disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                      std::vector<char>& out) override {
-    return inner.read_at(path, offset, max_bytes, out);
-  }
-  disk_status write_at(const std::string& path, uint64_t offset,
-                       std::initializer_list<const_slice> parts) override {
-    return inner.write_at(path, offset, parts);
-  }
   disk_status sync(const std::string& path) override {
     ++syncs;
     return inner.sync(path);
   }
-  disk_status remove_file(const std::string& path) override { return inner.remove_file(path); }
-  disk_status make_dirs(const std::string& path) override { return inner.make_dirs(path); }
-  std::vector<std::string> list_files(const std::string& path) override {
-    return inner.list_files(path);
-  }
-  uint64_t free_bytes(const std::string& path) override { return inner.free_bytes(path); }
-  memory_disk inner;
   int syncs = 0;
 };
 
