@@ -275,6 +275,26 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
       });
 }
 
+// Placement's targets with this node first, if it is one: its copy
+// needs no network hop.
+std::vector<node_id> local_first(gateway_pointer self, const std::vector<std::string>& targets) {
+  std::vector<node_id> out;
+  for (auto& t : targets)
+    out.push_back(node_id{t});
+  auto local = std::find(out.begin(), out.end(), self->state.deps.local);
+  if (local != out.end())
+    std::rotate(out.begin(), local, local + 1);
+  return out;
+}
+
+// A chain's request gets 3/4 of the time `ctx` has left: the rest is for
+// replacing the nodes that failed. Sets `ctx`'s deadline to match.
+std::chrono::milliseconds chain_time(gateway_pointer self, request_context& ctx) {
+  auto timeout = std::max(budget(self, ctx) * 3 / 4, std::chrono::milliseconds{1});
+  ctx.deadline_ms = now_ms() + timeout.count();
+  return timeout;
+}
+
 // A write chain in flight: its nodes, and the requests tracked for them.
 struct chain_write {
   std::vector<node_id> nodes;
@@ -359,10 +379,8 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
     auto node = n;
     c->ops.push_back(st.track(n, [=](const caf::error& err) { settle({}, &node, err); }));
   }
-  // The chain gets 3/4 of the time left: the rest is for replacements.
-  auto chain_timeout = std::max(budget(self, w->ctx) * 3 / 4, std::chrono::milliseconds{1});
   auto chain_ctx = w->ctx;
-  chain_ctx.deadline_ms = now_ms() + chain_timeout.count();
+  auto chain_timeout = chain_time(self, chain_ctx);
   self
     ->request(first->second, chain_timeout, store_atom::value, chain_ctx, w->ref.id, w->data,
               w->ref.checksum, std::move(next))
@@ -401,14 +419,7 @@ void place_and_store(gateway_pointer self, std::shared_ptr<chunk_write> w, uint3
   w->outstanding = targets.size();
   if (targets.size() == 1)
     return store_copy(self, w, node_id{targets.front()});
-  // This node first: its copy needs no network hop.
-  auto local = std::find(targets.begin(), targets.end(), st.deps.local.value);
-  if (local != targets.end())
-    std::rotate(targets.begin(), local, local + 1);
-  std::vector<node_id> chain;
-  for (auto& t : targets)
-    chain.push_back(node_id{t});
-  store_chain(self, w, std::move(chain));
+  store_chain(self, w, local_first(self, targets));
 }
 
 // Stores `data` as a new chunk named `id` on `replication` nodes chosen by
@@ -502,9 +513,6 @@ void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
       place_and_store(self, w, b->replication);
     return;
   }
-  auto local = std::find(targets.begin(), targets.end(), st.deps.local.value);
-  if (local != targets.end())
-    std::rotate(targets.begin(), local, local + 1);
   chunk_batch msg;
   // The batch's deadline is its latest write's: one write about to expire
   // must not cut the time of all the others (it fails by its own).
@@ -517,8 +525,8 @@ void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
       ctx.deadline_ms = w->ctx.deadline_ms == 0 ? 0 : std::max(ctx.deadline_ms, w->ctx.deadline_ms);
   }
   std::vector<caf::actor> chain;
-  for (auto& t : targets) {
-    b->nodes.push_back(node_id{t});
+  for (auto& n : local_first(self, targets)) {
+    b->nodes.push_back(n);
     if (b->nodes.size() > 1)
       chain.push_back(caf::actor_cast<caf::actor>(st.deps.replicas.at(b->nodes.back())));
     st.pending[b->nodes.back()] += b->bytes;
@@ -532,10 +540,7 @@ void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
   }
   st.log->debug("trace={} a batch of {} chunks along {} nodes", ctx.trace_id, b->writes.size(),
                 b->nodes.size());
-  // 3/4 of the time left, as a single chain: the rest is for replacing
-  // nodes that failed.
-  auto timeout = std::max(budget(self, ctx) * 3 / 4, std::chrono::milliseconds{1});
-  ctx.deadline_ms = now_ms() + timeout.count();
+  auto timeout = chain_time(self, ctx);
   self
     ->request(st.deps.replicas.at(b->nodes.front()), timeout, store_atom::value, ctx,
               std::move(msg), std::move(chain))
