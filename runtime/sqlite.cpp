@@ -1,6 +1,14 @@
 #include "runtime/sqlite.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
 
 namespace dfs::sqlite {
 
@@ -59,6 +67,39 @@ std::string database::quick_check() {
     out += st.column_text(0);
   }
   return out;
+}
+
+void database::reserve_wal(uint64_t bytes) {
+  std::string path = std::string{sqlite3_db_filename(db_, "main")} + "-wal";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw sqlite_error("reserve " + path + ": " + std::strerror(errno));
+  auto fail_with = [&](const char* what) {
+    int err = errno;
+    ::close(fd);
+    throw sqlite_error(std::string{what} + " " + path + ": " + std::strerror(err));
+  };
+  struct stat info {};
+  if (::fstat(fd, &info) != 0)
+    fail_with("stat");
+  auto size = static_cast<uint64_t>(info.st_size);
+  if (size >= bytes) {
+    ::close(fd);
+    return;
+  }
+  std::vector<char> zeros(1 << 20, 0);
+  while (size < bytes) {
+    auto n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), bytes - size));
+    auto written = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(size));
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written <= 0)
+      fail_with("zero-fill");
+    size += static_cast<uint64_t>(written);
+  }
+  if (::fsync(fd) != 0)
+    fail_with("fsync");
+  ::close(fd);
 }
 
 statement::statement(database& db, const std::string& sql) : db_(&db) {

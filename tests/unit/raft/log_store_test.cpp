@@ -1,4 +1,7 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include "actors/raft/log_store.hpp"
 #include "tests/support.hpp"
@@ -48,6 +51,37 @@ TEST(raft_log_store, saved_state_loads_back_exactly) {
   EXPECT_EQ(back.log[2].term, 1u);
   EXPECT_EQ(back.log[3].term, 3u);
   EXPECT_EQ(back.log[5].data, "cmd6");
+}
+
+// The write-ahead log is zero-filled ahead of the writes when opened. A
+// crash leaves committed frames in it that were never checkpointed: a
+// restart keeps every one of them (the zeros go only after them) and the
+// log keeps its reserved size.
+TEST(raft_log_store, a_reserved_log_keeps_what_a_crash_left_in_it) {
+  testing::temp_dir dir;
+  auto db = dir.path() + "/raft.db";
+  auto crashed = dir.path() + "/crashed.db";
+  auto size_of = [](const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+  };
+  {
+    log_store store{db};
+    EXPECT_GE(size_of(db + "-wal"), 5u << 20);
+    store.save(true, hard_state{4, "n1", 0}, entries(1, 40, 4));
+    // What is on disk now, as if the process died here: the database and
+    // its log, the committed frames not yet copied back.
+    std::filesystem::copy_file(db, crashed);
+    std::filesystem::copy_file(db + "-wal", crashed + "-wal");
+  }
+  auto back = load(crashed);
+  ASSERT_EQ(back.why, "");
+  EXPECT_EQ(back.hs, (hard_state{4, "n1", 0}));
+  ASSERT_EQ(back.log.size(), 40u);
+  EXPECT_EQ(back.log[39].data, "cmd40");
+  log_store again{crashed};
+  again.save(false, hard_state{}, entries(41, 41, 4));
+  EXPECT_GE(size_of(crashed + "-wal"), 5u << 20);
 }
 
 TEST(raft_log_store, a_damaged_entry_is_reported_not_dropped) {
