@@ -16,6 +16,19 @@
 
 namespace dfs {
 
+// The outcomes of a batch of requests (proposals forwarded to the leader,
+// stats a client coalesced): per request, its entry or the error it ended
+// with (a default error: none).
+struct batch_results {
+  std::vector<file_info> results;
+  std::vector<caf::error> errors;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_results& x) {
+  return f(caf::meta::type_name("batch_results"), x.results, x.errors);
+}
+
 // Metadata service: applies MetaCommands (protobuf-encoded, see meta.proto)
 // in order and answers namespace queries. Raft replicates exactly these
 // commands once it lands.
@@ -26,19 +39,11 @@ using meta_actor = caf::typed_actor<
   // stat(ctx, path) -> entry with its chunk list
   caf::replies_to<stat_atom, request_context, std::string>::with<file_info>,
   // list(ctx, path) -> children of a directory, or the file itself
-  caf::replies_to<list_atom, request_context, std::string>::with<std::vector<file_info>>>;
-
-// The outcomes of proposals forwarded to the leader in one batch: per
-// proposal, its entry or the error it ended with (a default error: none).
-struct proposal_results {
-  std::vector<file_info> results;
-  std::vector<caf::error> errors;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, proposal_results& x) {
-  return f(caf::meta::type_name("proposal_results"), x.results, x.errors);
-}
+  caf::replies_to<list_atom, request_context, std::string>::with<std::vector<file_info>>,
+  // stat(ctxs, paths): several stats in one message (a client's concurrent
+  // reads coalesced), each answered as stat(ctx, path) would answer it
+  caf::replies_to<stat_atom, std::vector<request_context>,
+                  std::vector<std::string>>::with<batch_results>>;
 
 // A Raft participant: replicates metadata commands to its peers and
 // applies them, in log order, to its node's metadata state machine. Offers the meta
@@ -61,7 +66,7 @@ using raft_actor =
                      caf::replies_to<snapshot_atom, raft_msg>::with<uint64_t>,
                      // proposals a follower forwards to the leader, in one batch
                      caf::replies_to<propose_atom, std::vector<request_context>,
-                                     std::vector<std::string>>::with<proposal_results>,
+                                     std::vector<std::string>>::with<batch_results>,
                      // members: the node table (id@host:port of every node not
                      // removed), for the peer connector
                      caf::replies_to<members_atom>::with<std::vector<std::string>>,

@@ -25,7 +25,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<raft_entry_msg>("dfs::raft_entry_msg");
   cfg.add_message_type<raft_msg>("dfs::raft_msg");
   cfg.add_message_type<raft_status>("dfs::raft_status");
-  cfg.add_message_type<proposal_results>("dfs::proposal_results");
+  cfg.add_message_type<batch_results>("dfs::batch_results");
   cfg.add_message_type<raft_actor>("dfs::raft_actor");
   cfg.add_message_type<meta_actor>("dfs::meta_actor");
   cfg.add_message_type<replica_actor>("dfs::replica_actor");

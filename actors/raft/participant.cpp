@@ -63,8 +63,66 @@ constexpr std::chrono::seconds persist_timeout{60};
 constexpr std::chrono::milliseconds meta_save_interval{100};
 constexpr size_t meta_save_batch = 20000;
 
+// A follower's read_index requests on their way to the leader at once.
+constexpr int max_read_index_inflight = 4;
+
+// The most requests one batch message may carry.
+constexpr size_t max_batch = 4096;
+
 template <class T>
 using promise_t = caf::typed_response_promise<T>;
+
+// Where the answer to one request goes: the promise of the message it came
+// in (converts implicitly), or a callback (one request of a batch).
+template <class T>
+class reply_to {
+public:
+  reply_to(promise_t<T> rp)
+    : fn_(std::make_shared<callback>([rp](caf::expected<T> r) mutable {
+        if (r)
+          rp.deliver(std::move(*r));
+        else
+          rp.deliver(r.error());
+      })) {}
+  explicit reply_to(std::function<void(caf::expected<T>)> fn)
+    : fn_(std::make_shared<callback>(std::move(fn))) {}
+  void deliver(T x) const { (*fn_)(std::move(x)); }
+  void deliver(caf::error err) const { (*fn_)(std::move(err)); }
+
+private:
+  using callback = std::function<void(caf::expected<T>)>;
+  std::shared_ptr<callback> fn_;
+};
+
+// Collects the outcomes of a batch of requests and answers the batch once
+// every one of them has its outcome.
+class batch_collector {
+public:
+  batch_collector(promise_t<batch_results> rp, size_t n) : rp_(std::move(rp)), left_(n) {
+    out_.results.resize(n);
+    out_.errors.resize(n);
+    if (n == 0)
+      rp_.deliver(batch_results{});
+  }
+  void done(size_t i, caf::expected<file_info> r) {
+    if (r)
+      out_.results[i] = std::move(*r);
+    else
+      out_.errors[i] = r.error();
+    if (--left_ == 0)
+      rp_.deliver(std::move(out_));
+  }
+  // Where the answer to request `i` goes.
+  static reply_to<file_info> slot(std::shared_ptr<batch_collector> acc, size_t i) {
+    return reply_to<file_info>{
+      [acc, i](caf::expected<file_info> r) { acc->done(i, std::move(r)); }};
+  }
+
+private:
+  promise_t<batch_results> rp_;
+  batch_results out_;
+  size_t left_;
+};
 
 struct pending_proposal {
   request_context ctx;
@@ -79,7 +137,7 @@ struct pending_proposal {
 struct outbound_proposal {
   request_context ctx;
   std::string cmd;
-  promise_t<file_info> promise;
+  reply_to<file_info> promise;
 };
 
 struct waiting_read {
@@ -130,7 +188,7 @@ struct participant_state {
   std::map<uint64_t, waiting_read> reads;          // by read request id
   std::vector<parked_request> parked;
   std::vector<waiting_read> follower_reads;  // waiting for the next read index from the leader
-  bool read_index_pending = false;           // a read_index request is at the leader
+  int read_index_inflight = 0;               // read_index requests at the leader
   bool flush_scheduled = false;              // a flush_atom to itself is on its way
   // The latest acknowledgement to the leader: when, and the newest read
   // round (term, sequence) it echoed.
@@ -209,7 +267,7 @@ void flush_soon(participant_pointer self) {
 
 template <class T, class Atom>
 void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
-              const std::string& arg, promise_t<T> rp);
+              const std::string& arg, reply_to<T> rp);
 
 // A proposal the core took at `index`, waiting for its entry to be applied.
 pending_proposal& track_proposal(participant_pointer self, uint64_t index,
@@ -223,7 +281,7 @@ pending_proposal& track_proposal(participant_pointer self, uint64_t index,
 }
 
 bool serve_here(participant_pointer self, propose_atom, const request_context& ctx,
-                const std::string& cmd, promise_t<file_info> rp) {
+                const std::string& cmd, reply_to<file_info> rp) {
   auto& st = self->state;
   auto index = st.core->propose(cmd);
   if (index == 0)
@@ -257,7 +315,7 @@ caf::expected<std::vector<file_info>> read_local(const meta_view& view, list_ato
 // its index is served, dispatched again, or failed.
 template <class T, class Atom>
 waiting_read make_read(participant_pointer self, Atom atom, const request_context& ctx,
-                       const std::string& path, promise_t<T> rp) {
+                       const std::string& path, reply_to<T> rp) {
   waiting_read w;
   w.ctx = ctx;
   w.serve = [=]() mutable {
@@ -279,7 +337,7 @@ waiting_read make_read(participant_pointer self, Atom atom, const request_contex
 
 template <class T, class Atom>
 bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
-                const std::string& path, promise_t<T> rp) {
+                const std::string& path, reply_to<T> rp) {
   auto& st = self->state;
   auto request = ++st.next_read;
   if (!st.core->read_index(request))
@@ -292,11 +350,13 @@ bool serve_here(participant_pointer self, Atom atom, const request_context& ctx,
 void serve_reads(participant_pointer self);
 
 // Asks the leader for a read index on behalf of every follower read
-// waiting now (one round trip for the whole batch); reads that arrive
-// meanwhile go with the next request.
+// waiting now (one round trip for the whole batch). Up to
+// max_read_index_inflight requests are on their way at once, so a read
+// arriving just after one left need not wait for its answer first; past
+// that, reads wait for the next answer and go together.
 void request_read_index(participant_pointer self) {
   auto& st = self->state;
-  if (st.read_index_pending || st.follower_reads.empty())
+  if (st.read_index_inflight >= max_read_index_inflight || st.follower_reads.empty())
     return;
   auto batch = std::make_shared<std::vector<waiting_read>>(std::move(st.follower_reads));
   st.follower_reads.clear();
@@ -313,14 +373,14 @@ void request_read_index(participant_pointer self) {
     retry_all(not_leader(self));
     return;
   }
-  st.read_index_pending = true;
+  ++st.read_index_inflight;
   self
     ->request(leader->second, st.cfg.forward_timeout, read_index_atom::value, st.core->id(),
               st.core->term())
     .then(
       [=](uint64_t index) {
         auto& st = self->state;
-        st.read_index_pending = false;
+        --st.read_index_inflight;
         for (auto& w : *batch) {
           w.index = std::max<uint64_t>(index, 1);
           st.reads.emplace(++st.next_read, std::move(w));
@@ -329,7 +389,7 @@ void request_read_index(participant_pointer self) {
         request_read_index(self);
       },
       [=](caf::error& err) {
-        self->state.read_index_pending = false;
+        --self->state.read_index_inflight;
         retry_all(err);
         request_read_index(self);
       });
@@ -340,15 +400,17 @@ void request_read_index(participant_pointer self) {
 // once it has applied up to there.
 template <class T, class Atom>
 void serve_at_follower(participant_pointer self, Atom atom, const request_context& ctx,
-                       const std::string& path, promise_t<T> rp) {
+                       const std::string& path, reply_to<T> rp) {
+  // Asked at the flush, after the messages already in the mailbox: the
+  // reads they carry share one request.
   self->state.follower_reads.push_back(make_read<T>(self, atom, ctx, path, rp));
-  request_read_index(self);
+  flush_soon(self);
 }
 
 // A proposal on a follower goes to the leader, in a batch: every proposal
 // that arrives while a flush is on its way travels in the same message.
 void serve_at_follower(participant_pointer self, propose_atom, const request_context& ctx,
-                       const std::string& cmd, promise_t<file_info> rp) {
+                       const std::string& cmd, reply_to<file_info> rp) {
   self->state.outbound.push_back(outbound_proposal{ctx, cmd, rp});
   flush_soon(self);
 }
@@ -389,7 +451,7 @@ void forward_proposals(participant_pointer self) {
     ->request(leader->second, st.cfg.forward_timeout, propose_atom::value, std::move(ctxs),
               std::move(cmds))
     .then(
-      [=](proposal_results& out) {
+      [=](batch_results& out) {
         for (size_t i = 0; i < batch->size(); ++i) {
           auto& p = (*batch)[i];
           if (i >= out.results.size() || i >= out.errors.size())
@@ -408,33 +470,16 @@ void forward_proposals(participant_pointer self) {
 
 // Proposals forwarded by a follower: each is proposed here, and the batch
 // is answered once every one of them has its outcome.
-caf::result<proposal_results> propose_forwarded(participant_pointer self,
-                                                const std::vector<request_context>& ctxs,
-                                                const std::vector<std::string>& cmds) {
+caf::result<batch_results> propose_forwarded(participant_pointer self,
+                                             const std::vector<request_context>& ctxs,
+                                             const std::vector<std::string>& cmds) {
   auto& st = self->state;
   if (st.core->current_role() != raft::role::leader)
     return not_leader(self);
   auto n = std::min(ctxs.size(), cmds.size());
-  struct collected {
-    proposal_results out;
-    size_t left = 0;
-    promise_t<proposal_results> rp;
-  };
-  auto acc = std::make_shared<collected>();
-  acc->out.results.resize(n);
-  acc->out.errors.resize(n);
-  acc->left = n;
-  acc->rp = self->make_response_promise<proposal_results>();
-  auto done = [acc](size_t i, caf::expected<file_info> r) {
-    if (r)
-      acc->out.results[i] = std::move(*r);
-    else
-      acc->out.errors[i] = r.error();
-    if (--acc->left == 0)
-      acc->rp.deliver(std::move(acc->out));
-  };
-  if (n == 0)
-    acc->rp.deliver(proposal_results{});
+  auto rp = self->make_response_promise<batch_results>();
+  auto acc = std::make_shared<batch_collector>(rp, n);
+  auto done = [acc](size_t i, caf::expected<file_info> r) { acc->done(i, std::move(r)); };
   bool proposed = false;
   for (size_t i = 0; i < n; ++i) {
     if (!well_formed(cmds[i])) {
@@ -459,12 +504,31 @@ caf::result<proposal_results> propose_forwarded(participant_pointer self,
   }
   if (proposed)
     flush(self);
-  return acc->rp;
+  return rp;
+}
+
+// Stats a client sent in one message: each goes its own way (served here,
+// or with the next read index request to the leader), and the batch is
+// answered once every one of them has its outcome.
+caf::result<batch_results> stat_batch(participant_pointer self,
+                                      const std::vector<request_context>& ctxs,
+                                      const std::vector<std::string>& paths) {
+  if (ctxs.size() != paths.size())
+    return make_error(errc::invalid_argument, "a batch of stats needs one context per path");
+  if (ctxs.size() > max_batch)
+    return make_error(errc::invalid_argument, "a batch of " + std::to_string(ctxs.size()) +
+                                                " stats is over the limit of " +
+                                                std::to_string(max_batch));
+  auto rp = self->make_response_promise<batch_results>();
+  auto acc = std::make_shared<batch_collector>(rp, ctxs.size());
+  for (size_t i = 0; i < ctxs.size(); ++i)
+    dispatch<file_info>(self, stat_atom::value, ctxs[i], paths[i], batch_collector::slot(acc, i));
+  return rp;
 }
 
 template <class T, class Atom>
 void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
-              const std::string& arg, promise_t<T> rp) {
+              const std::string& arg, reply_to<T> rp) {
   auto& st = self->state;
   if (past_deadline(ctx)) {
     rp.deliver(deadline_error("before a Raft leader took the request"));
@@ -1273,6 +1337,8 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       dispatch<file_info>(self, a, ctx, path, rp);
       return rp;
     },
+    [=](stat_atom, const std::vector<request_context>& ctxs,
+        const std::vector<std::string>& paths) { return stat_batch(self, ctxs, paths); },
     [=](list_atom a, const request_context& ctx, const std::string& path) {
       auto rp = self->make_response_promise<std::vector<file_info>>();
       dispatch<std::vector<file_info>>(self, a, ctx, path, rp);
@@ -1304,6 +1370,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       self->state.flush_scheduled = false;
       flush(self);
       forward_proposals(self);
+      request_read_index(self);
     },
     [=](propose_atom, const std::vector<request_context>& ctxs,
         const std::vector<std::string>& cmds) { return propose_forwarded(self, ctxs, cmds); },

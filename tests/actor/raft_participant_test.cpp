@@ -184,6 +184,57 @@ TEST(raft_participant, replicates_commands_to_every_state_machine) {
   ASSERT_TRUE(read) << describe(read.error());
 }
 
+// Several stats in one message, at the leader and at a follower: each is
+// answered as a stat of its own would be, in order; a malformed batch is
+// refused as a whole.
+TEST(raft_participant, answers_a_batch_of_stats_item_by_item) {
+  testing::temp_dir dir;
+  raft_group group{dir.path()};
+  group.start_all();
+  auto leader = group.leader();
+  ASSERT_FALSE(leader.empty()) << "no leader within 10 s";
+  ASSERT_TRUE(group.propose(leader, mkdir_command("/x/y")));
+  auto follower = leader == "n1" ? std::string{"n2"} : std::string{"n1"};
+  std::vector<std::string> paths{"/x", "/missing", "/x/y", "bad//path", "/"};
+  for (auto& id : {leader, follower}) {
+    std::vector<request_context> ctxs(paths.size(), context_with_timeout(5s));
+    auto out = group.call<batch_results>(id, stat_atom::value, ctxs, paths);
+    ASSERT_TRUE(out) << id << ": " << describe(out.error());
+    ASSERT_EQ(out->results.size(), paths.size()) << id;
+    ASSERT_EQ(out->errors.size(), paths.size()) << id;
+    for (size_t i = 0; i < paths.size(); ++i) {
+      auto alone = group.stat(id, paths[i]);
+      EXPECT_EQ(static_cast<bool>(alone), !out->errors[i]) << id << " " << paths[i];
+      if (alone)
+        EXPECT_EQ(out->results[i].path, alone->path) << id << " " << paths[i];
+      else
+        EXPECT_EQ(to_errc(out->errors[i]), to_errc(alone.error())) << id << " " << paths[i];
+    }
+    EXPECT_FALSE(out->errors[0]);
+    EXPECT_EQ(to_errc(out->errors[1]), errc::not_found);
+    // A stat whose deadline passed fails alone; the others are served.
+    ctxs[2].deadline_ms = 1;
+    auto late = group.call<batch_results>(id, stat_atom::value, ctxs, paths);
+    ASSERT_TRUE(late) << describe(late.error());
+    EXPECT_EQ(to_errc(late->errors[2]), errc::timeout) << describe(late->errors[2]);
+    EXPECT_FALSE(late->errors[0]);
+    // One context per path, and not too many.
+    auto uneven =
+      group.call<batch_results>(id, stat_atom::value, std::vector<request_context>(2), paths);
+    ASSERT_FALSE(uneven);
+    EXPECT_EQ(to_errc(uneven.error()), errc::invalid_argument);
+    auto huge =
+      group.call<batch_results>(id, stat_atom::value, std::vector<request_context>(5000, ctxs[0]),
+                                std::vector<std::string>(5000, "/x"));
+    ASSERT_FALSE(huge);
+    EXPECT_EQ(to_errc(huge.error()), errc::invalid_argument);
+    auto empty = group.call<batch_results>(id, stat_atom::value, std::vector<request_context>{},
+                                           std::vector<std::string>{});
+    ASSERT_TRUE(empty) << describe(empty.error());
+    EXPECT_TRUE(empty->results.empty());
+  }
+}
+
 TEST(raft_participant, a_request_waits_for_a_leader_until_its_deadline) {
   testing::temp_dir dir;
   raft_group group{dir.path()};

@@ -29,8 +29,10 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include "actors/client/blocking_call.hpp"
+#include "actors/client/meta_batcher.hpp"
 #include "messages/errc.hpp"
 #include "messages/handles.hpp"
 #include "messages/meta.pb.h"
@@ -59,6 +61,7 @@ struct options {
   double seconds = 5;
   double warmup = 1;
   int read_keys = 100;
+  bool coalesce = true;  // dfs reads: through a meta_batcher per member
 };
 
 // Latencies of one client, recorded after the warm-up.
@@ -206,6 +209,12 @@ int run_dfs(const options& o) {
     }
     metas.push_back(handles->meta);
   }
+  // Reads of clients sharing a member's connection travel together (the
+  // client library's meta_batcher); writes go straight to the member.
+  std::vector<meta_actor> readers = metas;
+  if (o.coalesce)
+    for (auto& r : readers)
+      r = spawn_meta_batcher(sys, r);
   // Set-up: a directory per client, and the files that reads look at.
   std::string setup_id = "bench-setup-" + std::to_string(now_ms());
   uint64_t seq = 0;
@@ -244,7 +253,7 @@ int run_dfs(const options& o) {
     auto c = std::make_shared<dfs_client>();
     c->k = k;
     c->id = "bench-" + run_id + "-" + std::to_string(k);
-    c->meta = metas[static_cast<size_t>(k) % metas.size()];
+    c->meta = (o.op == "read" ? readers : metas)[static_cast<size_t>(k) % metas.size()];
     c->out = std::make_shared<samples>();
     all.push_back(c->out);
     sys.spawn([=, &o](caf::event_based_actor* a) -> caf::behavior {
@@ -264,6 +273,9 @@ int run_dfs(const options& o) {
   }
   while (*running > 0)
     std::this_thread::sleep_for(10ms);
+  if (o.coalesce)
+    for (auto& r : readers)
+      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
   return report(o, all);
 }
 
@@ -384,6 +396,8 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 4096));
   app.add_option("--seconds", o.seconds, "length of the run, warm-up included");
   app.add_option("--warmup", o.warmup, "seconds not measured at the start");
+  app.add_flag("!--no-coalesce", o.coalesce,
+               "dfs: each read its own message (default: concurrent reads to a member share one)");
   CLI11_PARSE(app, argc, argv);
   std::stringstream in{endpoints};
   for (std::string item; std::getline(in, item, ',');) {
