@@ -71,12 +71,20 @@ std::string database::quick_check() {
 
 void database::reserve_wal(uint64_t bytes) {
   std::string path = std::string{sqlite3_db_filename(db_, "main")} + "-wal";
+  // Holding the write lock: no other connection appends meanwhile.
+  exec("BEGIN IMMEDIATE");
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw sqlite_error("reserve " + path + ": " + std::strerror(errno));
+  if (fd < 0) {
+    int err = errno;
+    exec("ROLLBACK");
+    if (err == ENOENT)
+      return;  // no write-ahead log (not in WAL mode): nothing to reserve
+    throw sqlite_error("reserve " + path + ": " + std::strerror(err));
+  }
   auto fail_with = [&](const char* what) {
     int err = errno;
     ::close(fd);
+    exec("ROLLBACK");
     throw sqlite_error(std::string{what} + " " + path + ": " + std::strerror(err));
   };
   struct stat info {};
@@ -85,6 +93,7 @@ void database::reserve_wal(uint64_t bytes) {
   auto size = static_cast<uint64_t>(info.st_size);
   if (size >= bytes) {
     ::close(fd);
+    exec("ROLLBACK");
     return;
   }
   std::vector<char> zeros(1 << 20, 0);
@@ -100,6 +109,7 @@ void database::reserve_wal(uint64_t bytes) {
   if (::fsync(fd) != 0)
     fail_with("fsync");
   ::close(fd);
+  exec("ROLLBACK");
 }
 
 statement::statement(database& db, const std::string& sql) : db_(&db) {

@@ -38,7 +38,8 @@ public:
   // On ext4 an fdatasync after an append also commits the file's new size
   // through the journal: about twice the cost of one after an overwrite,
   // and a fresh log is all appends until its first checkpoint (measured in
-  // docs/measurements.md). Call after opening, before the first write.
+  // docs/measurements.md). Call after opening, before the first write; it
+  // holds the write lock while it runs. No write-ahead log: does nothing.
   void reserve_wal(uint64_t bytes);
 
   sqlite3* handle() { return db_; }

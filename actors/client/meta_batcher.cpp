@@ -20,6 +20,10 @@ constexpr size_t batch_limit = 1024;
 // The longest a batch waits for its answer; each stat's own deadline, when
 // sooner, is enforced by the member.
 constexpr std::chrono::milliseconds batch_timeout{30000};
+// The member reports a missed deadline a little after it (at its next
+// tick, or when its own request to the leader times out, 1 s): the batch
+// waits that much longer, so that its stats get the member's answers.
+constexpr std::chrono::milliseconds member_slack{2000};
 
 using batcher_actor = meta_actor::extend<caf::reacts_to<flush_atom>>;
 
@@ -52,7 +56,9 @@ void send_batch(batcher_pointer self) {
     paths.push_back(w.path);
     timeout = std::max(timeout, time_left(w.ctx, batch_timeout));
   }
-  self->request(st.member, timeout, stat_atom::value, std::move(ctxs), std::move(paths))
+  self
+    ->request(st.member, timeout + member_slack, stat_atom::value, std::move(ctxs),
+              std::move(paths))
     .then(
       [=](batch_results& out) {
         for (size_t i = 0; i < batch->size(); ++i) {

@@ -1229,6 +1229,14 @@ void retry_and_expire(participant_pointer self) {
       ++it;
     }
   }
+  // Reads waiting for a read index request slot: normally one is back
+  // within forward_timeout, but none waits past its deadline regardless.
+  auto& fr = st.follower_reads;
+  auto expired = std::stable_partition(fr.begin(), fr.end(),
+                                       [](const waiting_read& w) { return !past_deadline(w.ctx); });
+  for (auto it = expired; it != fr.end(); ++it)
+    it->fail(deadline_error("before the leader confirmed a read index"));
+  fr.erase(expired, fr.end());
   for (auto it = st.proposals.begin(); it != st.proposals.end();) {
     if (past_deadline(it->second.ctx)) {
       it->second.reply(deadline_error("before the command committed; it may still take effect"));

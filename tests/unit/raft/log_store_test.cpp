@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "actors/raft/log_store.hpp"
 #include "tests/support.hpp"
@@ -73,6 +74,19 @@ TEST(raft_log_store, a_reserved_log_keeps_what_a_crash_left_in_it) {
     // its log, the committed frames not yet copied back.
     std::filesystem::copy_file(db, crashed);
     std::filesystem::copy_file(db + "-wal", crashed + "-wal");
+  }
+  // Cut the copied log after its last frame (header 32 bytes, then 24 of
+  // frame header and a 4 KiB page each; a frame of page 0 is the zeros),
+  // so that the reopen reserves again after the frames a crash left.
+  {
+    std::ifstream in{crashed + "-wal", std::ios::binary};
+    uint64_t used = 32;
+    char page_no[4];
+    while (in.seekg(static_cast<std::streamoff>(used)) && in.read(page_no, 4) &&
+           (page_no[0] | page_no[1] | page_no[2] | page_no[3]) != 0)
+      used += 24 + 4096;
+    ASSERT_GT(used, 32u) << "no frame in the log";
+    std::filesystem::resize_file(crashed + "-wal", used);
   }
   auto back = load(crashed);
   ASSERT_EQ(back.why, "");
