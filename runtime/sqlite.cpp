@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -90,8 +91,12 @@ void database::reserve_wal(uint64_t bytes) {
   struct stat info {};
   if (::fstat(fd, &info) != 0)
     fail_with("stat");
+  struct statvfs fs {};
+  if (::fstatvfs(fd, &fs) != 0)
+    fail_with("statvfs");
   auto size = static_cast<uint64_t>(info.st_size);
-  if (size >= bytes) {
+  auto free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (size >= bytes || free_bytes / 64 < bytes) {
     ::close(fd);
     exec("ROLLBACK");
     return;

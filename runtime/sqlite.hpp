@@ -39,7 +39,9 @@ public:
   // through the journal: about twice the cost of one after an overwrite,
   // and a fresh log is all appends until its first checkpoint (measured in
   // docs/measurements.md). Call after opening, before the first write; it
-  // holds the write lock while it runs. No write-ahead log: does nothing.
+  // holds the write lock while it runs. Does nothing without a write-ahead
+  // log, or on a file system with less than 64 times `bytes` free: there
+  // the log grows as it needs instead of taking the space up front.
   void reserve_wal(uint64_t bytes);
 
   sqlite3* handle() { return db_; }
