@@ -164,6 +164,14 @@ struct parked_request {
   std::function<void(caf::error)> fail;
 };
 
+// Requests forwarded to the leader and not yet answered: when another
+// leader is elected, `abandon` sends them again (to it) at once rather
+// than after forward_timeout (the old leader may be paused or cut off).
+struct forward_in_flight {
+  std::string leader;
+  std::function<void()> abandon;
+};
+
 struct participant_state {
   participant_config cfg;
   std::shared_ptr<raft::core> core;
@@ -189,7 +197,9 @@ struct participant_state {
   std::vector<parked_request> parked;
   std::vector<waiting_read> follower_reads;  // waiting for the next read index from the leader
   int read_index_inflight = 0;               // read_index requests at the leader
-  bool flush_scheduled = false;              // a flush_atom to itself is on its way
+  std::map<uint64_t, forward_in_flight> forwards;
+  uint64_t next_forward = 0;
+  bool flush_scheduled = false;  // a flush_atom to itself is on its way
   // The latest acknowledgement to the leader: when, and the newest read
   // round (term, sequence) it echoed.
   steady::time_point last_reply;
@@ -374,12 +384,24 @@ void request_read_index(participant_pointer self) {
     return;
   }
   ++st.read_index_inflight;
+  auto id = ++st.next_forward;
+  auto failed = [=](const caf::error& err) {
+    --self->state.read_index_inflight;
+    retry_all(err);
+    request_read_index(self);
+  };
+  st.forwards.emplace(
+    id, forward_in_flight{leader->first, [failed] {
+                            failed(make_error(errc::unavailable, "another leader was elected"));
+                          }});
   self
     ->request(leader->second, st.cfg.forward_timeout, read_index_atom::value, st.core->id(),
               st.core->term())
     .then(
       [=](uint64_t index) {
         auto& st = self->state;
+        if (st.forwards.erase(id) == 0)
+          return;  // abandoned: the reads went to the new leader
         --st.read_index_inflight;
         for (auto& w : *batch) {
           w.index = std::max<uint64_t>(index, 1);
@@ -389,9 +411,8 @@ void request_read_index(participant_pointer self) {
         request_read_index(self);
       },
       [=](caf::error& err) {
-        --self->state.read_index_inflight;
-        retry_all(err);
-        request_read_index(self);
+        if (self->state.forwards.erase(id) > 0)
+          failed(err);
       });
 }
 
@@ -447,11 +468,21 @@ void forward_proposals(participant_pointer self) {
     ++ctxs.back().hops;
     cmds.push_back(p.cmd);
   }
+  // Abandoned for a new leader, they may have been applied by the old
+  // one: only a proposal with a client session goes again.
+  auto id = ++st.next_forward;
+  st.forwards.emplace(id, forward_in_flight{leader->first, [=] {
+                                              for (auto& p : *batch)
+                                                settle(p,
+                                                       caf::make_error(caf::sec::request_timeout));
+                                            }});
   self
     ->request(leader->second, st.cfg.forward_timeout, propose_atom::value, std::move(ctxs),
               std::move(cmds))
     .then(
       [=](batch_results& out) {
+        if (self->state.forwards.erase(id) == 0)
+          return;
         for (size_t i = 0; i < batch->size(); ++i) {
           auto& p = (*batch)[i];
           if (i >= out.results.size() || i >= out.errors.size())
@@ -463,6 +494,8 @@ void forward_proposals(participant_pointer self) {
         }
       },
       [=](caf::error& err) {
+        if (self->state.forwards.erase(id) == 0)
+          return;
         for (auto& p : *batch)
           settle(p, err);
       });
@@ -986,6 +1019,16 @@ void observe(participant_pointer self) {
       st.log->info("leader is {} in term {}", c.leader(), c.term());
       if (st.metrics)
         st.metrics->leader_changed();
+      std::vector<std::function<void()>> abandoned;
+      for (auto it = st.forwards.begin(); it != st.forwards.end();)
+        if (it->second.leader != c.leader()) {
+          abandoned.push_back(std::move(it->second.abandon));
+          it = st.forwards.erase(it);
+        } else {
+          ++it;
+        }
+      for (auto& f : abandoned)
+        f();
     }
   }
   if (st.metrics) {
