@@ -97,21 +97,37 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
 caf::error client::connect_gateway() {
   if (opts_.endpoints.empty())
     return make_error(errc::invalid_argument, "no cluster endpoint given");
-  // A healthy node answers within milliseconds: a first pass over the
-  // endpoints with a short deadline skips a paused one quickly; only when
-  // none answered, a second pass gives each more time (a node very busy).
+  return connect_in_passes(opts_.timeout, false);
+}
+
+caf::error client::connect_in_passes(std::chrono::milliseconds limit, bool current_last) {
+  // A healthy node answers within milliseconds, even a busy one well
+  // within half a second: a first pass over the endpoints with a short
+  // deadline skips a paused node (whose kernel still accepts the
+  // connection) quickly; only when none answered, later passes give each
+  // more time (every node very busy).
   caf::error last;
-  for (auto pass_timeout : {std::chrono::milliseconds{2000}, std::chrono::milliseconds{10000}}) {
-    last = try_endpoints(std::min(opts_.timeout, pass_timeout));
-    if (!last || opts_.timeout <= pass_timeout)
+  for (auto pass : {std::chrono::milliseconds{500}, std::chrono::milliseconds{2000},
+                    std::chrono::milliseconds{10000}}) {
+    last = try_endpoints(std::min(limit, pass), current_last);
+    if (!last || limit <= pass)
       return last;
   }
   return last;
 }
 
-caf::error client::try_endpoints(std::chrono::milliseconds timeout) {
+caf::error client::try_endpoints(std::chrono::milliseconds timeout, bool current_last) {
+  // After a failure the gateway that failed is asked last, not first.
+  auto order = opts_.endpoints;
+  if (current_last && agent_) {
+    auto it = std::find_if(order.begin(), order.end(), [&](const host_port& ep) {
+      return ep.host == endpoint_.host && ep.port == endpoint_.port;
+    });
+    if (it != order.end())
+      std::rotate(order.begin(), std::next(it), order.end());
+  }
   caf::error last;
-  for (auto& ep : opts_.endpoints) {
+  for (auto& ep : order) {
     auto agent = agent_at(ep, timeout);
     if (!agent) {
       last = agent.error();
@@ -236,7 +252,7 @@ caf::error client::after_failure(const caf::error& err, const request_context& c
   // asked again.
   if (to_errc(err) != errc::overloaded) {
     auto left = time_left(ctx, opts_.timeout);
-    if (try_endpoints(std::min(left, std::chrono::milliseconds{2000})))
+    if (connect_in_passes(std::min(left, std::chrono::milliseconds{2000}), true))
       return err;  // none reachable now: give up with the original failure
   }
   return caf::error{};

@@ -176,7 +176,11 @@ private:
                                            std::chrono::milliseconds timeout);
   // The deadline of each connecting step outside connect_gateway().
   std::chrono::milliseconds connect_timeout() const;
-  caf::error try_endpoints(std::chrono::milliseconds timeout);
+  // One pass over the endpoints (`current_last`: the one in use, after a
+  // failure, goes last), each connecting step within `timeout`; then
+  // connect_in_passes: passes with growing deadlines, none past `limit`.
+  caf::error try_endpoints(std::chrono::milliseconds timeout, bool current_last);
+  caf::error connect_in_passes(std::chrono::milliseconds limit, bool current_last);
   // Retries (client_options::retry): the pause before try number
   // `tries + 1` (none once the deadline of `ctx` is too near), and what
   // to do after a failure: an error to return, or none when the request
