@@ -143,9 +143,7 @@ void router::finish(const std::string& node, int64_t now_ms, double latency_ms, 
   auto& e = at(node);
   if (e.in_flight > 0)
     --e.in_flight;
-  auto units =
-    1.0 + static_cast<double>(bytes) / static_cast<double>(std::max<uint64_t>(cfg_.unit_bytes, 1));
-  auto sample = std::min(std::max(latency_ms, 0.0) / units, cfg_.max_latency_ms);
+  auto sample = std::min(std::max(latency_ms, 0.0) / units(bytes), cfg_.max_latency_ms);
   auto current = latency(e, now_ms, reference());
   bool current_breaker = generation == static_cast<int64_t>(e.breaker.times_opened());
   switch (result) {
@@ -171,6 +169,18 @@ void router::finish(const std::string& node, int64_t now_ms, double latency_ms, 
     e.ewma = current + (sample - current) * (sample > current ? cfg_.rise : cfg_.fall);
   e.ewma = std::min(e.ewma, cfg_.max_latency_ms);
   e.sampled_ms = now_ms;
+}
+
+double router::units(uint64_t bytes) const {
+  return 1.0 +
+         static_cast<double>(bytes) / static_cast<double>(std::max<uint64_t>(cfg_.unit_bytes, 1));
+}
+
+double router::expected_ms(const std::string& node, int64_t now_ms, uint64_t bytes) const {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || it->second.ewma < 0)
+    return 0;
+  return latency(it->second, now_ms, reference()) * units(bytes);
 }
 
 node_route_stats router::stats(const std::string& node, int64_t now_ms) {

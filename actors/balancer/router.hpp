@@ -89,6 +89,10 @@ public:
   void finish(const std::string& node, int64_t now_ms, double latency_ms, uint64_t bytes,
               outcome result, int64_t generation);
 
+  // How long a read of `bytes` from `node` is expected to take (ms), by
+  // its latency estimate; 0 while it has none.
+  double expected_ms(const std::string& node, int64_t now_ms, uint64_t bytes) const;
+
   // The expected cost of one more request to `node` at `now_ms`.
   double cost(const std::string& node, int64_t now_ms) const;
 
@@ -108,6 +112,8 @@ private:
     double cpu = 0;
   };
   entry& at(const std::string& node);
+  // Latency is estimated per unit_bytes: how many units `bytes` are.
+  double units(uint64_t bytes) const;
   // The fastest measured estimate (the unmeasured are taken as that fast).
   double reference() const;
   double latency(const entry& e, int64_t now_ms, double reference) const;

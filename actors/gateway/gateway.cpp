@@ -699,6 +699,7 @@ void read_chunk(gateway_pointer self, const request_context& ctx, const chunk_re
   if (!within_budget(st.reading, st.cfg.read_budget, ref.length, "reads", r))
     return;
   st.reading += ref.length;
+  st.earn_hedge();
   auto length = ref.length;
   r->on_done = [self, length] { self->state.reading -= length; };
   if (!valid_chunk_id(ref.id.value))  // do_read says why

@@ -57,6 +57,13 @@ struct gateway_config {
   // times out is skipped for cache_skip, reads going to replicas.
   std::chrono::milliseconds cache_timeout{3000};
   std::chrono::milliseconds cache_skip{10000};
+  // A chunk read not answered by its replica within max(hedge_after,
+  // 4 x that node's expected time for it) is also sent to the next copy,
+  // the first answer winning; a cache lookup not answered within
+  // hedge_after goes on to the replicas. A paused or stalled node then
+  // costs a read this much, not the seconds until it is judged down.
+  // At most one read in ten is hedged; 0: never.
+  std::chrono::milliseconds hedge_after{100};
   uint64_t seed = 0;                     // placement randomness; 0: from the OS
   balancer::router_config routing;       // read routing and circuit breakers
   balancer::admission_config admission;  // in-flight limit, per-client rate

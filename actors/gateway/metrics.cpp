@@ -57,6 +57,12 @@ gateway_metrics::gateway_metrics(prometheus::Registry& registry, const std::stri
                .Help("Chunk reads sent on to another replica after one failed")
                .Register(registry)
                .Add({{"node", node}})),
+    hedged_(prometheus::BuildCounter()
+              .Name("dfs_gateway_read_hedges_total")
+              .Help("Chunk reads also sent to the next replica (or from a cache lookup to the "
+                    "replicas) because the first was slow to answer")
+              .Register(registry)
+              .Add({{"node", node}})),
     breaker_(prometheus::BuildGauge()
                .Name("dfs_balancer_breaker_state")
                .Help("1 for each storage node's circuit breaker state (closed, open, "

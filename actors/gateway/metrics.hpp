@@ -31,6 +31,8 @@ public:
   // next replica after a failure.
   void routed(const std::string& target);
   void read_retry() { retries_.Increment(); }
+  // A chunk read or cache lookup slow to answer: the next copy asked too.
+  void read_hedged() { hedged_.Increment(); }
   void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
   // The read router's view of `target`: its breaker state ("closed",
   // "open", "half-open") and latency estimate.
@@ -47,6 +49,7 @@ private:
   prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Family<prometheus::Counter>& routed_;
   prometheus::Counter& retries_;
+  prometheus::Counter& hedged_;
   prometheus::Family<prometheus::Gauge>& breaker_;
   prometheus::Family<prometheus::Gauge>& route_latency_;
   prometheus::Gauge& mailbox_;

@@ -25,13 +25,17 @@ bool node_fault(const caf::error& err) {
 }  // namespace
 
 void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, size_t attempt,
-             caf::error last_error, reply_ptr<byte_buffer> r) {
+             caf::error last_error, reply_ptr<byte_buffer> r, std::shared_ptr<read_chains> chains) {
   auto& st = self->state;
+  if (r->answered())
+    return;  // a hedge of this read already delivered it
   if (attempt == 0 && !admitted(ctx, r))
     return;
   if (attempt == 0 && !valid_chunk_id(ref.id.value))
     return r->fail(errc::invalid_argument, "invalid chunk id '" + ref.id.value + "'");
   auto now = mono_ms();
+  if (!chains)
+    chains = std::make_shared<read_chains>();
   if (attempt == 0) {
     // The router's order among the copies this gateway can reach (the
     // cheapest by in-flight requests x latency first; nodes down or with
@@ -57,6 +61,8 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
   while (attempt < ref.replicas.size() && st.deps.replicas.count(ref.replicas[attempt]) == 0)
     ++attempt;
   if (attempt >= ref.replicas.size()) {
+    if (--chains->running > 0)
+      return;  // a hedge still runs: its answer, or its failure, ends the read
     if (last_error)
       return r->fail(last_error);
     return r->fail(errc::unavailable, "no reachable replica holds chunk " + ref.id.value);
@@ -70,7 +76,7 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
     last = st.deps.replicas.count(ref.replicas[i]) == 0;
   auto generation = st.router.dispatch(target.value, now, last);
   if (generation < 0)
-    return do_read(self, ctx, ref, attempt + 1, last_error, r);
+    return do_read(self, ctx, ref, attempt + 1, last_error, r, chains);
   if (st.deps.metrics)
     st.deps.metrics->routed(target.value);
   st.log->debug("trace={} chunk={} read from {} (try {})", ctx.trace_id, ref.id.value, target.value,
@@ -82,6 +88,15 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
     self->state.router.finish(target.value, done, static_cast<double>(done - now), bytes, result,
                               generation);
   };
+  // Once hedged, the next copy is already asked: this try's failure
+  // ends only this chain.
+  auto hedged = std::make_shared<bool>(false);
+  auto move_on = [=](const caf::error& err) {
+    if (!*hedged)
+      return do_read(self, ctx, ref, attempt + 1, err, r, chains);
+    if (--chains->running == 0)
+      r->fail(err);
+  };
   // A timeout of a read that had almost no time left (a retry near its
   // deadline, an overloaded gateway) is the request's fault, not the node's.
   auto time = budget(self, ctx);
@@ -91,9 +106,27 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
                   : to_errc(err) == errc::timeout && short_of_time ? outcome::neutral
                                                                    : outcome::failure;
     finished(0, result);
-    do_read(self, ctx, ref, attempt + 1, err, r);
+    move_on(err);
   };
   auto op = st.track(target, next);
+  if (!last && st.cfg.hedge_after.count() > 0) {
+    auto expected = st.router.expected_ms(target.value, now, ref.length);
+    auto delay =
+      std::max(st.cfg.hedge_after, std::chrono::milliseconds{static_cast<int64_t>(4 * expected)});
+    if (delay < time)
+      run_after(self, delay, [=] {
+        auto& st = self->state;
+        if (st.waiting.count(op) == 0 || r->answered() || !st.take_hedge())
+          return;
+        st.log->debug("trace={} chunk={} no answer from {} in {} ms: asking the next copy too",
+                      ctx.trace_id, ref.id.value, target.value, delay.count());
+        if (st.deps.metrics)
+          st.deps.metrics->read_hedged();
+        *hedged = true;
+        ++chains->running;
+        do_read(self, ctx, ref, attempt + 1, caf::error{}, r, chains);
+      });
+  }
   self->request(handle, time, fetch_atom::value, ctx, ref.id)
     .then(
       [=](byte_buffer& data) {
@@ -103,11 +136,11 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
         if (data.size() != ref.length || chunk_checksum(data.data(), data.size()) != ref.checksum) {
           self->state.log->error("trace={} chunk={} node={} data does not match the file record",
                                  ctx.trace_id, ref.id.value, target.value);
-          return do_read(
-            self, ctx, ref, attempt + 1,
-            make_error(errc::corrupt, "chunk " + ref.id.value + " does not match its file record"),
-            r);
+          return move_on(
+            make_error(errc::corrupt, "chunk " + ref.id.value + " does not match its file record"));
         }
+        if (r->answered())
+          return;
         if (self->state.deps.metrics)
           self->state.deps.metrics->bytes_sent(data.size());
         r->deliver(std::move(data));
@@ -130,6 +163,11 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
     return do_read(self, ctx, ref, 0, caf::error{}, r);
   auto node = st.cache_shards[owner].first;
   auto shard = st.cache_shards[owner].second;
+  // A node judged down or silent would hold the read until the lookup's
+  // deadline, and one with a lookup hedged and still unanswered likely
+  // too: its chunks come straight from a replica meanwhile.
+  if (st.out_of_service(node) || st.cache_stalled.count(node) > 0)
+    return do_read(self, ctx, ref, 0, caf::error{}, r);
   auto skipped = st.cache_skipped.find(node);
   if (skipped != st.cache_skipped.end()) {
     if (std::chrono::steady_clock::now() < skipped->second)
@@ -142,9 +180,53 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
   // (lookups take microseconds); a shorter wait, cut by the request's
   // deadline, does not condemn it.
   bool patience = wait >= st.cfg.cache_timeout / 3;
+  // A shard that fails or times out is skipped for a while (even when
+  // the read went on without it); a read still waiting for it goes on to
+  // the replicas.
+  auto failed = [=](const caf::error& err, bool waiting) {
+    auto& st = self->state;
+    if (patience) {  // the shard's fault, not the request's deadline
+      st.log->warn("chunk={} cache shard on {} failed ({}); skipping its shards for {} ms",
+                   ref.id.value, node.value, describe(err), st.cfg.cache_skip.count());
+      st.cache_skipped[node] = std::chrono::steady_clock::now() + st.cfg.cache_skip;
+    }
+    if (waiting)
+      do_read(self, ctx, ref, 0, caf::error{}, r);
+  };
+  // Failed at once, like a replica read, when its node is lost meanwhile;
+  // not waited for past hedge_after (a hedge: its answer is dropped).
+  auto op = st.track(node, [failed](const caf::error& err) { failed(err, true); });
+  auto hedged = std::make_shared<bool>(false);
+  auto settled = [self, node, hedged] {
+    auto& stalled = self->state.cache_stalled;
+    if (*hedged && --stalled[node] == 0)
+      stalled.erase(node);
+  };
+  if (st.cfg.hedge_after.count() > 0 && st.cfg.hedge_after < wait)
+    run_after(self, st.cfg.hedge_after, [=] {
+      auto& st = self->state;
+      if (st.waiting.count(op) == 0 || !st.take_hedge())
+        return;
+      st.untrack(op);
+      *hedged = true;
+      ++st.cache_stalled[node];
+      st.log->debug(
+        "trace={} chunk={} no answer from the cache shard on {} in {} ms: reading "
+        "a replica",
+        ctx.trace_id, ref.id.value, node.value, st.cfg.hedge_after.count());
+      if (st.deps.metrics)
+        st.deps.metrics->read_hedged();
+      do_read(self, ctx, ref, 0, caf::error{}, r);
+    });
   swept_request(self, shard, wait, lookup_atom::value, ctx, ref.id)
     .then(
       [=](cache_lookup& found) {
+        settled();
+        if (!self->state.untrack(op)) {
+          if (found.load)  // the read went on without this answer: no fill comes
+            self->send(shard, abandon_atom::value, ref.id);
+          return;
+        }
         self->state.log->debug("trace={} chunk={} cache {} at {}", ctx.trace_id, ref.id.value,
                                found.hit ? "hit" : "miss", node.value);
         if (found.hit) {
@@ -171,13 +253,8 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
         do_read(self, ctx, ref, 0, caf::error{}, r);
       },
       [=](caf::error& err) {
-        auto& st = self->state;
-        if (patience) {  // the shard's fault, not the request's deadline
-          st.log->warn("chunk={} cache shard on {} failed ({}); skipping its shards for {} ms",
-                       ref.id.value, node.value, describe(err), st.cfg.cache_skip.count());
-          st.cache_skipped[node] = std::chrono::steady_clock::now() + st.cfg.cache_skip;
-        }
-        do_read(self, ctx, ref, 0, caf::error{}, r);
+        settled();
+        failed(err, self->state.untrack(op));
       });
 }
 
@@ -195,7 +272,7 @@ void apply_health(gateway_pointer self, std::vector<peer_health>& verdicts) {
     else
       st.suspect.erase(h.node);
     if (state == health::node_health::down) {
-      if (st.down.insert(h.node).second && st.deps.replicas.count(h.node) > 0) {
+      if (st.down.insert(h.node).second) {
         st.log->warn(
           "node {} is down (phi {:.1f}, silent {} ms): no reads or new chunks go there, its "
           "requests in flight are failed",

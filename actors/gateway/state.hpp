@@ -105,6 +105,9 @@ struct gateway_state {
   std::vector<uint64_t> cache_seeds;
   std::vector<std::pair<node_id, cache_actor>> cache_shards;
   std::map<node_id, std::chrono::steady_clock::time_point> cache_skipped;
+  // Cache nodes with lookups hedged (not answered in hedge_after) and
+  // still unanswered: how many. Passed over while any is.
+  std::map<node_id, int> cache_stalled;
   void rebuild_cache_ring() {
     cache_seeds.clear();
     cache_shards.clear();
@@ -141,6 +144,18 @@ struct gateway_state {
       }
     for (auto& f : failing)
       f(make_error(errc::unavailable, why));
+  }
+  // Hedged reads (gateway_config::hedge_after): one allowed per ten
+  // chunk reads (cache hits included), at most ten saved up, so that
+  // hedging cannot double the load of a cluster that is slow because it
+  // is busy.
+  double hedge_tokens = 10;
+  void earn_hedge() { hedge_tokens = std::min(hedge_tokens + 0.1, 10.0); }
+  bool take_hedge() {
+    if (cfg.hedge_after.count() <= 0 || hedge_tokens < 1)
+      return false;
+    hedge_tokens -= 1;
+    return true;
   }
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "gateway";
@@ -193,7 +208,13 @@ public:
       trace_(ctx.trace_id),
       start_(std::chrono::steady_clock::now()) {}
 
+  // Once answered, further answers are dropped: a hedged read's copies
+  // race, the first to arrive wins.
+  bool answered() const { return answered_; }
+
   void deliver(T value) {
+    if (std::exchange(answered_, true))
+      return;
     finish(errc::ok);
     if (!after_reply) {
       answer(std::move(value));
@@ -205,6 +226,8 @@ public:
   }
 
   void fail(const caf::error& err) {
+    if (std::exchange(answered_, true))
+      return;
     auto code = to_errc(err);
     finish(code);
     if (after_reply)
@@ -266,6 +289,7 @@ private:
   }
 
   gateway_pointer self_;
+  bool answered_ = false;
   caf::typed_response_promise<T> rp_;
   sink_fn sink_;
   std::string op_;
@@ -293,6 +317,21 @@ constexpr std::chrono::milliseconds sweep_period{20};
 // gateway's deadline_table (see runtime/deadline_table.hpp); then() as
 // for a CAF response handle. A timeout fails it with errc::timeout; an
 // answer after that is dropped.
+// Keeps the sweep timer running while deadlines are pending.
+inline void keep_sweeping(gateway_pointer self) {
+  if (!self->state.sweeping) {
+    self->state.sweeping = true;
+    self->delayed_send(self, sweep_period, sweep_atom::value);
+  }
+}
+
+// Runs `fn` after `delay` (up to sweep_period late), on the sweep timer.
+inline void run_after(gateway_pointer self, std::chrono::milliseconds delay,
+                      std::function<void()> fn) {
+  self->state.swept_deadlines.add(std::chrono::steady_clock::now() + delay, std::move(fn));
+  keep_sweeping(self);
+}
+
 template <class Handle>
 class swept {
 public:
@@ -307,10 +346,7 @@ public:
       caf::error e = make_error(errc::timeout, "no answer before the deadline");
       (*on_err)(e);
     });
-    if (!st.sweeping) {
-      st.sweeping = true;
-      self_->delayed_send(self_, sweep_period, sweep_atom::value);
-    }
+    keep_sweeping(self_);
     auto self = self_;
     h_.then(guarded(std::move(ok), id, typename caf::detail::get_callable_trait<OnOk>::arg_types{}),
             [self, id, on_err](caf::error& e) {
@@ -399,10 +435,18 @@ bool admitted(const request_context& ctx, reply_ptr<T>& r) {
 
 // --- the read path (reads.cpp) ----------------------------------------------
 
+// The chains of tries of one read still running: one, and one more for
+// every hedge (a copy asked while the one before has not answered).
+struct read_chains {
+  int running = 1;
+};
+
 // Reads a chunk from its replicas, in the router's order: the next one
-// after a failure or a mismatch (`attempt` counts the ones tried).
+// after a failure or a mismatch (`attempt` counts the ones tried), or
+// also the next one when this one is slow to answer (a hedge).
 void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, size_t attempt,
-             caf::error last_error, reply_ptr<byte_buffer> r);
+             caf::error last_error, reply_ptr<byte_buffer> r,
+             std::shared_ptr<read_chains> chains = nullptr);
 
 // A read through the chunk's cache shard, then do_read on a miss.
 void cached_read(gateway_pointer self, const request_context& ctx, const chunk_ref& ref,

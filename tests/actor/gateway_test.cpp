@@ -328,8 +328,11 @@ replica_config replica_at(std::string dir) {
 }
 
 // A storage node that takes every request and never answers: a paused or
-// wedged process, whose connection stays open.
-replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
+// wedged process, whose connection stays open. With `reads_only`, it
+// answers status requests (a node whose disk hangs on reads), and counts
+// the reads it takes in `fetches`.
+replica_actor::behavior_type silent_replica_with(replica_actor::pointer self, bool reads_only,
+                                                 std::shared_ptr<std::atomic<int>> fetches) {
   using store_rp = caf::typed_response_promise<ok_atom>;
   return {
     [=](store_atom, const request_context&, const chunk_id&, const byte_buffer&,
@@ -344,10 +347,15 @@ replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
     },
     [=](fetch_atom, const request_context&,
         const chunk_id&) -> caf::typed_response_promise<byte_buffer> {
+      if (fetches)
+        ++*fetches;
       return self->make_response_promise<byte_buffer>();
     },
     [=](status_atom) -> caf::typed_response_promise<replica_stats> {
-      return self->make_response_promise<replica_stats>();
+      auto rp = self->make_response_promise<replica_stats>();
+      if (reads_only)
+        rp.deliver(replica_stats{});
+      return rp;
     },
     [=](slow_atom, uint32_t) -> store_rp { return self->make_response_promise<ok_atom>(); },
     [=](replicate_atom, const request_context&, const chunk_id&, const caf::actor&) -> store_rp {
@@ -361,6 +369,10 @@ replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
     },
     [](tick_atom) {},
   };
+}
+
+replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
+  return silent_replica_with(self, false, nullptr);
 }
 
 TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
@@ -414,6 +426,63 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(silent_too, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(*second, caf::exit_reason::user_shutdown);
+}
+
+TEST(gateway, a_read_from_a_replica_that_does_not_answer_is_hedged_to_the_next) {
+  test_node node;
+  auto& gw = node.handles.gateway;
+  auto second = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
+                                      replica_at(node.dir.path() + "/n2"));
+  ASSERT_TRUE(second);
+  auto fetches = std::make_shared<std::atomic<int>>(0);
+  auto stuck = node.sys->spawn(silent_replica_with, true, fetches);
+  auto stuck_too = node.sys->spawn(silent_replica_with, true, nullptr);
+  // Stopped however the test ends: the actor system waits for them.
+  struct stopper {
+    std::vector<caf::actor> actors;
+    ~stopper() {
+      for (auto& a : actors)
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    }
+  } stop{{caf::actor_cast<caf::actor>(stuck), caf::actor_cast<caf::actor>(stuck_too),
+          caf::actor_cast<caf::actor>(*second)}};
+  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *second, std::vector<cache_actor>{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, stuck, std::vector<cache_actor>{});
+  caf::anon_send(gw, peers_atom::value, node_id{"n4"}, stuck_too, std::vector<cache_actor>{});
+  auto data = pattern(6000, 7);
+  auto id = chunk_id{"0123456789abcdef0123456789abcdef"};
+  auto stored = node.ask<ok_atom>(*second, store_atom::value, node.ctx(), id, data,
+                                  chunk_checksum(data.data(), data.size()));
+  ASSERT_TRUE(stored) << describe(stored.error());
+  chunk_ref ref;
+  ref.id = id;
+  ref.length = data.size();
+  ref.checksum = chunk_checksum(data.data(), data.size());
+  ref.replicas = {node_id{"n3"}, node_id{"n2"}};
+  // The router sends some of these to n3 first (every twentieth order
+  // tries a node it has no figure for): each still answers promptly, from
+  // n2, where without a hedge it would wait for its deadline.
+  for (int i = 0; i < 25; ++i) {
+    auto started = std::chrono::steady_clock::now();
+    auto back = blocking_call<byte_buffer>(*node.self, gw, std::chrono::seconds{10},
+                                           read_atom::value, node.ctx(), ref);
+    ASSERT_TRUE(back) << describe(back.error());
+    EXPECT_EQ(*back, data);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds{1000});
+  }
+  EXPECT_GE(fetches->load(), 1);
+  // With no copy answering, the read ends at its deadline, with a timeout,
+  // once each of its hedged tries has.
+  ref.replicas = {node_id{"n3"}, node_id{"n4"}};
+  auto started = std::chrono::steady_clock::now();
+  auto none =
+    blocking_call<byte_buffer>(*node.self, gw, std::chrono::seconds{10}, read_atom::value,
+                               context_with_timeout(std::chrono::milliseconds{1500}), ref);
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(none);
+  EXPECT_EQ(code_of(none.error()), errc::timeout) << describe(none.error());
+  EXPECT_GE(took, std::chrono::milliseconds{1000});
+  EXPECT_LT(took, std::chrono::milliseconds{5000});
 }
 
 // A memory disk with faults in its writes, for the two below.

@@ -144,6 +144,18 @@ TEST(router, more_requests_in_flight_cost_more) {
     EXPECT_EQ(r.order({"a", "b"}, 2, rng).front(), "b");
 }
 
+TEST(router, expects_a_read_to_take_its_nodes_latency_per_unit_of_its_size) {
+  router_config cfg;
+  cfg.unit_bytes = 1000;
+  router r{cfg};
+  EXPECT_EQ(r.expected_ms("a", 0, 100), 0.0);  // never measured
+  auto gen = r.dispatch("a", 0);
+  r.finish("a", 10, 4.0, 3000, router::outcome::success, gen);  // 4 units in 4 ms
+  EXPECT_DOUBLE_EQ(r.expected_ms("a", 10, 0), 1.0);
+  EXPECT_DOUBLE_EQ(r.expected_ms("a", 10, 9000), 10.0);
+  EXPECT_EQ(r.expected_ms("b", 10, 0), 0.0);
+}
+
 TEST(router, cpu_breaks_ties) {
   router r;
   std::mt19937_64 rng{1};
