@@ -197,7 +197,23 @@ caf::expected<node_agent_actor> client::agent_at(const host_port& endpoint,
 
 std::chrono::milliseconds client::connect_timeout() const {
   // Short enough that a node that hangs does not hold up a status round.
-  return std::min(opts_.timeout, std::chrono::milliseconds{5000});
+  return std::min(opts_.timeout, std::chrono::milliseconds{2000});
+}
+
+caf::expected<node_agent_actor> client::probe_agent(const host_port& endpoint) {
+  // A command that asks every node several things (the node table, then
+  // each node's figures) waits for a paused node once, not at each step.
+  auto key = endpoint.to_string();
+  auto now = std::chrono::steady_clock::now();
+  if (auto it = unanswered_.find(key); it != unanswered_.end()) {
+    if (now < it->second.first)
+      return it->second.second;
+    unanswered_.erase(it);
+  }
+  auto agent = agent_at(endpoint, connect_timeout());
+  if (!agent && std::chrono::steady_clock::now() - now >= connect_timeout())
+    unanswered_[key] = {std::chrono::steady_clock::now() + std::chrono::seconds{5}, agent.error()};
+  return agent;
 }
 
 void client::begin_operation() {
@@ -508,21 +524,21 @@ caf::expected<node_status> client::status() {
 }
 
 caf::expected<node_status> client::status_of(const host_port& endpoint) {
-  auto agent = agent_at(endpoint, connect_timeout());
+  auto agent = probe_agent(endpoint);
   if (!agent)
     return agent.error();
   return blocking_call<node_status>(*self_, *agent, opts_.timeout, status_atom::value);
 }
 
 caf::expected<std::vector<actor_entry>> client::actors_of(const host_port& endpoint) {
-  auto agent = agent_at(endpoint, connect_timeout());
+  auto agent = probe_agent(endpoint);
   if (!agent)
     return agent.error();
   return blocking_call<std::vector<actor_entry>>(*self_, *agent, opts_.timeout, actors_atom::value);
 }
 
 caf::expected<node_handles> client::handles_at(const host_port& endpoint) {
-  auto agent = agent_at(endpoint, connect_timeout());
+  auto agent = probe_agent(endpoint);
   if (!agent)
     return agent.error();
   return blocking_call<node_handles>(*self_, *agent, opts_.timeout, handles_atom::value);

@@ -176,6 +176,9 @@ private:
                                            std::chrono::milliseconds timeout);
   // The deadline of each connecting step outside connect_gateway().
   std::chrono::milliseconds connect_timeout() const;
+  // agent_at for status and admin requests: an endpoint that did not
+  // answer within connect_timeout() fails at once for the next 5 s.
+  caf::expected<node_agent_actor> probe_agent(const host_port& endpoint);
   // One pass over the endpoints (`current_last`: the one in use, after a
   // failure, goes last), each connecting step within `timeout`; then
   // connect_in_passes: passes with growing deadlines, none past `limit`.
@@ -202,6 +205,8 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<caf::scoped_actor> self_;
   host_port endpoint_;
+  // Endpoints that did not answer probe_agent: until when, and the error.
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, caf::error>> unanswered_;
   node_agent_actor agent_;
   gateway_actor gateway_;
   std::string client_id_;
