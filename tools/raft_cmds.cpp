@@ -160,6 +160,16 @@ int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
   auto c = probe();
   auto members = poll(*c, endpoints);
   auto leader = agreed_leader(members);
+  // Members that did not answer are named by those that did (their peers
+  // and the node table), where those know them.
+  std::map<std::string, std::string> down_ids;  // by address
+  std::vector<host_port> answering;
+  for (auto& m : members)
+    if (m.status)
+      answering.push_back(m.endpoint);
+  if (answering.size() < members.size() && !answering.empty())
+    for (auto& [id, address] : c->known_nodes(answering))
+      down_ids[address.to_string()] = id;
   int down = 0;
   auto arr = nlohmann::json::array();
   if (!json)
@@ -168,12 +178,19 @@ int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
   for (auto& m : members) {
     if (!m.status) {
       ++down;
-      if (json)
-        arr.push_back({{"listen", m.endpoint.to_string()},
-                       {"state", "down"},
-                       {"error", describe(m.status.error())}});
-      else
-        std::printf("%-8s %-21s %-13s\n", "?", m.endpoint.to_string().c_str(), "down");
+      auto known = down_ids.find(m.endpoint.to_string());
+      auto id = known != down_ids.end() ? known->second : std::string{};
+      if (json) {
+        nlohmann::json row{{"listen", m.endpoint.to_string()},
+                           {"state", "down"},
+                           {"error", describe(m.status.error())}};
+        if (!id.empty())
+          row["id"] = id;
+        arr.push_back(std::move(row));
+      } else {
+        std::printf("%-8s %-21s %-13s\n", id.empty() ? "?" : id.c_str(),
+                    m.endpoint.to_string().c_str(), "down");
+      }
       continue;
     }
     auto& s = *m.status;

@@ -83,6 +83,10 @@ else
   bad "no write succeeded after the leader was killed"
 fi
 [ -n "$new" ] && [ "$new" != "$old" ] && ok "the survivors agree on a new leader ($new)" || bad "survivors' leader: '$new' (old $old)"
+# raft status over all three names the killed member, down (exit 5).
+ctl --cluster "$a,$b,$c" --timeout 2s raft status --json >"$work/st.json" 2>/dev/null
+[ "$(jq -r --arg n "$old" '.nodes[] | select(.id == $n) | .state // .role' "$work/st.json")" = down ] &&
+  ok "raft status names $old down" || bad "raft status: $(head -c 300 "$work/st.json")"
 sleep 2
 touch "$work/stop"
 wait
