@@ -263,8 +263,14 @@ int cluster_up(int nodes, const std::string& raw_dir, int base_port, bool json,
         cluster_down(dir, true);
         return 5;
       }
-      if (probe->status_of(n.listen))
+      auto answer = probe->status_of(n.listen);
+      if (answer)
         break;
+      // Connected, then no answer: a dead connection (see client::connect)
+      // is handed out again by this client's middleman; a new client
+      // connects anew.
+      if (answer.error() == caf::sec::request_timeout)
+        probe = client::create(client_options{{}, std::chrono::milliseconds{2000}, 1});
       if (std::chrono::steady_clock::now() > deadline) {
         std::cerr << "dfsctl: cluster up: node " << n.id << " did not answer within 30 s\n";
         cluster_down(dir, true);

@@ -205,6 +205,10 @@ private:
   std::unique_ptr<caf::actor_system> sys_;
   std::unique_ptr<caf::scoped_actor> self_;
   host_port endpoint_;
+  // A node agent that completed the handshake and did not answer (see
+  // connect()); whether connecting stops there (a new client retries).
+  bool dead_connection_ = false;
+  bool stop_at_dead_connection_ = false;
   // Endpoints that did not answer probe_agent: until when, and the error.
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point, caf::error>> unanswered_;
   node_agent_actor agent_;
