@@ -101,6 +101,7 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   }
   if (err)
     return err;
+  c->stop_at_dead_connection_ = false;  // later reconnects run every pass
   return c;
 }
 
