@@ -117,13 +117,22 @@ caf::error client::connect_in_passes(std::chrono::milliseconds limit, bool curre
   // deadline skips a paused node (whose kernel still accepts the
   // connection) quickly; only when none answered, later passes give each
   // more time (every node very busy).
+  // Each pass's deadline is cut to what is left of `limit`, so that the
+  // passes together stay within it.
+  using namespace std::chrono;
+  auto deadline = steady_clock::now() + limit;
   caf::error last;
-  for (auto pass : {std::chrono::milliseconds{500}, std::chrono::milliseconds{2000},
-                    std::chrono::milliseconds{10000}}) {
-    last = try_endpoints(std::min(limit, pass), current_last);
-    if (!last || limit <= pass || (dead_connection_ && stop_at_dead_connection_))
+  for (auto pass : {milliseconds{500}, milliseconds{2000}, milliseconds{10000}}) {
+    auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
+    if (left < milliseconds{1})
+      break;
+    last = try_endpoints(std::min(left, pass), current_last);
+    if (!last || left <= pass || (dead_connection_ && stop_at_dead_connection_))
       return last;
   }
+  if (!last)
+    last = make_error(errc::timeout,
+                      "no cluster endpoint answered in " + std::to_string(limit.count()) + " ms");
   return last;
 }
 

@@ -699,13 +699,14 @@ void read_chunk(gateway_pointer self, const request_context& ctx, const chunk_re
   if (!within_budget(st.reading, st.cfg.read_budget, ref.length, "reads", r))
     return;
   st.reading += ref.length;
-  st.earn_hedge();
   auto length = ref.length;
   r->on_done = [self, length] { self->state.reading -= length; };
   if (!valid_chunk_id(ref.id.value))  // do_read says why
     return do_read(self, ctx, ref, 0, caf::error{}, r);
-  if (admitted(ctx, r))
-    cached_read(self, ctx, ref, r);
+  if (!admitted(ctx, r))
+    return;
+  st.earn_hedge();
+  cached_read(self, ctx, ref, r);
 }
 
 // The rest of a get once the record is known: a file of one chunk is

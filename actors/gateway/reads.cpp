@@ -109,7 +109,7 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
     move_on(err);
   };
   auto op = st.track(target, next);
-  if (!last && st.cfg.hedge_after.count() > 0) {
+  if (!last && st.can_hedge()) {
     auto expected = st.router.expected_ms(target.value, now, ref.length);
     auto delay =
       std::max(st.cfg.hedge_after, std::chrono::milliseconds{static_cast<int64_t>(4 * expected)});
@@ -202,7 +202,7 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
     if (*hedged && --stalled[node] == 0)
       stalled.erase(node);
   };
-  if (st.cfg.hedge_after.count() > 0 && st.cfg.hedge_after < wait)
+  if (st.can_hedge() && st.cfg.hedge_after < wait)
     run_after(self, st.cfg.hedge_after, [=] {
       auto& st = self->state;
       if (st.waiting.count(op) == 0 || !st.take_hedge())

@@ -151,8 +151,11 @@ struct gateway_state {
   // is busy.
   double hedge_tokens = 10;
   void earn_hedge() { hedge_tokens = std::min(hedge_tokens + 0.1, 10.0); }
+  // Whether a hedge could be taken now: a read registers its hedge
+  // timer only then, so a cluster out of tokens pays nothing per read.
+  bool can_hedge() const { return cfg.hedge_after.count() > 0 && hedge_tokens >= 1; }
   bool take_hedge() {
-    if (cfg.hedge_after.count() <= 0 || hedge_tokens < 1)
+    if (!can_hedge())
       return false;
     hedge_tokens -= 1;
     return true;

@@ -375,17 +375,37 @@ replica_actor::behavior_type silent_replica(replica_actor::pointer self) {
   return silent_replica_with(self, false, nullptr);
 }
 
+// A gateway's storage peers beyond its own node (n1): n2, a working
+// replica manager, and n3 and n4, which take every request and never
+// answer (with `reads_only`, they answer status requests; n3 counts the
+// fetches it takes in `fetches`). Stopped however the test ends, since
+// the actor system waits for them.
+struct storage_peers {
+  replica_actor n2, n3, n4;
+  storage_peers(test_node& node, bool reads_only,
+                std::shared_ptr<std::atomic<int>> fetches = nullptr) {
+    auto second = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
+                                        replica_at(node.dir.path() + "/n2"));
+    if (!second)
+      throw std::runtime_error("no second replica manager: " + describe(second.error()));
+    n2 = *second;
+    n3 = node.sys->spawn(silent_replica_with, reads_only, std::move(fetches));
+    n4 = node.sys->spawn(silent_replica_with, reads_only, nullptr);
+    auto& gw = node.handles.gateway;
+    caf::anon_send(gw, peers_atom::value, node_id{"n2"}, n2, std::vector<cache_actor>{});
+    caf::anon_send(gw, peers_atom::value, node_id{"n3"}, n3, std::vector<cache_actor>{});
+    caf::anon_send(gw, peers_atom::value, node_id{"n4"}, n4, std::vector<cache_actor>{});
+  }
+  ~storage_peers() {
+    for (auto& a : {n2, n3, n4})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  }
+};
+
 TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   test_node node;
   auto& gw = node.handles.gateway;
-  auto second = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                      replica_at(node.dir.path() + "/n2"));
-  ASSERT_TRUE(second);
-  auto silent = node.sys->spawn(silent_replica);
-  auto silent_too = node.sys->spawn(silent_replica);
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *second, std::vector<cache_actor>{});
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, silent, std::vector<cache_actor>{});
-  caf::anon_send(gw, peers_atom::value, node_id{"n4"}, silent_too, std::vector<cache_actor>{});
+  storage_peers peers{node, false};
   auto ctx = context_with_timeout(std::chrono::seconds{20});
   auto put = [&](std::string path, byte_buffer data) {
     return blocking_call<file_info>(*node.self, gw, std::chrono::seconds{20}, put_atom::value, ctx,
@@ -423,35 +443,16 @@ TEST(gateway, a_silent_storage_node_is_written_around_and_read_last) {
   EXPECT_EQ(code_of(short_of_quorum.error()), errc::unavailable);
   EXPECT_NE(describe(short_of_quorum.error()).find("needs at least 2"), std::string::npos)
     << describe(short_of_quorum.error());
-  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(silent_too, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(*second, caf::exit_reason::user_shutdown);
 }
 
 TEST(gateway, a_read_from_a_replica_that_does_not_answer_is_hedged_to_the_next) {
   test_node node;
   auto& gw = node.handles.gateway;
-  auto second = spawn_replica_manager(*node.sys, std::make_shared<memory_disk>(),
-                                      replica_at(node.dir.path() + "/n2"));
-  ASSERT_TRUE(second);
   auto fetches = std::make_shared<std::atomic<int>>(0);
-  auto stuck = node.sys->spawn(silent_replica_with, true, fetches);
-  auto stuck_too = node.sys->spawn(silent_replica_with, true, nullptr);
-  // Stopped however the test ends: the actor system waits for them.
-  struct stopper {
-    std::vector<caf::actor> actors;
-    ~stopper() {
-      for (auto& a : actors)
-        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    }
-  } stop{{caf::actor_cast<caf::actor>(stuck), caf::actor_cast<caf::actor>(stuck_too),
-          caf::actor_cast<caf::actor>(*second)}};
-  caf::anon_send(gw, peers_atom::value, node_id{"n2"}, *second, std::vector<cache_actor>{});
-  caf::anon_send(gw, peers_atom::value, node_id{"n3"}, stuck, std::vector<cache_actor>{});
-  caf::anon_send(gw, peers_atom::value, node_id{"n4"}, stuck_too, std::vector<cache_actor>{});
+  storage_peers peers{node, true, fetches};
   auto data = pattern(6000, 7);
   auto id = chunk_id{"0123456789abcdef0123456789abcdef"};
-  auto stored = node.ask<ok_atom>(*second, store_atom::value, node.ctx(), id, data,
+  auto stored = node.ask<ok_atom>(peers.n2, store_atom::value, node.ctx(), id, data,
                                   chunk_checksum(data.data(), data.size()));
   ASSERT_TRUE(stored) << describe(stored.error());
   chunk_ref ref;
