@@ -167,9 +167,14 @@ struct parked_request {
 // Requests forwarded to the leader and not yet answered: when another
 // leader is elected, `abandon` sends them again (to it) at once rather
 // than after forward_timeout (the old leader may be paused or cut off).
+// Past `due` the tick calls `expire`. The requests themselves carry no
+// CAF timeout: each would cost two round trips through CAF's clock
+// thread (set, then cancel), a few per cent of a busy node's CPU.
 struct forward_in_flight {
   std::string leader;
   std::function<void()> abandon;
+  steady::time_point due;
+  std::function<void()> expire;
 };
 
 struct participant_state {
@@ -180,6 +185,7 @@ struct participant_state {
   caf::actor meta_writer;                 // writes it to its database (detached)
   std::shared_ptr<meta_changes> unsaved;  // applied, not yet handed to meta_writer
   bool saving = false;                    // a batch of changes is at meta_writer
+  steady::time_point persist_started;     // when the batch at the log writer went
   steady::time_point last_save;           // when the latest batch went to meta_writer
   // Log compaction: a snapshot read from meta.db; taken into the core
   // once the other members hold its entries; then written to the log.
@@ -391,12 +397,13 @@ void request_read_index(participant_pointer self) {
     request_read_index(self);
   };
   st.forwards.emplace(
-    id, forward_in_flight{leader->first, [failed] {
-                            failed(make_error(errc::unavailable, "another leader was elected"));
-                          }});
+    id, forward_in_flight{
+          leader->first,
+          [failed] { failed(make_error(errc::unavailable, "another leader was elected")); },
+          steady::now() + st.cfg.forward_timeout,
+          [failed] { failed(caf::make_error(caf::sec::request_timeout)); }});
   self
-    ->request(leader->second, st.cfg.forward_timeout, read_index_atom::value, st.core->id(),
-              st.core->term())
+    ->request(leader->second, caf::infinite, read_index_atom::value, st.core->id(), st.core->term())
     .then(
       [=](uint64_t index) {
         auto& st = self->state;
@@ -471,14 +478,14 @@ void forward_proposals(participant_pointer self) {
   // Abandoned for a new leader, they may have been applied by the old
   // one: only a proposal with a client session goes again.
   auto id = ++st.next_forward;
-  st.forwards.emplace(id, forward_in_flight{leader->first, [=] {
-                                              for (auto& p : *batch)
-                                                settle(p,
-                                                       caf::make_error(caf::sec::request_timeout));
-                                            }});
+  auto timed_out = [=] {
+    for (auto& p : *batch)
+      settle(p, caf::make_error(caf::sec::request_timeout));
+  };
+  st.forwards.emplace(id, forward_in_flight{leader->first, timed_out,
+                                            steady::now() + st.cfg.forward_timeout, timed_out});
   self
-    ->request(leader->second, st.cfg.forward_timeout, propose_atom::value, std::move(ctxs),
-              std::move(cmds))
+    ->request(leader->second, caf::infinite, propose_atom::value, std::move(ctxs), std::move(cmds))
     .then(
       [=](batch_results& out) {
         if (self->state.forwards.erase(id) == 0)
@@ -649,7 +656,7 @@ void save_changes(participant_pointer self, bool now = false) {
   st.unsaved.reset();
   st.saving = true;
   st.last_save = start;
-  self->request(st.meta_writer, persist_timeout, persist_atom::value, batch)
+  self->request(st.meta_writer, caf::infinite, persist_atom::value, batch)
     .then(
       [=](ok_atom) {
         auto& st = self->state;
@@ -1202,7 +1209,8 @@ void flush(participant_pointer self) {
   st.inflight_last = job->entries.empty() ? 0 : job->entries.back().index;
   st.inflight_committed = !rd->committed.empty();
   auto start = steady::now();
-  self->request(st.writer, persist_timeout, persist_atom::value, persist_job_ptr{job})
+  st.persist_started = start;
+  self->request(st.writer, caf::infinite, persist_atom::value, persist_job_ptr{job})
     .then(
       [=](ok_atom) {
         auto& st = self->state;
@@ -1287,6 +1295,30 @@ void retry_and_expire(participant_pointer self) {
     } else {
       ++it;
     }
+  }
+  auto now = steady::now();
+  std::vector<std::function<void()>> expired_forwards;
+  for (auto it = st.forwards.begin(); it != st.forwards.end();) {
+    if (it->second.due <= now) {
+      expired_forwards.push_back(std::move(it->second.expire));
+      it = st.forwards.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& f : expired_forwards)  // after the loop: they may forward again
+    f();
+  // The database writers' requests carry no CAF timeout either (see
+  // forward_in_flight): one that does not answer in persist_timeout has
+  // a disk that hangs, and the node stops rather than run ahead of it.
+  auto hung = [&](bool busy, steady::time_point since) {
+    return busy && now - since > persist_timeout;
+  };
+  if (hung(st.persisting, st.persist_started) || hung(st.saving, st.last_save)) {
+    st.log->critical("the {} has not answered in {} s: stopping",
+                     st.persisting ? "raft log writer" : "metadata writer",
+                     persist_timeout.count());
+    self->quit(make_error(errc::timeout, "a database writer did not answer"));
   }
 }
 
