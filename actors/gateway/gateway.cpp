@@ -52,7 +52,7 @@ void do_move(gateway_pointer self, const request_context& ctx, const std::string
     propose(self, ctx, std::move(cmd), r,
             [](auto& r, file_info& info) { r->deliver(std::move(info)); });
   };
-  self->request(self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, dst)
+  swept_request(self, self->state.deps.meta, budget(self, ctx), stat_atom::value, ctx, dst)
     .then(
       [=](file_info& existing) {
         if (existing.kind == entry_kind::directory && src != dst)
@@ -137,7 +137,7 @@ void do_open(gateway_pointer self, const request_context& ctx, const std::string
   // Fail early on an impossible target instead of after the data is sent;
   // the commit checks again, since the namespace may change meanwhile.
   auto meta = st.deps.meta;
-  self->request(meta, budget(self, ctx), stat_atom::value, ctx, path)
+  swept_request(self, meta, budget(self, ctx), stat_atom::value, ctx, path)
     .then(
       [=](file_info& existing) {
         if (existing.kind == entry_kind::directory)
@@ -147,7 +147,7 @@ void do_open(gateway_pointer self, const request_context& ctx, const std::string
       [=](caf::error& err) {
         if (to_errc(err) != errc::not_found)
           return r->fail(err);
-        self->request(meta, budget(self, ctx), stat_atom::value, ctx, parent_path(path))
+        swept_request(self, meta, budget(self, ctx), stat_atom::value, ctx, parent_path(path))
           .then(
             [=](file_info& parent) {
               if (parent.kind != entry_kind::directory)
@@ -254,9 +254,8 @@ void store_copy(gateway_pointer self, std::shared_ptr<chunk_write> w, node_id ta
     self->state.pending[target] -= length;
     on_error(err);
   });
-  self
-    ->request(handle->second, budget(self, w->ctx), store_atom::value, w->ctx, w->ref.id, w->data,
-              w->ref.checksum)
+  swept_request(self, handle->second, budget(self, w->ctx), store_atom::value, w->ctx, w->ref.id,
+                w->data, w->ref.checksum)
     .then(
       [=](ok_atom) {
         if (!self->state.untrack(op))
@@ -381,9 +380,8 @@ void store_chain(gateway_pointer self, std::shared_ptr<chunk_write> w, std::vect
   }
   auto chain_ctx = w->ctx;
   auto chain_timeout = chain_time(self, chain_ctx);
-  self
-    ->request(first->second, chain_timeout, store_atom::value, chain_ctx, w->ref.id, w->data,
-              w->ref.checksum, std::move(next))
+  swept_request(self, first->second, chain_timeout, store_atom::value, chain_ctx, w->ref.id,
+                w->data, w->ref.checksum, std::move(next))
     .then([=](chain_outcome& out) { settle(out.results, nullptr, caf::error{}); },
           [=](caf::error& err) {
             // The first node did not answer: it failed, the others are unknown.
@@ -541,9 +539,8 @@ void send_batch(gateway_pointer self, std::shared_ptr<batch_write> b) {
   st.log->debug("trace={} a batch of {} chunks along {} nodes", ctx.trace_id, b->writes.size(),
                 b->nodes.size());
   auto timeout = chain_time(self, ctx);
-  self
-    ->request(st.deps.replicas.at(b->nodes.front()), timeout, store_atom::value, ctx,
-              std::move(msg), std::move(chain))
+  swept_request(self, st.deps.replicas.at(b->nodes.front()), timeout, store_atom::value, ctx,
+                std::move(msg), std::move(chain))
     .then([=](chain_outcome& out) { settle_batch(self, b, out.results); },
           [=](caf::error& err) {
             settle_batch(self, b, std::vector<caf::error>(b->nodes.size(), err));

@@ -127,7 +127,7 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
         do_read(self, ctx, ref, attempt + 1, caf::error{}, r, chains);
       });
   }
-  self->request(handle, time, fetch_atom::value, ctx, ref.id)
+  swept_request(self, handle, time, fetch_atom::value, ctx, ref.id)
     .then(
       [=](byte_buffer& data) {
         if (!self->state.untrack(op))
