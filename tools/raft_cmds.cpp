@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -159,17 +160,28 @@ int node_remove_cmd(const std::vector<host_port>& endpoints, const std::string& 
 int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
   auto c = probe();
   auto members = poll(*c, endpoints);
-  auto leader = agreed_leader(members);
-  // Members that did not answer are named by those that did (their peers
-  // and the node table), where those know them.
-  std::map<std::string, std::string> down_ids;  // by address
+  // The group's other members are found through those that answered (their
+  // peers and the node table), so that one endpoint shows the whole group;
+  // members that did not answer are named the same way.
   std::vector<host_port> answering;
+  std::set<std::string> in_group;
   for (auto& m : members)
-    if (m.status)
+    if (m.status) {
       answering.push_back(m.endpoint);
-  if (answering.size() < members.size() && !answering.empty())
-    for (auto& [id, address] : c->known_nodes(answering))
+      in_group.insert(m.status->voters.begin(), m.status->voters.end());
+      in_group.insert(m.status->learners.begin(), m.status->learners.end());
+    }
+  std::map<std::string, std::string> down_ids;  // by address
+  if (!answering.empty())
+    for (auto& [id, address] : c->known_nodes(answering)) {
       down_ids[address.to_string()] = id;
+      auto listed = std::any_of(members.begin(), members.end(), [&](const member& m) {
+        return m.endpoint.to_string() == address.to_string() || (m.status && m.status->id == id);
+      });
+      if (!listed && in_group.count(id) > 0)
+        members.push_back({address, c->raft_status_of(address)});
+    }
+  auto leader = agreed_leader(members);
   int down = 0;
   auto arr = nlohmann::json::array();
   if (!json)

@@ -116,6 +116,9 @@ for _ in $(seq 100); do
 done
 [ -n "$caught" ] && ok "$old applied up to the leader's commit index $commit" || bad "$old applied ${applied:-?} of $commit"
 check "raft status: all three agree on a leader" ctl --cluster "$eps" raft status
+# One endpoint is enough: the others are found through it.
+n=$(ctl --cluster "$(endpoint_of "$old")" raft status --json 2>/dev/null | jq '[.nodes[] | select(.role)] | length')
+[ "$n" = 3 ] && ok "raft status through one endpoint shows all three members" || bad "raft status through one endpoint: $n members"
 check "a write through the restarted node" ctl --cluster "$(endpoint_of "$old")" mkdir /after-restart
 check "the restarted node reads it" ctl --cluster "$(endpoint_of "$old")" stat /after-restart
 
