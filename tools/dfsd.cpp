@@ -153,6 +153,7 @@ int run(const node_config& cfg, sigset_t& signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dfs::larger_thread_caches(argv);
   dfs::keep_chunk_buffers();
   dfs::node_config cfg;
   if (auto rc = parse_args(argc, argv, cfg); rc >= 0)
