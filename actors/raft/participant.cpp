@@ -186,6 +186,7 @@ struct participant_state {
   std::shared_ptr<meta_changes> unsaved;  // applied, not yet handed to meta_writer
   bool saving = false;                    // a batch of changes is at meta_writer
   steady::time_point persist_started;     // when the batch at the log writer went
+  uint64_t log_bytes = 0;                 // of the entries written since the last compaction
   steady::time_point last_save;           // when the latest batch went to meta_writer
   // Log compaction: a snapshot read from meta.db; taken into the core
   // once the other members hold its entries; then written to the log.
@@ -810,7 +811,10 @@ bool install_snapshot(participant_pointer self, const raft::snapshot& snap) {
 }
 
 // Log compaction, checked on every tick. Once the log holds more than
-// `compact_after` entries, the database writer reads meta.db into a
+// `compact_after` entries, and more bytes than the latest snapshot (so
+// that a large namespace is not serialized again every few thousand
+// commands: the work of snapshots stays proportional to the bytes
+// written to the log), the database writer reads meta.db into a
 // snapshot (off this thread). The core takes it once every other member
 // holds its entries, so that none of them needs the snapshot, or else
 // when the log has grown to twice the limit (a member down for long must
@@ -831,13 +835,18 @@ void maybe_compact(participant_pointer self) {
     st.prepared.reset();
     if (c.compact(index, std::move(prepared->data))) {
       st.compacted = std::make_shared<raft::snapshot>(c.latest_snapshot());
+      st.log_bytes = 0;
       st.log->info("compacted the log up to index {} ({} bytes of state)", index,
                    st.compacted->data.size());
       flush(self);
     }
     return;
   }
-  if (st.snapshotting || entries <= st.cfg.compact_after)
+  // (log_bytes counts from this process's start: past 8 x compact_after
+  // entries a snapshot is taken regardless.)
+  bool small_log =
+    st.log_bytes < c.latest_snapshot().data.size() && entries <= 8 * st.cfg.compact_after;
+  if (st.snapshotting || entries <= st.cfg.compact_after || small_log)
     return;
   st.snapshotting = true;
   save_changes(self, true);  // the writer takes it before the snapshot
@@ -1204,6 +1213,8 @@ void flush(participant_pointer self) {
   job->hard_state_changed = vote_changed;
   job->hard_state = st.hs;
   job->entries = std::move(rd->entries);
+  for (auto& e : job->entries)
+    st.log_bytes += e.data.size() + sizeof(raft::entry);
   st.persisting = true;
   st.durable_cap = std::numeric_limits<uint64_t>::max();
   st.inflight_last = job->entries.empty() ? 0 : job->entries.back().index;
