@@ -26,6 +26,7 @@ packages=(
   jq                    # JSON in the cluster test scripts
   curl                  # metrics scraped by the cluster test scripts
   xz-utils              # the compressed cache traces (tests/data/traces)
+  time                  # the bench client's CPU time (tools/bench/million.sh)
   prometheus            # a real Prometheus server and promtool (observability test)
   chromium              # the web dashboard's browser test (driven by playwright-core)
 )

@@ -35,10 +35,20 @@ per_node=$((files * (4096 + 32 + 256) / 10 / 3))
 cmd=(bench --requests "$requests" --concurrency 200 --files "$files" --size 4KiB
      --read-ratio 0.9 --dist zipf:0.914 --seed 42 --report-every 60s)
 echo "command: dfsctl ${cmd[*]}"
+# CPU time (user + system, clock ticks) of the three nodes, from /proc.
+node_pids=$(pgrep -f "$work/" | tr '\n' ' ')
+node_ticks() {
+  local t=0 p
+  for p in $node_pids; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+ticks0=$(node_ticks)
 start=$(date +%s)
 # dfsctl bench exits 1 when a request failed: the figures are kept anyway.
 set +e
-"$dfsctl" --json "${cmd[@]}" | tee run.jsonl | jq -r --unbuffered '
+/usr/bin/time -f "%U %S" -o client-cpu.txt "$dfsctl" --json "${cmd[@]}" | tee run.jsonl | jq -r --unbuffered '
   if .interval then
     "[interval] \(.interval.throughput | floor) req/s, p99 \(.interval.latency_ms.p99) ms, errors \(.interval.errors)"
   else empty end'
@@ -50,11 +60,19 @@ if ! echo "$final" | jq -e .total >/dev/null 2>&1; then
   exit 1
 fi
 echo "took $(($(date +%s) - start)) s, set-up included"
+ticks1=$(node_ticks)
+# CPU per request, the set-up's puts counted as requests: the nodes' and
+# the bench client's, in microseconds.
+hz=$(getconf CLK_TCK)
+read -r cu cs <client-cpu.txt
+cpu=$(awk -v n=$((ticks1 - ticks0)) -v hz="$hz" -v cu="$cu" -v cs="$cs" -v r="$requests" -v f="$files" \
+  'BEGIN { total = r + f; printf "{\"nodes\": %.1f, \"client\": %.1f}", n / hz * 1e6 / total, (cu + cs) * 1e6 / total }')
 echo "$final" | jq -c --arg host "$machine" --arg date "$(date -u +%FT%TZ)" \
-  '{date: $date, host: $host} + .' >>"$out"
+  '{date: $date, host: $host, cpu_us_per_request: '"$cpu"'} + .' >>"$out"
 echo "$final" | jq -r '
   "requests \(.total.requests), errors \(.total.errors), \(.total.throughput | floor) req/s",
   "latency ms: p50 \(.total.latency_ms.p50) p99 \(.total.latency_ms.p99) p99.9 \(.total.latency_ms.p999) max \(.total.latency_ms.max)",
   "  gets: p50 \(.total.read_latency_ms.p50) p99 \(.total.read_latency_ms.p99); puts: p50 \(.total.write_latency_ms.p50) p99 \(.total.write_latency_ms.p99)",
+  "CPU per request (set-up included): nodes '"$(echo "$cpu" | jq .nodes)"' us, bench client '"$(echo "$cpu" | jq .client)"' us",
   "cache: hits \(.cache_hit_ratio * 10000 | round / 100)%, with shared loads \(.cache_served_ratio * 10000 | round / 100)%, simulator \(.simulated_hit_ratio * 10000 | round / 100)%",
   "goals: zero errors \(.total.errors == {}), 20,000 req/s \(.total.throughput >= 20000), p99 < 20 ms \(.total.latency_ms.p99 < 20), cache within 1 point \((.cache_served_ratio - .simulated_hit_ratio) | fabs < 0.01)"'
