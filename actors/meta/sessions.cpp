@@ -34,7 +34,7 @@ void client_sessions::record(proto::SessionRecord rec, std::vector<session_mutat
   out.push_back({false, rec});
   seen[rec.sequence()] = std::move(rec);
   while (seen.size() > remembered_per_client) {
-    out.push_back({true, seen.begin()->second});
+    out.push_back({true, std::move(seen.begin()->second)});  // leaving: moved, not copied
     seen.erase(seen.begin());
   }
 }
@@ -45,7 +45,7 @@ void client_sessions::expire(int64_t log_time_ms, std::vector<session_mutation>&
     order_.erase(order_.begin());
     latest_.erase(client);
     for (auto& [seq, rec] : by_client_[client])
-      out.push_back({true, rec});
+      out.push_back({true, std::move(rec)});  // erased just below
     by_client_.erase(client);
   }
 }

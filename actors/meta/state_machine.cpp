@@ -393,7 +393,7 @@ apply_outcome state_machine::do_create(const proto::CreateFile& op, int64_t mtim
   *file.mutable_chunks() = op.chunks();
   put_inode(file, out);
   out.path = p.path;
-  out.entry = file;
+  out.entry = std::move(file);
   return out;
 }
 
