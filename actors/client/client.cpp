@@ -558,7 +558,10 @@ caf::expected<std::vector<actor_entry>> client::actors_of(const host_port& endpo
   auto agent = probe_agent(endpoint);
   if (!agent)
     return agent.error();
-  return blocking_call<std::vector<actor_entry>>(*self_, *agent, opts_.timeout, actors_atom::value);
+  // The agent answers from its state: an agent that has not answered in 5 s
+  // will not (a dead connection, or a node that hangs).
+  return blocking_call<std::vector<actor_entry>>(
+    *self_, *agent, std::min(opts_.timeout, std::chrono::milliseconds{5000}), actors_atom::value);
 }
 
 caf::expected<node_handles> client::handles_at(const host_port& endpoint) {

@@ -50,6 +50,8 @@ private:
   // Where node `id` listens ("" or the connected node's id: the node this
   // shell is connected to); empty when unknown.
   std::optional<host_port> endpoint_of(const std::string& id);
+  // The actors of the node at `ep`; see actor_cmds.cpp.
+  caf::expected<std::vector<actor_entry>> actors_at(const host_port& ep);
   // Reads the node table (id -> endpoint) through any endpoint that answers.
   void load_nodes();
   // Every node's endpoint (the cluster commands ask them all).
