@@ -43,6 +43,7 @@ database::database(const std::string& path) {
 }
 
 database::~database() {
+  cache_.clear();  // finalized before the connection closes
   sqlite3_close_v2(db_);
 }
 
@@ -57,6 +58,15 @@ void database::exec(const std::string& sql) {
 
 statement database::prepare(const std::string& sql) {
   return statement{*this, sql};
+}
+
+statement& database::cached(const std::string& sql) {
+  auto& slot = cache_[sql];
+  if (!slot)
+    slot = std::make_unique<statement>(*this, sql);
+  else
+    slot->reset();  // after a failure, a statement is left unreset
+  return *slot;
 }
 
 std::string database::quick_check() {
@@ -189,7 +199,7 @@ std::string statement::column_blob(int index) {
 }
 
 transaction::transaction(database& db) : db_(db) {
-  db_.exec("BEGIN IMMEDIATE");
+  db_.cached("BEGIN IMMEDIATE").run();
 }
 
 transaction::~transaction() {
@@ -202,7 +212,7 @@ transaction::~transaction() {
 }
 
 void transaction::commit() {
-  db_.exec("COMMIT");
+  db_.cached("COMMIT").run();
   done_ = true;
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,11 @@ public:
 
   void exec(const std::string& sql);
   statement prepare(const std::string& sql);
+  // The statement for `sql`, prepared at its first use and kept (reset,
+  // bindings cleared) while the database is open: for the statements
+  // every batch of writes runs. Parsing them each time was about 1% of a
+  // busy node's CPU.
+  statement& cached(const std::string& sql);
 
   // "ok", or the problems PRAGMA quick_check found.
   std::string quick_check();
@@ -48,6 +55,7 @@ public:
 
 private:
   sqlite3* db_ = nullptr;
+  std::map<std::string, std::unique_ptr<statement>> cache_;
 };
 
 class statement {

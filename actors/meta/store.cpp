@@ -81,7 +81,7 @@ void meta_store::replace_all(const proto::MetaSnapshot& snap) {
 }
 
 void meta_store::write_state(uint64_t applied_index, uint64_t next_inode, int64_t log_time) {
-  auto set_state = db_.prepare("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
+  auto& set_state = db_.cached("INSERT OR REPLACE INTO meta_state (key, value) VALUES (?1, ?2)");
   set_state.bind(1, std::string{"applied_index"})
     .bind(2, static_cast<int64_t>(applied_index))
     .run();
@@ -114,12 +114,12 @@ void meta_store::persist(const std::vector<const apply_outcome*>& applied, uint6
       sessions[{m.record.client_id(), m.record.sequence()}] = &m;
   }
   sqlite::transaction tx{db_};
-  auto upsert = db_.prepare("INSERT OR REPLACE INTO inodes (id, record) VALUES (?1, ?2)");
-  auto erase = db_.prepare("DELETE FROM inodes WHERE id = ?1");
-  auto put_session = db_.prepare(
-    "INSERT OR REPLACE INTO sessions (client_id, sequence, record) VALUES (?1, ?2, ?3)");
-  auto drop_session = db_.prepare("DELETE FROM sessions WHERE client_id = ?1 AND sequence = ?2");
-  auto put_node = db_.prepare("INSERT OR REPLACE INTO nodes (id, record) VALUES (?1, ?2)");
+  auto& upsert = db_.cached("INSERT OR REPLACE INTO inodes (id, record) VALUES (?1, ?2)");
+  auto& erase = db_.cached("DELETE FROM inodes WHERE id = ?1");
+  auto& put_session =
+    db_.cached("INSERT OR REPLACE INTO sessions (client_id, sequence, record) VALUES (?1, ?2, ?3)");
+  auto& drop_session = db_.cached("DELETE FROM sessions WHERE client_id = ?1 AND sequence = ?2");
+  auto& put_node = db_.cached("INSERT OR REPLACE INTO nodes (id, record) VALUES (?1, ?2)");
   for (auto& [id, m] : inodes) {
     if (m->erased)
       erase.bind(1, static_cast<int64_t>(id)).run();

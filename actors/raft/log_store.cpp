@@ -72,16 +72,16 @@ void log_store::save(bool hard_state_changed, const hard_state& hs,
     return;
   sqlite::transaction tx{db_};
   if (hard_state_changed) {
-    auto put = db_.prepare("INSERT OR REPLACE INTO raft_state (key, value) VALUES (?1, ?2)");
+    auto& put = db_.cached("INSERT OR REPLACE INTO raft_state (key, value) VALUES (?1, ?2)");
     put.bind(1, std::string{"term"}).bind(2, static_cast<int64_t>(hs.term)).run();
     put.bind(1, std::string{"vote"}).bind_blob(2, hs.vote).run();
     put.bind(1, std::string{"commit"}).bind(2, static_cast<int64_t>(hs.commit)).run();
   }
   if (!entries.empty()) {
-    db_.prepare("DELETE FROM raft_entries WHERE idx >= ?1")
+    db_.cached("DELETE FROM raft_entries WHERE idx >= ?1")
       .bind(1, static_cast<int64_t>(entries.front().index))
       .run();
-    auto insert = db_.prepare(
+    auto& insert = db_.cached(
       "INSERT INTO raft_entries (idx, term, type, data, checksum) VALUES (?1, ?2, ?3, "
       "?4, ?5)");
     for (auto& e : entries)
