@@ -295,6 +295,10 @@ const std::vector<key_spec>& key_specs() {
      "true: join a running cluster (added with `dfsctl node add`) instead of bootstrapping "
      "a new one with the voters",
      flag(&node_config::join)},
+    {"cache_prefault",
+     "true: the cache's memory (up to 1 GiB) is faulted in when the node starts; the node "
+     "holds it from then on, and fills do not wait for the kernel to hand out pages",
+     flag(&node_config::cache_prefault)},
     {"raft_lease_reads",
      "true: the Raft leader serves reads by its lease, without a heartbeat round each "
      "(relies on clocks running at nearly the same rate)",
@@ -532,6 +536,7 @@ std::string to_toml(const node_config& cfg) {
   t.insert("cache_bytes", static_cast<int64_t>(cfg.cache_bytes));
   t.insert("cache_shards", static_cast<int64_t>(cfg.cache_shards));
   t.insert("cache_policy", cfg.cache_policy);
+  t.insert("cache_prefault", cfg.cache_prefault);
   t.insert("scheduler_threads", static_cast<int64_t>(cfg.scheduler_threads));
   t.insert("io_threads", static_cast<int64_t>(cfg.io_threads));
   t.insert("request_timeout", ms(cfg.request_timeout));

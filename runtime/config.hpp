@@ -58,11 +58,14 @@ struct node_config {
   bool join = false;
   std::vector<std::string> roles = all_roles();
   host_port metrics{"127.0.0.1", 9100};
-  uint64_t chunk_size = 4ull << 20;                  // bytes per chunk
-  uint32_t replication = 1;                          // replicas per chunk, default for new files
-  uint64_t cache_bytes = 256ull << 20;               // byte budget of the chunk cache
-  uint32_t cache_shards = 4;                         // cache shard actors it is split into
-  std::string cache_policy = "hybrid";               // replacement policy of every shard
+  uint64_t chunk_size = 4ull << 20;     // bytes per chunk
+  uint32_t replication = 1;             // replicas per chunk, default for new files
+  uint64_t cache_bytes = 256ull << 20;  // byte budget of the chunk cache
+  uint32_t cache_shards = 4;            // cache shard actors it is split into
+  std::string cache_policy = "hybrid";  // replacement policy of every shard
+  // The cache's memory (up to 1 GiB) faulted in when the node starts, not
+  // page by page as fills grow the cache.
+  bool cache_prefault = true;
   uint32_t scheduler_threads = 2;                    // CAF worker threads
   uint32_t io_threads = 2;                           // detached disk-I/O actors per replica manager
   std::chrono::milliseconds request_timeout{30000};  // default deadline of a request

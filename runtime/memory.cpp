@@ -3,8 +3,11 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace dfs {
 
@@ -21,6 +24,32 @@ void keep_chunk_buffers() {
   // docs/measurements.md.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
+void reserve_heap(uint64_t bytes) {
+  constexpr uint64_t spare = 64ull << 20;
+  bytes = std::min<uint64_t>(bytes, max_reserved_heap);
+  if (bytes == 0)
+    return;
+  // Freed memory at the heap top is kept up to this much (the heap is
+  // meant to stay this large), instead of 64 MiB.
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(bytes + spare));
+  // Pieces below the mmap threshold come from the heap; touching every
+  // page faults it in now, and freeing them, newest first, gives them back
+  // to the heap top, where the next allocations find them.
+  constexpr size_t piece = 16u << 20;
+  long page = sysconf(_SC_PAGESIZE);
+  std::vector<char*> pieces;
+  for (uint64_t done = 0; done < bytes; done += piece) {
+    auto* p = static_cast<char*>(std::malloc(piece));
+    if (!p)
+      break;
+    for (size_t at = 0; at < piece; at += static_cast<size_t>(page > 0 ? page : 4096))
+      p[at] = 0;
+    pieces.push_back(p);
+  }
+  for (auto it = pieces.rbegin(); it != pieces.rend(); ++it)
+    std::free(*it);
 }
 
 void larger_thread_caches(char** argv) {

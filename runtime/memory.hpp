@@ -2,6 +2,8 @@
 // between threads, allocated and freed all the time).
 #pragma once
 
+#include <cstdint>
+
 namespace dfs {
 
 // One malloc arena, buffers up to 32 MiB from the heap, and up to 64 MiB
@@ -10,6 +12,16 @@ namespace dfs {
 // trimmed off the heap top), and the next one faulted in every page anew.
 // dfsd calls it first thing in main(); it changes the whole process.
 void keep_chunk_buffers();
+
+// Grows the heap by `bytes` now, every page faulted in, and keeps it (after
+// keep_chunk_buffers). For the chunk cache: a cache that is not full yet
+// takes new memory with every fill, and each 4 KiB page of it was a page
+// fault and a page cleared by the kernel on the fill's path (a 1 MiB fill
+// cost about two reads of the chunk from the page cache; see
+// docs/measurements.md). Database buffer pools are set up the same way.
+// At most max_reserved_heap (malloc's trim threshold is an int).
+constexpr uint64_t max_reserved_heap = 1ull << 30;
+void reserve_heap(uint64_t bytes);
 
 // glibc keeps up to 7 freed blocks of each size (up to 1 KiB) in a
 // thread's own cache; past that, malloc and free take the lock of the

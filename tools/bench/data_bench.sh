@@ -40,7 +40,7 @@ mkdir -p "$work/ref"
 # size files clients: 4 KiB puts are about files per second, the others
 # about bytes per second.
 cases=()
-for c in "4KiB 2000 32" "1MiB 200 8" "64MiB 4 1"; do
+for c in "4KiB 2000 32" "1MiB 600 8" "64MiB 4 1"; do
   case ",$sizes," in *",${c%% *},"*) cases+=("$c") ;; esac
 done
 if [ ${#cases[@]} -eq 0 ]; then
