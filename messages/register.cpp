@@ -6,6 +6,7 @@
 namespace dfs {
 
 void register_messages(caf::actor_system_config& cfg) {
+  cfg.add_message_type<byte_buffer>("dfs::byte_buffer");
   cfg.add_message_type<node_id>("dfs::node_id");
   cfg.add_message_type<chunk_id>("dfs::chunk_id");
   cfg.add_message_type<request_context>("dfs::request_context");

@@ -7,12 +7,21 @@
 #include <string>
 #include <vector>
 
+#include <caf/detail/type_traits.hpp>
 #include <caf/meta/type_name.hpp>
 
-namespace dfs {
+#include "runtime/bytes.hpp"
 
-// Raw bytes of a chunk. CAF serializes std::vector<char> as one raw block.
-using byte_buffer = std::vector<char>;
+// CAF moves a byte sequence as one raw block (a resize and one copy)
+// instead of byte by byte. It knows std::vector<char> as one; byte_buffer
+// (runtime/bytes.hpp) is the same but for its allocator. Every message
+// that carries a byte_buffer includes this header.
+namespace caf::detail {
+template <>
+struct is_byte_sequence<dfs::byte_buffer> : std::true_type {};
+}  // namespace caf::detail
+
+namespace dfs {
 
 // A node's identity in the cluster ("n1"). A distinct type, never a bare string.
 struct node_id {

@@ -91,7 +91,7 @@ disk_status posix_disk::write_parts(const std::string& path,
 }
 
 disk_status posix_disk::read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                                std::vector<char>& out) {
+                                byte_buffer& out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return from_errno(errno, "open " + path);
@@ -249,7 +249,7 @@ disk_status memory_disk::write_parts(const std::string& path,
   std::lock_guard<std::mutex> guard{mtx_};
   if (write_failure_ != errc::ok)
     return {write_failure_, "injected failure writing " + path};
-  std::vector<char> data;
+  byte_buffer data;
   for (auto& part : parts)
     data.insert(data.end(), part.data, part.data + part.size);
   auto old = files_.count(path) ? files_[path].size() : 0;
@@ -261,7 +261,7 @@ disk_status memory_disk::write_parts(const std::string& path,
 }
 
 disk_status memory_disk::read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                                 std::vector<char>& out) {
+                                 byte_buffer& out) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto it = files_.find(path);
   if (it == files_.end())
@@ -287,7 +287,7 @@ disk_status memory_disk::write_at(const std::string& path, uint64_t offset,
   if (used_ - data.size() + end > capacity_)
     return {errc::no_space, "write " + path + ": no space left on device"};
   used_ = used_ - data.size() + end;
-  data.resize(static_cast<size_t>(end));
+  data.resize(static_cast<size_t>(end), 0);  // a hole reads as zeros
   for (auto& part : parts) {
     if (part.size > 0)
       std::memcpy(data.data() + offset, part.data, part.size);

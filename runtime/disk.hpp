@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "messages/errc.hpp"
+#include "runtime/bytes.hpp"
 
 namespace dfs {
 
@@ -40,7 +41,7 @@ public:
   // Reads up to `max_bytes` starting at `offset` (fewer at the end of the
   // file; none past it). errc::not_found if the file is absent.
   virtual disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                              std::vector<char>& out) = 0;
+                              byte_buffer& out) = 0;
 
   // Writes `parts` at `offset` of `path`, creating the file if absent,
   // not durably: only sync() makes them (and a new file's name) durable.
@@ -65,11 +66,11 @@ public:
   // Free bytes on the file system holding `path`.
   virtual uint64_t free_bytes(const std::string& path) = 0;
 
-  disk_status write_file(const std::string& path, const std::vector<char>& data) {
+  disk_status write_file(const std::string& path, const byte_buffer& data) {
     return write_parts(path, {const_slice{data.data(), data.size()}});
   }
 
-  disk_status read_file(const std::string& path, std::vector<char>& out) {
+  disk_status read_file(const std::string& path, byte_buffer& out) {
     return read_at(path, 0, SIZE_MAX, out);
   }
 };
@@ -86,7 +87,7 @@ public:
   disk_status write_parts(const std::string& path,
                           std::initializer_list<const_slice> parts) override;
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                      std::vector<char>& out) override;
+                      byte_buffer& out) override;
   disk_status write_at(const std::string& path, uint64_t offset,
                        std::initializer_list<const_slice> parts) override;
   disk_status sync(const std::string& path) override;
@@ -113,7 +114,7 @@ public:
   disk_status write_parts(const std::string& path,
                           std::initializer_list<const_slice> parts) override;
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                      std::vector<char>& out) override;
+                      byte_buffer& out) override;
   disk_status write_at(const std::string& path, uint64_t offset,
                        std::initializer_list<const_slice> parts) override;
   disk_status sync(const std::string& path) override;
@@ -130,7 +131,7 @@ public:
 
 private:
   std::mutex mtx_;
-  std::map<std::string, std::vector<char>> files_;
+  std::map<std::string, byte_buffer> files_;
   uint64_t capacity_;
   uint64_t used_ = 0;
   errc write_failure_ = errc::ok;

@@ -31,9 +31,9 @@ private:
 };
 
 // `n` pseudo-random bytes, the same for the same seed.
-inline std::vector<char> pattern(size_t n, uint64_t seed) {
+inline byte_buffer pattern(size_t n, uint64_t seed) {
   std::mt19937_64 rng{seed};
-  std::vector<char> out(n);
+  byte_buffer out(n);
   for (auto& b : out)
     b = static_cast<char>(rng());
   return out;
@@ -48,7 +48,7 @@ public:
     return inner.write_parts(path, parts);
   }
   disk_status read_at(const std::string& path, uint64_t offset, size_t max_bytes,
-                      std::vector<char>& out) override {
+                      byte_buffer& out) override {
     return inner.read_at(path, offset, max_bytes, out);
   }
   disk_status write_at(const std::string& path, uint64_t offset,

@@ -25,7 +25,7 @@ store::store(std::unique_ptr<policy> p, std::unique_ptr<advisor> a, std::uint64_
   stats_.capacity = budget;
 }
 
-const std::vector<char>* store::get(const std::string& id, std::uint64_t now) {
+const byte_buffer* store::get(const std::string& id, std::uint64_t now) {
   key k = stable_hash(id);
   advisor_->lookup(k, now);
   bool resident = policy_->lookup(k, now);
@@ -42,7 +42,7 @@ const std::vector<char>* store::get(const std::string& id, std::uint64_t now) {
   return nullptr;
 }
 
-bool store::put(const std::string& id, std::vector<char> data, std::uint64_t now) {
+bool store::put(const std::string& id, byte_buffer data, std::uint64_t now) {
   key k = stable_hash(id);
   auto it = entries_.find(k);
   if (it != entries_.end()) {

@@ -12,6 +12,7 @@
 
 #include "actors/cache/advisor.hpp"
 #include "actors/cache/policy.hpp"
+#include "runtime/bytes.hpp"
 
 namespace dfs::cache {
 
@@ -42,11 +43,11 @@ public:
 
   // The chunk's bytes, or nullptr; counts a hit or a miss. The pointer is
   // valid until the next call that changes the store.
-  const std::vector<char>* get(const std::string& id, std::uint64_t now);
+  const byte_buffer* get(const std::string& id, std::uint64_t now);
 
   // Offers a chunk after a miss; true when it was admitted (or already
   // there). Never lets the charged bytes exceed the budget.
-  bool put(const std::string& id, std::vector<char> data, std::uint64_t now);
+  bool put(const std::string& id, byte_buffer data, std::uint64_t now);
 
   void erase(const std::string& id);
 
@@ -60,13 +61,13 @@ public:
 
 private:
   store(std::unique_ptr<policy> p, std::unique_ptr<advisor> a, std::uint64_t budget);
-  static std::uint64_t charge(const std::string& id, const std::vector<char>& data) {
+  static std::uint64_t charge(const std::string& id, const byte_buffer& data) {
     return id.size() + data.size() + entry_overhead;
   }
 
   struct entry {
     std::string id;  // guards against two ids with the same 64-bit key
-    std::vector<char> data;
+    byte_buffer data;
   };
 
   std::unique_ptr<policy> policy_;

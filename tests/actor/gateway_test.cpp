@@ -248,7 +248,7 @@ TEST(gateway, a_corrupt_replica_is_reported_never_returned) {
   auto names = fs->list_files(packs);
   ASSERT_EQ(names.size(), 1u);
   auto file = packs + "/" + names[0];
-  std::vector<char> raw;
+  byte_buffer raw;
   ASSERT_TRUE(fs->read_file(file, raw).ok());
   ASSERT_TRUE(fs->flip_bit(file, raw.size() - 1));
   auto back = node.get("/f");

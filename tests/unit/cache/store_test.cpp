@@ -106,7 +106,7 @@ TEST(cache_store, charges_bookkeeping_and_never_exceeds_its_budget) {
   for (int i = 0; i < 5000; ++i) {
     int k = static_cast<int>(rng() % 300);
     if (!s->get(id(k), i))
-      s->put(id(k), std::vector<char>(100 + (k * 37) % 3000, char(k)), i);
+      s->put(id(k), byte_buffer(100 + (k * 37) % 3000, char(k)), i);
     s->check_invariants();
     ASSERT_LE(s->stats().bytes, 100000u);
   }
@@ -115,9 +115,9 @@ TEST(cache_store, charges_bookkeeping_and_never_exceeds_its_budget) {
   EXPECT_GT(st.hits, 0u);
   EXPECT_GT(st.evictions, 0u);
   auto one = store::make("lru", 100000, 1000);
-  one->put(id(1), std::vector<char>(1000, 'a'), 0);
+  one->put(id(1), byte_buffer(1000, 'a'), 0);
   EXPECT_EQ(one->stats().bytes, 1000 + 32 + store::entry_overhead);
-  EXPECT_FALSE(one->put(id(2), std::vector<char>(100000, 'b'), 1))
+  EXPECT_FALSE(one->put(id(2), byte_buffer(100000, 'b'), 1))
     << "a chunk larger than the budget, once bookkeeping is counted";
 }
 
@@ -126,7 +126,7 @@ TEST(cache_store, returns_exactly_the_bytes_it_was_given) {
   s->put(id(7), {'x', 'y', 'z'}, 0);
   auto got = s->get(id(7), 1);
   ASSERT_NE(got, nullptr);
-  EXPECT_EQ(*got, (std::vector<char>{'x', 'y', 'z'}));
+  EXPECT_EQ(*got, (byte_buffer{'x', 'y', 'z'}));
   EXPECT_EQ(s->get(id(8), 2), nullptr);
   s->erase(id(7));
   EXPECT_EQ(s->get(id(7), 3), nullptr);
@@ -164,7 +164,7 @@ TEST(cache_advisor, a_store_advises_as_well_as_the_simulator) {
   for (std::uint64_t i = 0; i < t->size(); ++i) {
     auto name = id(static_cast<int>((*t)[i].k));
     if (!s->get(name, i))
-      s->put(name, std::vector<char>(1, 'x'), i);
+      s->put(name, byte_buffer(1, 'x'), i);
   }
   // Full simulations of the same requests, each key charged as the store does.
   std::vector<request> charged;

@@ -260,7 +260,7 @@ TEST_P(chunk_store_faults, a_flipped_bit_is_reported_as_corrupt_never_returned) 
   ASSERT_TRUE(store.put(id, data, chunk_checksum(data.data(), data.size()), 1).ok());
   auto where = store.locate(id);
   ASSERT_TRUE(where);
-  std::vector<char> raw;
+  byte_buffer raw;
   ASSERT_TRUE(fs.read_file(where->path, raw).ok());
   // Flip a bit in the data, then one in the header of a fresh copy.
   ASSERT_TRUE(fs.flip_bit(where->path, raw.size() - 10));
@@ -515,9 +515,9 @@ TEST(chunk_store_packs, a_torn_write_and_a_damaged_record_cost_only_themselves_a
   // The second record's magic number is damaged; half a record follows
   // the last one, as a crash mid-write leaves it.
   ASSERT_TRUE(fs.flip_bit(second.path, second.offset + 1));
-  std::vector<char> raw;
+  byte_buffer raw;
   ASSERT_TRUE(fs.read_file(last.path, raw).ok());
-  std::vector<char> torn(raw.begin() + static_cast<std::ptrdiff_t>(last.offset),
+  byte_buffer torn(raw.begin() + static_cast<std::ptrdiff_t>(last.offset),
                          raw.begin() + static_cast<std::ptrdiff_t>(last.offset + last.bytes / 2));
   ASSERT_TRUE(fs.write_at(last.path, raw.size(), {const_slice{torn.data(), torn.size()}}).ok());
   chunk_store again{fs, "/c", small_packs()};
@@ -543,7 +543,7 @@ TEST(chunk_store_packs, a_damaged_length_costs_only_its_own_record) {
   auto data = put_each(store, "012", 1500);
   ASSERT_FALSE(HasFailure()) << "every chunk stored";
   auto first = *store.locate(id_of('0'));
-  std::vector<char> raw;
+  byte_buffer raw;
   ASSERT_TRUE(fs.read_file(first.path, raw).ok());
   uint32_t header_len = 0;
   std::memcpy(&header_len, raw.data() + first.offset + 8, 4);

@@ -16,9 +16,9 @@ TEST(posix_disk, writes_replace_atomically_and_leave_no_temp_files) {
   auto file = sub + "/f";
   ASSERT_TRUE(fs.write_file(file, {'1', '2', '3'}).ok());
   ASSERT_TRUE(fs.write_file(file, {'x'}).ok());
-  std::vector<char> back;
+  byte_buffer back;
   ASSERT_TRUE(fs.read_file(file, back).ok());
-  EXPECT_EQ(back, std::vector<char>{'x'});
+  EXPECT_EQ(back, byte_buffer{'x'});
   EXPECT_EQ(fs.list_files(sub), std::vector<std::string>{"f"});
   ASSERT_TRUE(fs.read_at(file, 0, 0, back).ok());
   EXPECT_TRUE(back.empty());
@@ -32,7 +32,7 @@ TEST(posix_disk, parts_are_concatenated_and_ranges_read_back) {
   std::string a = "head", b = "-body";
   ASSERT_TRUE(fs.write_parts(file, {const_slice{a.data(), a.size()}, const_slice{b.data(), b.size()}})
                 .ok());
-  std::vector<char> back;
+  byte_buffer back;
   ASSERT_TRUE(fs.read_at(file, 4, 100, back).ok());
   EXPECT_EQ(std::string(back.begin(), back.end()), "-body");
   ASSERT_TRUE(fs.read_at(file, 2, 3, back).ok());
@@ -44,7 +44,7 @@ TEST(posix_disk, parts_are_concatenated_and_ranges_read_back) {
 TEST(posix_disk, missing_files_are_not_found) {
   testing::temp_dir dir;
   posix_disk fs;
-  std::vector<char> back;
+  byte_buffer back;
   EXPECT_EQ(fs.read_file(dir.path() + "/nope", back).code, errc::not_found);
   EXPECT_EQ(fs.remove_file(dir.path() + "/nope").code, errc::not_found);
   EXPECT_EQ(fs.write_file(dir.path() + "/no/such/dir/f", {'a'}).code, errc::not_found);
