@@ -30,6 +30,45 @@ std::vector<member> poll(client& c, const std::vector<host_port>& endpoints) {
   return out;
 }
 
+// The Raft group as seen through `given` (one endpoint is enough): their
+// statuses, then those of the group's other members, found through the
+// members that answered (their peers and the node table).
+struct group_view {
+  std::vector<member> members;
+  std::map<std::string, std::string> ids;  // node id by address, of every node known
+
+  std::vector<host_port> endpoints() const {
+    std::vector<host_port> out;
+    for (auto& m : members)
+      out.push_back(m.endpoint);
+    return out;
+  }
+};
+
+group_view poll_group(client& c, const std::vector<host_port>& given) {
+  group_view g;
+  g.members = poll(c, given);
+  std::vector<host_port> answering;
+  std::set<std::string> in_group;
+  for (auto& m : g.members)
+    if (m.status) {
+      answering.push_back(m.endpoint);
+      in_group.insert(m.status->voters.begin(), m.status->voters.end());
+      in_group.insert(m.status->learners.begin(), m.status->learners.end());
+    }
+  if (answering.empty())
+    return g;
+  for (auto& [id, address] : c.known_nodes(answering)) {
+    g.ids[address.to_string()] = id;
+    auto listed = std::any_of(g.members.begin(), g.members.end(), [&](const member& m) {
+      return m.endpoint.to_string() == address.to_string() || (m.status && m.status->id == id);
+    });
+    if (!listed && in_group.count(id) > 0)
+      g.members.push_back({address, c.raft_status_of(address)});
+  }
+  return g;
+}
+
 const member* current_leader(const std::vector<member>& members);
 
 // The leader every answering member names, if they agree and it says so
@@ -85,7 +124,7 @@ caf::error at_leader(client& c, const std::vector<host_port>& endpoints,
                      std::chrono::steady_clock::time_point deadline, F step) {
   caf::error err = make_error(errc::unavailable, "no member reports itself leader");
   while (std::chrono::steady_clock::now() < deadline) {
-    auto members = poll(c, endpoints);
+    auto members = poll_group(c, endpoints).members;
     if (auto* leader = current_leader(members)) {
       err = step(leader->endpoint);
       if (!err)
@@ -159,28 +198,9 @@ int node_remove_cmd(const std::vector<host_port>& endpoints, const std::string& 
 
 int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
   auto c = probe();
-  auto members = poll(*c, endpoints);
-  // The group's other members are found through those that answered (their
-  // peers and the node table), so that one endpoint shows the whole group;
-  // members that did not answer are named the same way.
-  std::vector<host_port> answering;
-  std::set<std::string> in_group;
-  for (auto& m : members)
-    if (m.status) {
-      answering.push_back(m.endpoint);
-      in_group.insert(m.status->voters.begin(), m.status->voters.end());
-      in_group.insert(m.status->learners.begin(), m.status->learners.end());
-    }
-  std::map<std::string, std::string> down_ids;  // by address
-  if (!answering.empty())
-    for (auto& [id, address] : c->known_nodes(answering)) {
-      down_ids[address.to_string()] = id;
-      auto listed = std::any_of(members.begin(), members.end(), [&](const member& m) {
-        return m.endpoint.to_string() == address.to_string() || (m.status && m.status->id == id);
-      });
-      if (!listed && in_group.count(id) > 0)
-        members.push_back({address, c->raft_status_of(address)});
-    }
+  auto group = poll_group(*c, endpoints);
+  auto& members = group.members;
+  auto& down_ids = group.ids;
   auto leader = agreed_leader(members);
   int down = 0;
   auto arr = nlohmann::json::array();
@@ -251,7 +271,8 @@ int raft_transfer_cmd(const std::vector<host_port>& endpoints, const std::string
                       std::chrono::milliseconds wait) {
   auto c = probe();
   auto deadline = std::chrono::steady_clock::now() + wait;
-  auto members = poll(*c, endpoints);
+  auto group = poll_group(*c, endpoints);
+  auto& members = group.members;
   auto leader = agreed_leader(members);
   if (leader.empty())
     return report("raft transfer-leader",
@@ -265,7 +286,7 @@ int raft_transfer_cmd(const std::vector<host_port>& endpoints, const std::string
       return report("raft transfer-leader " + to, err);
     while (true) {
       std::this_thread::sleep_for(20ms);
-      leader = agreed_leader(poll(*c, endpoints));
+      leader = agreed_leader(poll(*c, group.endpoints()));
       if (leader == to)
         break;
       if (std::chrono::steady_clock::now() > deadline)
@@ -287,7 +308,7 @@ std::string wait_for_leader(const std::vector<host_port>& endpoints,
   auto c = probe();
   auto deadline = std::chrono::steady_clock::now() + wait;
   while (true) {
-    auto leader = agreed_leader(poll(*c, endpoints));
+    auto leader = agreed_leader(poll_group(*c, endpoints).members);
     if (!leader.empty() || std::chrono::steady_clock::now() > deadline)
       return leader;
     std::this_thread::sleep_for(50ms);

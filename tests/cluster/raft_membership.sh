@@ -79,6 +79,16 @@ check "n4 reads the last of it" ctl --cluster "$n4" stat /d/120
 check "a write through n4" ctl --cluster "$n4" mkdir /through-n4
 check "the others read it" ctl --cluster "$eps" stat /through-n4
 
+say "one follower's address is enough to find the group"
+lead=$(leader "$all")
+# A follower's endpoint, and the other follower of n1-n3 (by id).
+one=$(awk -v l="$lead" '!/^#/ && $1 != l {print $2; exit}' var/cluster.txt)
+to=$(awk -v l="$lead" -v one="$one" '!/^#/ && $1 != l && $2 != one {print $1; exit}' var/cluster.txt)
+check "raft status through $one alone lists all four members" \
+  bash -c "'$dfsctl' --cluster '$one' raft status --json | grep -o '\"role\"' | wc -l | grep -qx 4"
+check "transfer-leader $to through $one alone" ctl --cluster "$one" --timeout 10s raft transfer-leader "$to"
+[ "$(leader "$all")" = "$to" ] && ok "$to leads" || bad "leader: $(leader "$all")"
+
 say "the leader is removed"
 old=$(leader "$all")
 check "node remove $old" ctl --cluster "$all" node remove "$old"
@@ -102,7 +112,9 @@ grep -q "not in the Raft group" "$work/err" && [ $(($(ms) - t0)) -lt 5000 ] &&
 check "raft status agrees (the removed node has no say)" ctl --cluster "$all" raft status
 
 say "the removed node comes back"
-check "node add $old" ctl --cluster "$all" node add "$old" "$old_ep"
+new=$(leader "$all")
+one=$(awk -v l="$new" -v o="$old" '!/^#/ && $1 != l && $1 != o {print $2; exit}' var/cluster.txt)
+check "node add $old through the follower at $one alone" ctl --cluster "$one" node add "$old" "$old_ep"
 check "$old reads the write made while it was out" ctl --cluster "$old_ep" stat /after-removal
 
 echo
