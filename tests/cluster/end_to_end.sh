@@ -43,6 +43,9 @@ check "cluster up" ctl cluster up --base-port "$port"
 cat "$work/out"
 check "cluster status" ctl cluster status
 grep -q "active" "$work/out" && ok "status shows the node active" || bad "status shows the node active: $(cat "$work/out")"
+check "cluster status through one node's address" ctl --cluster "127.0.0.1:$((port + 1))" cluster status
+rows=$(grep -cE '^n[123] +127\.0\.0\.1:[0-9]+ +active' "$work/out")
+[ "$rows" -eq 3 ] && ok "it shows all three nodes, with their addresses" || bad "cluster status through one node: $(cat "$work/out")"
 
 echo "[$(( $(date +%s) - start ))s] == files of every size round-trip byte for byte"
 head -c 0 /dev/zero >empty
