@@ -1,5 +1,6 @@
 #include "tools/bench_cmd.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -78,7 +79,7 @@ void print_figures(const load_figures& f) {
 
 }  // namespace
 
-int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool json) {
+int bench_cmd(const std::vector<host_port>& given, bench_args args, bool json) {
   auto& o = args.load;
   auto bad = [](const std::string& why) {
     std::cerr << "dfsctl: bench: " << why << "\n";
@@ -121,6 +122,14 @@ int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool jso
     o.report_every = *d;
   }
   auto c = client::create(client_options{{}, o.timeout, 1});
+  // Users spread over every node of the cluster, found through the nodes
+  // given (their peers and the node table), unless told otherwise.
+  auto endpoints = given;
+  if (!args.given_only)
+    for (auto& [id, address] : c->known_nodes(given))
+      if (std::none_of(endpoints.begin(), endpoints.end(),
+                       [&](const host_port& ep) { return ep.to_string() == address.to_string(); }))
+        endpoints.push_back(address);
   if (!json)
     std::printf(
       "dfs bench: %zu endpoint(s), %u users, %llu files of %s, %s, %.0f%% reads, seed %llu%s\n"
@@ -152,7 +161,11 @@ int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool jso
     nlohmann::json shares = nlohmann::json::object();
     for (auto& [node, n] : report->reads_by_node)
       shares[node] = reads ? static_cast<double>(n) / static_cast<double>(reads) : 0.0;
+    std::vector<std::string> driven;
+    for (auto& ep : endpoints)
+      driven.push_back(ep.to_string());
     std::cout << nlohmann::json{{"machine", machine()},
+                                {"endpoints", driven},
                                 {"options",
                                  {{"requests", o.requests},
                                   {"duration_ms", o.duration.count()},

@@ -20,6 +20,8 @@ struct bench_args {
   std::string rate;  // requests per second, empty: closed loop
   std::string report_every;
   std::string think;  // mean pause between a user's requests, empty: none
+  // Drive only the nodes given, not the other nodes of their cluster.
+  bool given_only = false;
 };
 
 int bench_cmd(const std::vector<host_port>& endpoints, bench_args args, bool json);

@@ -470,6 +470,8 @@ int main(int argc, char** argv) {
   bcmd->add_option("--replicas", bench.load.replication,
                    "replicas of the files written (default: cluster's)");
   bcmd->add_flag("!--no-setup", bench.load.setup, "do not create missing files first");
+  bcmd->add_flag("--given-only", bench.given_only,
+                 "drive only the nodes given, not every node of their cluster");
   bcmd->add_flag("!--no-path-routing", bench.load.route_by_path,
                  "send each request to the user's own gateway, not the one that caches its path");
   bcmd->add_option("--retries", bench.load.backoff.max_attempts,

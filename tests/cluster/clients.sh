@@ -121,6 +121,14 @@ check "Ctrl-C at the prompt drops the line, not the shell" grep -q '^dfs:/sh/doc
 # libedit's history file writes a blank as \040.
 check "the history was saved for the next session" grep -q 'ask.040n2/health.040status' "$work/history"
 
+say "dfsctl bench through one node's address"
+check "bench: 6 users, one endpoint given" \
+  ctl --cluster "127.0.0.1:$((port + 1))" --json bench --requests 300 --concurrency 6 --files 30 --prefix /one
+tail -n 1 "$work/out" >one.json
+check "  it drives all three nodes" jq -e '(.endpoints | length) == 3 and .total.errors == {}' one.json
+check "  --given-only drives that one alone" bash -c "'$dfsctl' --cluster 127.0.0.1:$((port + 1)) --json \
+  bench --given-only --requests 100 --concurrency 2 --files 30 --prefix /one | tail -n 1 | jq -e '(.endpoints | length) == 1'"
+
 say "dfsctl bench: mixed sizes, think time"
 check "bench: 8 users thinking 20 ms, sizes 1KiB..256KiB, pareto" \
   ctl --cluster "$all" bench --requests 600 --concurrency 8 --think 20ms --files 60 \
