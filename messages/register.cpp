@@ -5,6 +5,9 @@
 
 namespace dfs {
 
+static_assert(caf::detail::is_byte_sequence<byte_buffer>::value,
+              "CAF must move a byte_buffer as one raw block (runtime/bytes.hpp)");
+
 void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_type<byte_buffer>("dfs::byte_buffer");
   cfg.add_message_type<node_id>("dfs::node_id");

@@ -7,19 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <caf/detail/type_traits.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "runtime/bytes.hpp"
-
-// CAF moves a byte sequence as one raw block (a resize and one copy)
-// instead of byte by byte. It knows std::vector<char> as one; byte_buffer
-// (runtime/bytes.hpp) is the same but for its allocator. Every message
-// that carries a byte_buffer includes this header.
-namespace caf::detail {
-template <>
-struct is_byte_sequence<dfs::byte_buffer> : std::true_type {};
-}  // namespace caf::detail
 
 namespace dfs {
 

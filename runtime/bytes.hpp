@@ -3,8 +3,6 @@
 // buffer is followed by a write over all of it (a pread, CAF copying a
 // received message in), so zero-filling it first was a wasted pass over
 // megabytes, and for fresh memory the pass that faulted its pages in.
-// No CAF here (pure code uses it); messages/types.hpp tells CAF to move it
-// as one raw block.
 #pragma once
 
 #include <memory>
@@ -39,3 +37,15 @@ struct default_init_allocator : std::allocator<T> {
 using byte_buffer = std::vector<char, default_init_allocator<char>>;
 
 }  // namespace dfs
+
+// CAF moves a byte sequence as one raw block (a resize and one copy)
+// instead of byte by byte. It knows std::vector<char> as one; byte_buffer
+// is the same but for its allocator. Declared here, beside the type, so
+// that every use of it sees this (no CAF header needed: pure code uses
+// byte_buffer too).
+namespace caf::detail {
+template <class T>
+struct is_byte_sequence;
+template <>
+struct is_byte_sequence<dfs::byte_buffer> : std::true_type {};
+}  // namespace caf::detail

@@ -112,6 +112,7 @@ disk_status posix_disk::read_at(const std::string& path, uint64_t offset, size_t
     if (n <= 0) {
       auto err = n < 0 ? errno : EIO;
       ::close(fd);
+      out.clear();  // no bytes that were never read
       return from_errno(err, "read " + path);
     }
     done += static_cast<size_t>(n);

@@ -20,8 +20,15 @@ void keep_chunk_buffers();
 // cost about two reads of the chunk from the page cache; see
 // docs/measurements.md). Database buffer pools are set up the same way.
 // At most max_reserved_heap (malloc's trim threshold is an int).
+//
+// Needs keep_chunk_buffers() first: its one arena is where every thread's
+// allocations come from (so memory reserved on one thread serves all), and
+// its mmap threshold is what makes the pieces heap rather than mappings
+// given back to the kernel when freed.
 constexpr uint64_t max_reserved_heap = 1ull << 30;
 void reserve_heap(uint64_t bytes);
+// How much reserve_heap(bytes) reserves.
+uint64_t heap_reservation(uint64_t bytes);
 
 // glibc keeps up to 7 freed blocks of each size (up to 1 KiB) in a
 // thread's own cache; past that, malloc and free take the lock of the

@@ -161,11 +161,8 @@ int bench_cmd(const std::vector<host_port>& given, bench_args args, bool json) {
     nlohmann::json shares = nlohmann::json::object();
     for (auto& [node, n] : report->reads_by_node)
       shares[node] = reads ? static_cast<double>(n) / static_cast<double>(reads) : 0.0;
-    std::vector<std::string> driven;
-    for (auto& ep : endpoints)
-      driven.push_back(ep.to_string());
     std::cout << nlohmann::json{{"machine", machine()},
-                                {"endpoints", driven},
+                                {"endpoints", report->gateways},
                                 {"options",
                                  {{"requests", o.requests},
                                   {"duration_ms", o.duration.count()},

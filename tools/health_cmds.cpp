@@ -108,6 +108,7 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
   }
   auto arr = nlohmann::json::array();
   int unhealthy = 0;
+  std::map<std::string, std::string> state_of;  // id -> state shown
   if (!json)
     std::printf("%-8s %-21s %-8s %8s %5s %9s %6s %8s %8s %10s  %s\n", "NODE", "LISTEN", "STATE",
                 "UPTIME", "CPU", "MEM", "INFL", "P99", "CHUNKS", "FREE", "BREAKERS");
@@ -124,6 +125,7 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
     // "unknown", which is no failure of the cluster as far as we know.
     if (state == "down" || state == "suspect")
       ++unhealthy;
+    state_of[id] = state;
     auto br = breakers(views, id);
     if (json) {
       nlohmann::json j{{"node_id", id}, {"listen", listen}, {"state", state}, {"breakers", br}};
@@ -177,10 +179,21 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
                 static_cast<unsigned long long>(own->status->chunks),
                 human_bytes(own->status->bytes_free).c_str(), br.c_str());
   }
-  // Endpoints that did not answer at all (their node's id unknown here).
+  // Endpoints that did not answer at all, unless listed above already (an
+  // address the others know: the node's id and their verdict are shown).
   for (auto& v : views) {
     if (v.status)
       continue;
+    auto shown = std::find_if(ids.begin(), ids.end(), [&](const auto& id) {
+      return !id.second.empty() && id.second == v.endpoint.to_string();
+    });
+    if (shown != ids.end()) {
+      // It did not answer us, whatever the others think of it yet.
+      auto& state = state_of[shown->first];
+      if (state != "down" && state != "suspect")
+        ++unhealthy;
+      continue;
+    }
     ++unhealthy;
     if (json)
       arr.push_back({{"listen", v.endpoint.to_string()},

@@ -63,7 +63,9 @@ group_view poll_group(client& c, const std::vector<host_port>& given) {
     auto listed = std::any_of(g.members.begin(), g.members.end(), [&](const member& m) {
       return m.endpoint.to_string() == address.to_string() || (m.status && m.status->id == id);
     });
-    if (!listed && in_group.count(id) > 0)
+    // Answering nodes that name no group (not in one yet, e.g. a node
+    // started to join): every node they know is worth asking.
+    if (!listed && (in_group.empty() || in_group.count(id) > 0))
       g.members.push_back({address, c.raft_status_of(address)});
   }
   return g;
@@ -280,8 +282,10 @@ int raft_transfer_cmd(const std::vector<host_port>& endpoints, const std::string
   if (leader != to) {
     caf::error err = make_error(errc::unavailable, "the leader is not reachable");
     for (auto& m : members)
-      if (m.status && m.status->id == leader)
+      if (m.status && m.status->id == leader) {
         err = c->transfer_leader(m.endpoint, to);
+        break;  // once (the same node may be listed at two addresses)
+      }
     if (err)
       return report("raft transfer-leader " + to, err);
     while (true) {

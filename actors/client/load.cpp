@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -606,6 +607,8 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
   if (!(opts.read_ratio >= 0 && opts.read_ratio <= 1))
     return make_error(errc::invalid_argument, "the read ratio is a number from 0 to 1");
   std::vector<gateway_actor> gateways;
+  std::vector<std::string> driven;
+  std::set<std::string> seen;  // node ids
   auto routes = std::make_shared<path_routes>();
   caf::error last;
   for (auto& ep : endpoints) {
@@ -614,10 +617,13 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
       last = handles.error();
       continue;
     }
+    if (!seen.insert(handles->id.value).second)
+      continue;  // the same node at another address
     auto gateway = path_routes::none;
     if (handles->gateway) {
       gateway = gateways.size();
       gateways.push_back(handles->gateway);
+      driven.push_back(ep.to_string());
     } else {
       last = make_error(errc::unavailable, "node at " + ep.to_string() + " has no gateway role");
     }
@@ -633,6 +639,7 @@ caf::expected<load_report> run_load(client& c, const std::vector<host_port>& end
     return last ? last : make_error(errc::unavailable, "no gateway reachable");
   load_report report;
   report.options = opts;
+  report.gateways = std::move(driven);
   std::shared_ptr<std::vector<std::string>> chunk_of;  // from the set-up
   auto make_run = [&] {
     auto run = std::make_shared<run_state>();

@@ -115,6 +115,9 @@ struct load_report {
   // shards (load_sim.hpp); -1 when unknown (no set-up: files' chunks not seen).
   double simulated_hit_ratio = -1;
   uint64_t setup_files = 0;  // files created before the run
+  // The endpoints whose gateways the users were spread over (those that
+  // answered with one; a node reached at two addresses counts once).
+  std::vector<std::string> gateways;
 };
 
 // The keys `opts` asks for, in order: the trace generator's spec for it

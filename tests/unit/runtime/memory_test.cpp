@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
 
 #include "runtime/memory.hpp"
 
@@ -27,13 +31,23 @@ long minor_faults() {
   return ru.ru_minflt;
 }
 
+// The kernel backs the heap with 2 MiB pages on its own: a fresh buffer
+// then takes few faults either way, and the test cannot tell.
+bool huge_pages_always() {
+  std::ifstream in{"/sys/kernel/mm/transparent_hugepage/enabled"};
+  std::string line;
+  std::getline(in, line);
+  return line.find("[always]") != std::string::npos;
+}
+
 // Page faults taken while a new 16 MiB buffer is written once, in a
-// process that first set up malloc as dfsd does and reserved `reserved`
-// bytes of heap. Runs in a child process (the settings are global): the
-// exit code is the faults per hundred pages.
+// process that set up malloc as dfsd does and reserved `reserved` bytes of
+// heap on another thread (dfsd reserves in the background). Runs in a
+// child process (the settings are global): the exit code is the faults
+// per hundred pages.
 [[noreturn]] void faults_of_a_fresh_buffer(uint64_t reserved) {
   keep_chunk_buffers();
-  reserve_heap(reserved);
+  std::thread{[reserved] { reserve_heap(reserved); }}.join();
   constexpr size_t size = 16u << 20;
   long page = sysconf(_SC_PAGESIZE);
   auto before = minor_faults();
@@ -48,18 +62,25 @@ long minor_faults() {
 TEST(reserve_heap, later_buffers_find_their_pages_faulted_in) {
   if (!DFS_OWN_MALLOC)
     GTEST_SKIP() << "AddressSanitizer replaces malloc";
+  if (huge_pages_always())
+    GTEST_SKIP() << "transparent huge pages are always on";
+  // Each child runs this test alone in a fresh process, as dfsd starts:
+  // a child forked from this process would inherit the malloc arenas of
+  // the tests run before, and a thread may allocate from one of those.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   // Without a reservation nearly every page of the buffer is a fault (the
   // test can tell the two apart), with one almost none.
-  EXPECT_EXIT(faults_of_a_fresh_buffer(0), testing::ExitedWithCode(100), "");
-  EXPECT_EXIT(faults_of_a_fresh_buffer(64ull << 20), testing::ExitedWithCode(0), "");
+  auto most = [](int status) { return WIFEXITED(status) && WEXITSTATUS(status) >= 90; };
+  auto few = [](int status) { return WIFEXITED(status) && WEXITSTATUS(status) <= 10; };
+  EXPECT_EXIT(faults_of_a_fresh_buffer(0), most, "");
+  EXPECT_EXIT(faults_of_a_fresh_buffer(64ull << 20), few, "");
 }
 
-TEST(reserve_heap, a_reservation_past_the_limit_is_cut_to_it) {
-  if (!DFS_OWN_MALLOC)
-    GTEST_SKIP() << "AddressSanitizer replaces malloc";
-  // Asking for more than max_reserved_heap must neither fail nor give the
-  // heap back: the buffer still finds its pages.
-  EXPECT_EXIT(faults_of_a_fresh_buffer(max_reserved_heap * 2), testing::ExitedWithCode(0), "");
+TEST(reserve_heap, a_reservation_is_cut_to_the_limit) {
+  EXPECT_EQ(heap_reservation(0), 0u);
+  EXPECT_EQ(heap_reservation(256ull << 20), 256ull << 20);
+  EXPECT_EQ(heap_reservation(max_reserved_heap), max_reserved_heap);
+  EXPECT_EQ(heap_reservation(max_reserved_heap * 4), max_reserved_heap);
 }
 
 }  // namespace
