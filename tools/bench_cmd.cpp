@@ -1,6 +1,5 @@
 #include "tools/bench_cmd.hpp"
 
-#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -9,6 +8,7 @@
 
 #include "actors/client/client.hpp"
 #include "runtime/process_stats.hpp"
+#include "tools/discovery.hpp"
 #include "tools/output.hpp"
 
 namespace dfs::ctl {
@@ -126,10 +126,8 @@ int bench_cmd(const std::vector<host_port>& given, bench_args args, bool json) {
   // given (their peers and the node table), unless told otherwise.
   auto endpoints = given;
   if (!args.given_only)
-    for (auto& [id, address] : c->known_nodes(given))
-      if (std::none_of(endpoints.begin(), endpoints.end(),
-                       [&](const host_port& ep) { return ep.to_string() == address.to_string(); }))
-        endpoints.push_back(address);
+    for (auto& [id, address] : discover(*c, given, given, {}).beyond)
+      endpoints.push_back(address);
   if (!json)
     std::printf(
       "dfs bench: %zu endpoint(s), %u users, %llu files of %s, %s, %.0f%% reads, seed %llu%s\n"

@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/client/client.hpp"
 #include "actors/health/dashboard.hpp"
+#include "tools/discovery.hpp"
 #include "tools/output.hpp"
 
 namespace dfs::ctl {
@@ -76,27 +78,22 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
   // the node table), so that one endpoint shows the whole cluster. One
   // that does not answer is judged by the others' monitors below.
   std::vector<host_port> answering;
+  std::set<std::string> answered;
   for (auto& v : views)
-    if (v.status)
+    if (v.status) {
       answering.push_back(v.endpoint);
-  std::map<std::string, std::string> known;  // id -> listen address
-  if (!answering.empty())
-    for (auto& [id, address] : probe->known_nodes(answering)) {
-      known[id] = address.to_string();
-      auto listed = std::any_of(views.begin(), views.end(), [&](const node_view& v) {
-        return v.endpoint.to_string() == address.to_string() ||
-               (v.status && v.status->id.value == id);
-      });
-      if (listed)
-        continue;
-      node_view v;
-      v.endpoint = address;
-      v.status = probe->status_of(address);
-      if (v.status) {
-        v.health = probe->health_of(address);
-        views.push_back(std::move(v));
-      }
+      answered.insert(v.status->id.value);
     }
+  auto found = discover(*probe, answering, endpoints, answered);
+  for (auto& [id, address] : found.beyond) {
+    node_view v;
+    v.endpoint = address;
+    v.status = probe->status_of(address);
+    if (v.status) {
+      v.health = probe->health_of(address);
+      views.push_back(std::move(v));
+    }
+  }
   // Every node any monitor knows, not only the endpoints given.
   std::map<std::string, std::string> ids;  // id -> listen address
   for (auto& v : views) {
@@ -104,7 +101,9 @@ int cluster_status(const std::vector<host_port>& endpoints, bool json) {
       ids[v.status->id.value] = v.status->listen;
     if (v.health)
       for (auto& p : v.health->peers)
-        ids.emplace(p.node.value, known.count(p.node.value) ? known[p.node.value] : "");
+        ids.emplace(p.node.value, found.known.count(p.node.value)
+                                    ? found.known.at(p.node.value).to_string()
+                                    : "");
   }
   auto arr = nlohmann::json::array();
   int unhealthy = 0;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/client/client.hpp"
+#include "tools/discovery.hpp"
 #include "tools/output.hpp"
 
 namespace dfs::ctl {
@@ -49,25 +50,22 @@ group_view poll_group(client& c, const std::vector<host_port>& given) {
   group_view g;
   g.members = poll(c, given);
   std::vector<host_port> answering;
-  std::set<std::string> in_group;
+  std::set<std::string> in_group, answered;
   for (auto& m : g.members)
     if (m.status) {
       answering.push_back(m.endpoint);
+      answered.insert(m.status->id);
       in_group.insert(m.status->voters.begin(), m.status->voters.end());
       in_group.insert(m.status->learners.begin(), m.status->learners.end());
     }
-  if (answering.empty())
-    return g;
-  for (auto& [id, address] : c.known_nodes(answering)) {
+  auto found = discover(c, answering, given, answered);
+  for (auto& [id, address] : found.known)
     g.ids[address.to_string()] = id;
-    auto listed = std::any_of(g.members.begin(), g.members.end(), [&](const member& m) {
-      return m.endpoint.to_string() == address.to_string() || (m.status && m.status->id == id);
-    });
-    // Answering nodes that name no group (not in one yet, e.g. a node
-    // started to join): every node they know is worth asking.
-    if (!listed && (in_group.empty() || in_group.count(id) > 0))
+  // Answering nodes that name no group (not in one yet, e.g. a node
+  // started to join): every node they know is worth asking.
+  for (auto& [id, address] : found.beyond)
+    if (in_group.empty() || in_group.count(id) > 0)
       g.members.push_back({address, c.raft_status_of(address)});
-  }
   return g;
 }
 
