@@ -51,6 +51,7 @@ using members_atom = caf::atom_constant<caf::atom("members")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using transfer_atom = caf::atom_constant<caf::atom("transfer")>;
 using read_index_atom = caf::atom_constant<caf::atom("read_index")>;
+using lead_atom = caf::atom_constant<caf::atom("lead")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 
 // health monitors

@@ -22,11 +22,15 @@ namespace dfs {
 struct batch_results {
   std::vector<file_info> results;
   std::vector<caf::error> errors;
+  // Stats a leader served with no round of its own (stat with lead_atom):
+  // the term it led in when it took its commit index, and its voters then.
+  uint64_t term = 0;
+  std::vector<std::string> voters;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, batch_results& x) {
-  return f(caf::meta::type_name("batch_results"), x.results, x.errors);
+  return f(caf::meta::type_name("batch_results"), x.results, x.errors, x.term, x.voters);
 }
 
 // Metadata service: applies MetaCommands (protobuf-encoded, see meta.proto)
@@ -43,7 +47,15 @@ using meta_actor = caf::typed_actor<
   // stat(ctxs, paths): several stats in one message (a client's concurrent
   // reads coalesced), each answered as stat(ctx, path) would answer it
   caf::replies_to<stat_atom, std::vector<request_context>,
-                  std::vector<std::string>>::with<batch_results>>;
+                  std::vector<std::string>>::with<batch_results>,
+  // stat(ctxs, paths, lead): served by the leader alone, at its commit
+  // index, with its term and voters in the answer; the client confirms
+  // them with the status of other members asked at the same time (see
+  // confirms_leader_read). Refused (unavailable) by any other member.
+  caf::replies_to<stat_atom, std::vector<request_context>, std::vector<std::string>,
+                  lead_atom>::with<batch_results>,
+  // status -> the member's Raft standing (role, term, leader, voters)
+  caf::replies_to<status_atom>::with<raft_status>>;
 
 // A Raft participant: replicates metadata commands to its peers and
 // applies them, in log order, to its node's metadata state machine. Offers the meta
@@ -53,7 +65,7 @@ using raft_actor =
   meta_actor::extend<caf::reacts_to<raft_atom, raft_msg>,
                      // peers: ids and handles of the other participants
                      caf::reacts_to<peers_atom, std::vector<std::string>, std::vector<caf::actor>>,
-                     caf::reacts_to<tick_atom>, caf::replies_to<status_atom>::with<raft_status>,
+                     caf::reacts_to<tick_atom>,
                      // transfer(node): the leader hands leadership to a voter once it is up to date
                      caf::replies_to<transfer_atom, std::string>::with<ok_atom>,
                      // read_index(member, term): the leader's commit index once it

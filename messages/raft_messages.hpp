@@ -75,4 +75,22 @@ typename Inspector::result_type inspect(Inspector& f, raft_status& x) {
            x.last_contact_ms);
 }
 
+// A read in one round trip: the client sends it to the leader, which
+// serves it at its commit index (taken after the read began, once it has
+// committed an entry of its own term) and names its term and voters; at
+// the same moment the client asks other members for their status. The
+// answer is linearizable when the leader and enough of those members to
+// make a quorum of the leader's voters were in that term, following that
+// leader, at moments after the read began: every write that completed
+// before the read began was committed in that term or an earlier one (a
+// later term needs a quorum, which would include one of them), so the
+// leader's commit index holds it, and the answer is the state at some
+// moment within the read. Standard ReadIndex has the leader gather the
+// same confirmations with a heartbeat round, which costs a second round
+// trip. `others`: the status answers received (any order; the leader's own
+// or a non-voter's is ignored).
+bool confirms_leader_read(const std::string& leader, uint64_t term,
+                          const std::vector<std::string>& voters,
+                          const std::vector<raft_status>& others);
+
 }  // namespace dfs

@@ -1,7 +1,11 @@
 #include "actors/client/meta_batcher.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +28,15 @@ constexpr std::chrono::milliseconds batch_timeout{30000};
 // tick, or when its own request to the leader times out, 1 s): the batch
 // waits that much longer, so that its stats get the member's answers.
 constexpr std::chrono::milliseconds member_slack{2000};
+// A read in one round trip waits this long at most for the leader and the
+// other member before the batch goes the usual way. Checked by a sweep
+// every sweep_interval while such reads are under way, not by a CAF
+// timeout per request (each would cost a round trip through CAF's clock
+// thread).
+constexpr std::chrono::milliseconds one_round_timeout{1000};
+constexpr std::chrono::milliseconds sweep_interval{100};
 
-using batcher_actor = meta_actor::extend<caf::reacts_to<flush_atom>>;
+using batcher_actor = meta_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>>;
 
 struct waiting_stat {
   request_context ctx;
@@ -33,52 +44,224 @@ struct waiting_stat {
   caf::typed_response_promise<file_info> rp;
 };
 
+using stat_batch = std::shared_ptr<std::vector<waiting_stat>>;
+
 struct batcher_state {
   meta_actor member;
+  // With the group: every member by its id, and the leader, as their
+  // status last said (empty: not known).
+  std::vector<meta_actor> group;
+  std::map<std::string, meta_actor> members;
+  std::string leader;
+  std::string member_id;  // of `member`
+  bool learning = false;
+  // Reads in one round trip under way: when each gives up, and how.
+  struct due_round {
+    std::chrono::steady_clock::time_point due;
+    std::function<void()> give_up;
+  };
+  std::map<uint64_t, due_round> rounds;
+  uint64_t next_round = 0;
+  bool sweeping = false;  // a tick_atom to itself is on its way
+  int in_flight = 0;      // batches sent and not answered yet
   std::vector<waiting_stat> pending;
   static inline const char* name = "meta_batcher";
 };
 
 using batcher_pointer = batcher_actor::stateful_pointer<batcher_state>;
 
+caf::timespan batch_wait(const stat_batch& batch) {
+  auto timeout = std::chrono::milliseconds{1};
+  for (auto& w : *batch)
+    timeout = std::max(timeout, time_left(w.ctx, batch_timeout));
+  return timeout;
+}
+
+void answer(const stat_batch& batch, batch_results& out) {
+  for (size_t i = 0; i < batch->size(); ++i) {
+    auto& rp = (*batch)[i].rp;
+    if (i >= out.results.size() || i >= out.errors.size())
+      rp.deliver(make_error(errc::internal, "the member answered a short batch"));
+    else if (out.errors[i])
+      rp.deliver(std::move(out.errors[i]));
+    else
+      rp.deliver(std::move(out.results[i]));
+  }
+}
+
+// Asks every member of the group for its status: who it is, who leads.
+void learn(batcher_pointer self) {
+  auto& st = self->state;
+  if (st.learning || st.group.empty())
+    return;
+  st.learning = true;
+  auto left = std::make_shared<size_t>(st.group.size());
+  auto best = std::make_shared<uint64_t>(0);
+  auto done = [=] {
+    if (--*left == 0)
+      self->state.learning = false;
+  };
+  for (auto& m : st.group)
+    self->request(m, one_round_timeout, status_atom::value)
+      .then(
+        [=](raft_status& s) {
+          auto& st = self->state;
+          st.members[s.id] = m;
+          if (m == st.member)
+            st.member_id = s.id;
+          if (!s.leader.empty() && s.term >= *best) {
+            *best = s.term;
+            st.leader = s.leader;
+          }
+          done();
+        },
+        [=](caf::error&) { done(); });
+}
+
+// The usual way: the whole batch to the member, which confirms each read
+// with the leader (ReadIndex).
+void send_to_member(batcher_pointer self, stat_batch batch) {
+  auto& st = self->state;
+  std::vector<request_context> ctxs;
+  std::vector<std::string> paths;
+  for (auto& w : *batch) {
+    ctxs.push_back(w.ctx);
+    paths.push_back(w.path);
+  }
+  ++st.in_flight;
+  self
+    ->request(st.member, batch_wait(batch) + member_slack, stat_atom::value, std::move(ctxs),
+              std::move(paths))
+    .then(
+      [=](batch_results& out) {
+        --self->state.in_flight;
+        answer(batch, out);
+      },
+      [=](caf::error& err) {
+        --self->state.in_flight;
+        for (auto& w : *batch)
+          w.rp.deliver(err);
+      });
+}
+
+void sweep_soon(batcher_pointer self) {
+  auto& st = self->state;
+  if (!st.sweeping && !st.rounds.empty()) {
+    st.sweeping = true;
+    self->delayed_send(self, sweep_interval, tick_atom::value);
+  }
+}
+
+// One round trip: the batch to the leader, which serves it at its commit
+// index, and a status request at the same moment to as many other members
+// as make a quorum with the leader (one of three: the batcher's own member
+// unless it leads). The answer stands once their status confirms the
+// leader (confirms_leader_read). Otherwise (the leader moved, refused or
+// is silent) the batch goes the usual way, and the batcher learns the
+// group anew. Asking every member would wake all of them at once for each
+// read: on a machine with fewer cores than processes that costs more time
+// than the round trip saves.
+void send_in_one_round(batcher_pointer self, stat_batch batch) {
+  auto& st = self->state;
+  struct round {
+    std::string leader;
+    std::optional<batch_results> lead;
+    bool lead_failed = false;
+    std::vector<raft_status> standings;
+    size_t statuses_left = 0;
+    bool done = false;
+  };
+  auto r = std::make_shared<round>();
+  r->leader = st.leader;
+  // As many others as make a quorum with the leader: its own member first.
+  std::vector<meta_actor> others;
+  auto wanted = st.members.size() / 2;
+  if (!st.member_id.empty() && st.member_id != st.leader)
+    others.push_back(st.member);
+  for (auto& [id, m] : st.members)
+    if (others.size() < wanted && id != st.leader && id != st.member_id)
+      others.push_back(m);
+  r->statuses_left = others.size();
+  auto id = ++st.next_round;
+  auto settle = [=] {
+    if (r->done)
+      return;
+    auto finish = [&] {
+      r->done = true;
+      --self->state.in_flight;
+      self->state.rounds.erase(id);
+    };
+    if (r->lead && confirms_leader_read(r->leader, r->lead->term, r->lead->voters, r->standings)) {
+      finish();
+      answer(batch, *r->lead);
+      return;
+    }
+    if (r->lead_failed || (r->lead && r->statuses_left == 0)) {
+      finish();
+      learn(self);
+      send_to_member(self, batch);
+    }
+  };
+  std::vector<request_context> ctxs;
+  std::vector<std::string> paths;
+  for (auto& w : *batch) {
+    ctxs.push_back(w.ctx);
+    paths.push_back(w.path);
+  }
+  auto wait = std::min<caf::timespan>(batch_wait(batch), one_round_timeout);
+  ++st.in_flight;
+  st.rounds.emplace(id, batcher_state::due_round{std::chrono::steady_clock::now() + wait, [=] {
+                                                   r->lead_failed =
+                                                     true;  // silent: as good as refused
+                                                   settle();
+                                                 }});
+  sweep_soon(self);
+  self
+    ->request(st.members.at(st.leader), caf::infinite, stat_atom::value, std::move(ctxs),
+              std::move(paths), lead_atom::value)
+    .then(
+      [=](batch_results& out) {
+        r->lead = std::move(out);
+        settle();
+      },
+      [=](caf::error&) {
+        r->lead_failed = true;
+        settle();
+      });
+  for (auto& m : others)
+    self->request(m, caf::infinite, status_atom::value)
+      .then(
+        [=](raft_status& s) {
+          r->standings.push_back(std::move(s));
+          --r->statuses_left;
+          settle();
+        },
+        [=](caf::error&) {
+          --r->statuses_left;
+          settle();
+        });
+}
+
 // Sends what is pending as one message; answers each stat from the reply.
+// A batch that finds no other one under way goes in one round trip when
+// the leader and another member are known.
 void send_batch(batcher_pointer self) {
   auto& st = self->state;
   if (st.pending.empty())
     return;
   auto batch = std::make_shared<std::vector<waiting_stat>>(std::move(st.pending));
   st.pending.clear();
-  std::vector<request_context> ctxs;
-  std::vector<std::string> paths;
-  auto timeout = std::chrono::milliseconds{1};
-  for (auto& w : *batch) {
-    ctxs.push_back(w.ctx);
-    paths.push_back(w.path);
-    timeout = std::max(timeout, time_left(w.ctx, batch_timeout));
-  }
-  self
-    ->request(st.member, timeout + member_slack, stat_atom::value, std::move(ctxs),
-              std::move(paths))
-    .then(
-      [=](batch_results& out) {
-        for (size_t i = 0; i < batch->size(); ++i) {
-          auto& rp = (*batch)[i].rp;
-          if (i >= out.results.size() || i >= out.errors.size())
-            rp.deliver(make_error(errc::internal, "the member answered a short batch"));
-          else if (out.errors[i])
-            rp.deliver(std::move(out.errors[i]));
-          else
-            rp.deliver(std::move(out.results[i]));
-        }
-      },
-      [=](caf::error& err) {
-        for (auto& w : *batch)
-          w.rp.deliver(err);
-      });
+  if (st.in_flight == 0 && st.members.count(st.leader) > 0 && st.members.size() > 1)
+    send_in_one_round(self, std::move(batch));
+  else
+    send_to_member(self, std::move(batch));
 }
 
-batcher_actor::behavior_type meta_batcher(batcher_pointer self, meta_actor member) {
+batcher_actor::behavior_type meta_batcher(batcher_pointer self, meta_actor member,
+                                          std::vector<meta_actor> group) {
   self->state.member = std::move(member);
+  self->state.group = std::move(group);
+  learn(self);
   return {
     [=](propose_atom a, const request_context& ctx, const std::string& cmd) {
       return self->delegate(self->state.member, a, ctx, cmd);
@@ -102,14 +285,31 @@ batcher_actor::behavior_type meta_batcher(batcher_pointer self, meta_actor membe
         const std::vector<std::string>& paths) {
       return self->delegate(self->state.member, a, ctxs, paths);
     },
+    [=](stat_atom a, const std::vector<request_context>& ctxs,
+        const std::vector<std::string>& paths,
+        lead_atom l) { return self->delegate(self->state.member, a, ctxs, paths, l); },
+    [=](status_atom a) { return self->delegate(self->state.member, a); },
     [=](flush_atom) { send_batch(self); },
+    [=](tick_atom) {
+      auto& st = self->state;
+      st.sweeping = false;
+      auto now = std::chrono::steady_clock::now();
+      std::vector<std::function<void()>> expired;
+      for (auto& [id, round] : st.rounds)
+        if (round.due <= now)
+          expired.push_back(round.give_up);
+      for (auto& give_up : expired)
+        give_up();
+      sweep_soon(self);
+    },
   };
 }
 
 }  // namespace
 
-meta_actor spawn_meta_batcher(caf::actor_system& sys, meta_actor member) {
-  return sys.spawn(meta_batcher, std::move(member));
+meta_actor spawn_meta_batcher(caf::actor_system& sys, meta_actor member,
+                              std::vector<meta_actor> group) {
+  return sys.spawn(meta_batcher, std::move(member), std::move(group));
 }
 
 }  // namespace dfs

@@ -6,7 +6,17 @@
 // once per batch instead of once per read. Proposals and lists pass
 // through unchanged. For applications that request a member directly and
 // share one connection between many concurrent callers.
+//
+// Given the whole group (every member's handle), a batch that finds no
+// other one under way is read in one round trip instead of two: it goes
+// to the leader, which serves it at its commit index, while another member
+// is asked for its status; the answer stands once that confirms the leader
+// in its term (confirms_leader_read, messages/raft_messages.hpp). When it
+// does not, the batch goes to `member` the usual way. Under load batches
+// go to `member`, so that all members share the serving.
 #pragma once
+
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
@@ -16,6 +26,7 @@ namespace dfs {
 
 // Runs until sent an exit message: the middleman keeps an actor that sent
 // to another node registered, so dropping the handle does not end it.
-meta_actor spawn_meta_batcher(caf::actor_system& sys, meta_actor member);
+meta_actor spawn_meta_batcher(caf::actor_system& sys, meta_actor member,
+                              std::vector<meta_actor> group = {});
 
 }  // namespace dfs

@@ -239,6 +239,9 @@ public:
   const peer_id& id() const { return cfg_.id; }
   const peer_id& leader() const { return leader_; }
   uint64_t commit_index() const { return commit_; }
+  // Whether an entry of the current term is committed (a new leader's
+  // commit index is known to be current only from then on).
+  bool committed_in_term() const { return term_at(commit_) == term_; }
   uint64_t last_index() const { return snap_.index + log_.size(); }
   uint64_t first_index() const { return snap_.index + 1; }
   uint64_t term_at(uint64_t index) const;
@@ -325,7 +328,6 @@ private:
   void confirm_reads(const peer_id& from, uint64_t seq);
   // Registers read `request`, acknowledged so far by `acks`.
   void register_read(uint64_t request, std::vector<peer_id> acks);
-  bool committed_in_term() const { return term_at(commit_) == term_; }
   std::vector<pending_read> pending_reads_;  // waiting for a quorum heartbeat
   std::vector<pending_read> waiting_reads_;  // waiting for this term's first commit
   uint64_t read_seq_ = 0;

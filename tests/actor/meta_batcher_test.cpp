@@ -1,11 +1,14 @@
 // The client library's meta_batcher in front of a scripted member: every
 // stat gets its own answer whichever batch carried it, stats sent together
-// travel together, and a failed batch fails each of its stats.
+// travel together, and a failed batch fails each of its stats. Given a
+// scripted group, a stat goes to the leader in one round trip when the
+// other members confirm it, and the usual way when they do not.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/scoped_actor.hpp>
@@ -22,8 +25,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// What the scripted member saw.
+// What the scripted member saw, and the Raft standing it reports.
 struct member_log {
+  std::string id = "m1";
+  std::string role = "leader";
+  std::string leader = "m1";
+  std::atomic<uint64_t> term{1};
+  std::vector<std::string> voters{"m1"};
+  std::atomic<bool> refuse_lead{false};
+  std::atomic<bool> silent_lead{false};  // never answers a lead stat
+  std::vector<caf::typed_response_promise<batch_results>> unanswered;
+  std::atomic<int> lead_batches{0};
+  std::atomic<int> statuses{0};
   std::atomic<int> batches{0};
   std::atomic<int> batched_stats{0};
   std::atomic<int> single_stats{0};
@@ -40,7 +53,8 @@ caf::expected<file_info> scripted_stat(const std::string& path) {
   return info;
 }
 
-meta_actor::behavior_type scripted_member(meta_actor::pointer, std::shared_ptr<member_log> log) {
+meta_actor::behavior_type scripted_member(meta_actor::pointer self,
+                                          std::shared_ptr<member_log> log) {
   return {
     [=](propose_atom, const request_context&, const std::string& cmd) {
       ++log->proposals;
@@ -75,6 +89,36 @@ meta_actor::behavior_type scripted_member(meta_actor::pointer, std::shared_ptr<m
         out.errors.push_back(r ? caf::error{} : r.error());
       }
       return out;
+    },
+    [=](stat_atom, const std::vector<request_context>&, const std::vector<std::string>& paths,
+        lead_atom) -> caf::result<batch_results> {
+      ++log->lead_batches;
+      if (log->silent_lead) {
+        log->unanswered.push_back(self->make_response_promise<batch_results>());
+        return log->unanswered.back();
+      }
+      if (log->role != "leader" || log->refuse_lead)
+        return make_error(errc::unavailable, "not the leader");
+      batch_results out;
+      for (auto& p : paths) {
+        file_info info;
+        info.path = "lead:" + p;
+        out.results.push_back(info);
+        out.errors.emplace_back();
+      }
+      out.term = log->term;
+      out.voters = log->voters;
+      return out;
+    },
+    [=](status_atom) {
+      ++log->statuses;
+      raft_status s;
+      s.id = log->id;
+      s.role = log->role;
+      s.leader = log->leader;
+      s.term = log->term;
+      s.voters = log->voters;
+      return s;
     },
   };
 }
@@ -165,6 +209,112 @@ TEST(meta_batcher, a_failed_batch_fails_each_of_its_stats) {
     ASSERT_FALSE(r);
     EXPECT_NE(r.error(), caf::sec::request_timeout) << describe(r.error());
   }
+}
+
+// Three scripted members, m1 leading in term 7; the batcher stands in for
+// m2 and knows the whole group.
+struct group_fixture {
+  system_config cfg{2};
+  caf::actor_system sys{cfg};
+  std::vector<std::shared_ptr<member_log>> logs;
+  std::vector<meta_actor> members;
+  meta_actor batcher;
+  group_fixture() {
+    for (int i = 1; i <= 3; ++i) {
+      auto log = std::make_shared<member_log>();
+      log->id = "m" + std::to_string(i);
+      log->role = i == 1 ? "leader" : "follower";
+      log->leader = "m1";
+      log->term = 7;
+      log->voters = {"m1", "m2", "m3"};
+      logs.push_back(log);
+      members.push_back(sys.spawn(scripted_member, log));
+    }
+    batcher = spawn_meta_batcher(sys, members[1], members);
+  }
+  ~group_fixture() {
+    caf::anon_send_exit(batcher, caf::exit_reason::user_shutdown);
+    for (auto& m : members)
+      caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
+  }
+  // One stat at a time (each finds no other batch under way).
+  caf::expected<file_info> stat(const std::string& path) {
+    caf::scoped_actor self{sys};
+    caf::expected<file_info> out{caf::error{}};
+    self->request(batcher, 5s, stat_atom::value, context_with_timeout(5s), path)
+      .receive([&](file_info& info) { out = std::move(info); },
+               [&](caf::error& err) { out = std::move(err); });
+    return out;
+  }
+  // Until the batcher has learned the group (its first statuses are in).
+  void settle() {
+    for (int i = 0; i < 200 && logs[0]->statuses + logs[1]->statuses + logs[2]->statuses < 3; ++i)
+      std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(20ms);
+  }
+};
+
+TEST(meta_batcher, reads_at_the_leader_in_one_round_when_the_others_confirm_it) {
+  group_fixture f;
+  f.settle();
+  for (int i = 0; i < 5; ++i) {
+    auto r = f.stat("/f" + std::to_string(i));
+    ASSERT_TRUE(r) << describe(r.error());
+    EXPECT_EQ(r->path, "lead:/f" + std::to_string(i));
+  }
+  EXPECT_EQ(f.logs[0]->lead_batches.load(), 5);
+  EXPECT_EQ(f.logs[1]->batches.load(), 0) << "a confirmed read went the usual way as well";
+}
+
+TEST(meta_batcher, goes_the_usual_way_when_no_quorum_confirms_the_leader) {
+  group_fixture f;
+  f.settle();
+  // The followers moved on to term 8 (another leader may exist).
+  f.logs[1]->term = 8;
+  f.logs[2]->term = 8;
+  auto r = f.stat("/a");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->path, "/a") << "the leader's answer was used without a quorum behind it";
+  EXPECT_EQ(f.logs[1]->batched_stats.load(), 1);
+  // The batcher's own member back in term 7 under m1: with the leader, a
+  // quorum of three.
+  f.logs[1]->term = 7;
+  auto again = f.stat("/b");
+  ASSERT_TRUE(again) << describe(again.error());
+  EXPECT_EQ(again->path, "lead:/b");
+}
+
+TEST(meta_batcher, goes_the_usual_way_when_the_leader_refuses_or_is_gone) {
+  group_fixture f;
+  f.settle();
+  f.logs[0]->refuse_lead = true;
+  auto r = f.stat("/a");
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->path, "/a");
+  f.logs[0]->refuse_lead = false;
+  {
+    caf::scoped_actor self{f.sys};
+    caf::anon_send_exit(f.members[0], caf::exit_reason::user_shutdown);
+    self->wait_for(f.members[0]);
+  }
+  auto gone = f.stat("/b");
+  ASSERT_TRUE(gone) << describe(gone.error());
+  EXPECT_EQ(gone->path, "/b");
+  EXPECT_EQ(f.logs[1]->batched_stats.load(), 2);
+}
+
+TEST(meta_batcher, gives_up_on_a_silent_leader_and_goes_the_usual_way) {
+  group_fixture f;
+  f.settle();
+  f.logs[0]->silent_lead = true;
+  auto start = std::chrono::steady_clock::now();
+  auto r = f.stat("/a");
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->path, "/a");
+  EXPECT_EQ(f.logs[1]->batched_stats.load(), 1);
+  EXPECT_GE(took, 900ms) << "gave up before the round's time was out";
+  EXPECT_LT(took, 3s);
 }
 
 }  // namespace

@@ -11,6 +11,9 @@
 //          then deletes it.
 //   read:  dfs stats one of 100 files, etcd ranges over one of 100 keys;
 //          both linearizable (ReadIndex).
+//   ping:  the floor under both: one round trip to a member that involves
+//          no other member (dfs asks the node agent for its handles, etcd
+//          ranges over a key with serializable=true).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -61,7 +64,8 @@ struct options {
   double seconds = 5;
   double warmup = 1;
   int read_keys = 100;
-  bool coalesce = true;  // dfs reads: through a meta_batcher per member
+  bool coalesce = true;   // dfs reads: through a meta_batcher per member
+  bool one_round = true;  // dfs reads: the batchers know the group (leader reads in one round trip)
 };
 
 // Latencies of one client, recorded after the warm-up.
@@ -135,6 +139,7 @@ struct dfs_client {
   uint64_t seq = 0;
   uint64_t i = 0;
   meta_actor meta;
+  node_agent_actor agent;  // ping
   std::shared_ptr<samples> out;
   // The request outstanding: its number (a late reply to an abandoned one
   // is ignored) and when it went out.
@@ -183,6 +188,9 @@ void dfs_issue(caf::event_based_actor* self, std::shared_ptr<dfs_client> c, cons
       ->request(c->meta, caf::infinite, propose_atom::value, ctx,
                 command(c->id, ctx.sequence, n % 2 == 0, path))
       .then([=](file_info&) { done(caf::error{}); }, [=](caf::error& err) { done(err); });
+  } else if (o.op == "ping") {
+    self->request(c->agent, caf::infinite, handles_atom::value)
+      .then([=](node_handles&) { done(caf::error{}); }, [=](caf::error& err) { done(err); });
   } else {
     static thread_local std::mt19937 rng{std::random_device{}()};
     auto path = "/bench/r/f" + std::to_string(rng() % static_cast<unsigned>(o.read_keys));
@@ -196,6 +204,7 @@ int run_dfs(const options& o) {
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   std::vector<meta_actor> metas;
+  std::vector<node_agent_actor> agents;
   for (auto& ep : o.endpoints) {
     auto agent = sys.middleman().remote_actor<node_agent_actor>(ep.host, ep.port);
     if (!agent) {
@@ -208,13 +217,16 @@ int run_dfs(const options& o) {
       return 5;
     }
     metas.push_back(handles->meta);
+    agents.push_back(*agent);
   }
   // Reads of clients sharing a member's connection travel together (the
-  // client library's meta_batcher); writes go straight to the member.
+  // client library's meta_batcher); writes go straight to the member. A
+  // batcher that knows the group reads at the leader in one round trip
+  // when it is idle (see meta_batcher.hpp).
   std::vector<meta_actor> readers = metas;
   if (o.coalesce)
     for (auto& r : readers)
-      r = spawn_meta_batcher(sys, r);
+      r = spawn_meta_batcher(sys, r, o.one_round ? metas : std::vector<meta_actor>{});
   // Set-up: a directory per client, and the files that reads look at.
   std::string setup_id = "bench-setup-" + std::to_string(now_ms());
   uint64_t seq = 0;
@@ -237,7 +249,7 @@ int run_dfs(const options& o) {
         std::cerr << "dfs-raft-bench: set-up failed: " << describe(r.error()) << "\n";
         return 5;
       }
-  } else {
+  } else if (o.op == "read") {
     mkdir("/bench/r");
     for (int j = 0; j < o.read_keys; ++j)
       propose(command(setup_id, ++seq, true, "/bench/r/f" + std::to_string(j)));
@@ -254,6 +266,7 @@ int run_dfs(const options& o) {
     c->k = k;
     c->id = "bench-" + run_id + "-" + std::to_string(k);
     c->meta = (o.op == "read" ? readers : metas)[static_cast<size_t>(k) % metas.size()];
+    c->agent = agents[static_cast<size_t>(k) % agents.size()];
     c->out = std::make_shared<samples>();
     all.push_back(c->out);
     sys.spawn([=, &o](caf::event_based_actor* a) -> caf::behavior {
@@ -334,6 +347,7 @@ void etcd_issue(std::shared_ptr<etcd_client> c, const options& o, window w,
     }
   } else {
     static thread_local std::mt19937 rng{std::random_device{}()};
+    cl->range.set_serializable(o.op == "ping");
     cl->range.set_key("bench/r/f" + std::to_string(rng() % static_cast<unsigned>(o.read_keys)));
     c->stub->async()->Range(&cl->ctx, &cl->range, &cl->range_reply, done);
   }
@@ -347,7 +361,7 @@ int run_etcd(const options& o) {
     stubs.push_back(etcdserverpb::KV::NewStub(
       grpc::CreateCustomChannel(ep.to_string(), grpc::InsecureChannelCredentials(), args)));
   }
-  if (o.op == "read")
+  if (o.op != "write")
     for (int j = 0; j < o.read_keys; ++j) {
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + 10s);
@@ -391,13 +405,17 @@ int main(int argc, char** argv) {
   std::string endpoints;
   app.add_option("--system", o.system, "dfs or etcd")->check(CLI::IsMember({"dfs", "etcd"}));
   app.add_option("--endpoints", endpoints, "HOST:PORT,... of the members")->required();
-  app.add_option("--op", o.op, "write or read")->check(CLI::IsMember({"write", "read"}));
+  app.add_option("--op", o.op, "write, read, or ping (one round trip to a member, no consensus)")
+    ->check(CLI::IsMember({"write", "read", "ping"}));
   app.add_option("--clients", o.clients, "concurrent closed-loop clients")
     ->check(CLI::Range(1, 4096));
   app.add_option("--seconds", o.seconds, "length of the run, warm-up included");
   app.add_option("--warmup", o.warmup, "seconds not measured at the start");
   app.add_flag("!--no-coalesce", o.coalesce,
                "dfs: each read its own message (default: concurrent reads to a member share one)");
+  app.add_flag("!--no-one-round", o.one_round,
+               "dfs: reads only through their own member (default: a read that finds its batcher "
+               "idle goes to the leader, confirmed by the other members, in one round trip)");
   CLI11_PARSE(app, argc, argv);
   std::stringstream in{endpoints};
   for (std::string item; std::getline(in, item, ',');) {

@@ -207,6 +207,8 @@ const std::map<std::string, std::vector<std::string>>& field_names() {
     {"raft.propose/2", {"ctx", "command"}},
     {"raft.propose/2:batch", {"contexts", "commands"}},
     {"raft.stat/2", {"ctx", "path"}},
+    {"raft.stat/2:batch", {"contexts", "paths"}},
+    {"raft.stat/3:batch", {"contexts", "paths", "lead"}},
     {"raft.list/2", {"ctx", "path"}},
     {"raft.raft/1", {"message"}},
     {"raft.peers/2", {"ids", "handles"}},

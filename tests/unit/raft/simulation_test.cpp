@@ -14,6 +14,7 @@
 #include <set>
 
 #include "actors/raft/core.hpp"
+#include "messages/raft_messages.hpp"
 
 namespace dfs::raft {
 namespace {
@@ -113,6 +114,8 @@ public:
       }
       it = asked_.erase(it);
     }
+    if (auto why = serve_one_rounds(); !why.empty())
+      return why;
     inject_faults();
     if (compact_every_ && now_ % compact_every_ == 0)
       for (auto& id : ids_) {
@@ -175,6 +178,46 @@ public:
     return {};
   }
   size_t reads_confirmed() const { return reads_confirmed_; }
+
+  // A read in one round trip (the client library's meta_batcher with the
+  // group): a client outside the group sends it to a node that believes it
+  // leads and, at the same moment, asks another node for its status. Both
+  // travel with random delay and loss; the client reaches every node that
+  // is up, whatever links between the nodes are cut (a stale leader cut off
+  // from the others still hears clients). The leader answers as a
+  // participant does (leader, an entry of its term committed, a voter): its
+  // term, commit index and voters; the other answers its role, term and
+  // leader. When confirms_leader_read accepts the pair, the commit index
+  // must cover every entry applied anywhere before the read began.
+  void one_round_read(uint64_t request) {
+    std::vector<std::string> leaders;
+    for (auto& id : ids_)
+      if (nodes_[id].c && nodes_[id].c->current_role() == role::leader)
+        leaders.push_back(id);
+    if (leaders.empty())
+      return;
+    auto& to = leaders[rng_() % leaders.size()];
+    std::vector<std::string> others;
+    for (auto& id : ids_)
+      if (id != to)
+        others.push_back(id);
+    if (others.empty())
+      return;
+    one_round r;
+    r.floor = committed_.empty() ? 0 : committed_.rbegin()->first;
+    r.leader = to;
+    std::shuffle(others.begin(), others.end(), rng_);
+    std::uniform_real_distribution<double> p{0, 1};
+    auto delay = [&] { return now_ + 1 + rng_() % static_cast<uint64_t>(faults_.max_delay); };
+    r.lead_at = p(rng_) >= faults_.loss ? delay() : 0;
+    // Enough others to make a quorum with the leader, as the batcher asks.
+    for (size_t k = 0; k < ids_.size() / 2 && k < others.size(); ++k)
+      if (p(rng_) >= faults_.loss)
+        r.asked.push_back({others[k], delay()});
+    if (r.lead_at)
+      one_rounds_.push_back(r);
+  }
+  size_t one_round_confirmed() const { return one_round_confirmed_; }
 
   // Cuts every link to and from `id`.
   void isolate(const std::string& id) {
@@ -417,6 +460,64 @@ private:
     uint64_t term, request;
   };
   std::vector<read_request> asked_;
+  struct one_round {
+    uint64_t floor = 0;
+    std::string leader;
+    uint64_t lead_at = 0;                                 // delivery time (0: delivered)
+    std::vector<std::pair<std::string, uint64_t>> asked;  // for their status, delivery time
+    bool answered = false;                                // the leader served it
+    uint64_t term = 0, commit = 0;
+    std::vector<std::string> voters;
+    std::vector<raft_status> standings;
+  };
+  std::vector<one_round> one_rounds_;
+  size_t one_round_confirmed_ = 0;
+
+  std::string serve_one_rounds() {
+    for (auto it = one_rounds_.begin(); it != one_rounds_.end();) {
+      auto& r = *it;
+      if (r.lead_at && r.lead_at <= now_) {
+        r.lead_at = 0;
+        auto* c = nodes_[r.leader].c.get();
+        if (c && c->current_role() == role::leader && c->committed_in_term() &&
+            std::count(c->voters().begin(), c->voters().end(), r.leader) > 0) {
+          r.answered = true;
+          r.term = c->term();
+          r.commit = c->commit_index();
+          r.voters = c->voters();
+        }
+      }
+      bool waiting = r.lead_at > 0;
+      for (auto& [id, at] : r.asked) {
+        if (at && at <= now_) {
+          at = 0;
+          if (auto* c = nodes_[id].c.get()) {
+            raft_status st;
+            st.id = id;
+            st.role = to_string(c->current_role());
+            st.term = c->term();
+            st.leader = c->leader();
+            r.standings.push_back(st);
+          }
+        }
+        waiting = waiting || at > 0;
+      }
+      if (waiting) {
+        ++it;
+        continue;
+      }
+      if (r.answered && confirms_leader_read(r.leader, r.term, r.voters, r.standings)) {
+        if (r.commit < r.floor)
+          return "one-round read: " + r.leader + " served at commit " + std::to_string(r.commit) +
+                 " in term " + std::to_string(r.term) + ", confirmed by " +
+                 std::to_string(r.standings.size()) + " others, but entry " +
+                 std::to_string(r.floor) + " was applied before the read began";
+        ++one_round_confirmed_;
+      }
+      it = one_rounds_.erase(it);
+    }
+    return {};
+  }
   std::map<uint64_t, uint64_t> read_floor_;  // read -> highest index applied before it began
   size_t reads_confirmed_ = 0;
   std::set<std::pair<std::string, std::string>> cut_;
@@ -900,7 +1001,7 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
   int seeds = 200;
   if (auto* env = std::getenv("DFS_SIM_SEEDS"))
     seeds = std::max(1, std::atoi(env));
-  size_t committed_total = 0, changes = 0, snapshots = 0, reads = 0;
+  size_t committed_total = 0, changes = 0, snapshots = 0, reads = 0, one_rounds = 0;
   for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
     simulation sim{param.nodes, seed * 7919, param.faults, param.voters};
     sim.compact_every(param.compact_every);
@@ -912,6 +1013,8 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
       ASSERT_EQ(why, "") << param.name << " seed " << seed << " step " << i;
       if (i % 7 == 0)
         sim.propose("v" + std::to_string(seed) + "." + std::to_string(proposed++));
+      if (i % 5 == 0)
+        sim.one_round_read(2000000 + static_cast<uint64_t>(i));
       if (i % 3 == 0) {
         auto& at = sim.ids()[(seed * 13 + static_cast<uint64_t>(i) / 3) % sim.ids().size()];
         ASSERT_EQ(sim.read_anywhere(at, 1000000 + static_cast<uint64_t>(i)), "")
@@ -960,6 +1063,7 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
     committed_total += sim.committed_count();
     snapshots += sim.snapshots_installed();
     reads += sim.reads_confirmed();
+    one_rounds += sim.one_round_confirmed();
   }
   if (param.compact_every) {
     EXPECT_GT(snapshots, 0u) << param.name << ": no follower ever needed a snapshot";
@@ -967,6 +1071,8 @@ TEST_P(raft_simulation, safety_holds_and_progress_resumes_after_healing) {
   // The run must have exercised something: plenty of commits across seeds.
   EXPECT_GT(committed_total, static_cast<size_t>(seeds) * 10) << param.name;
   EXPECT_GT(reads, static_cast<size_t>(seeds) * 10) << param.name << ": reads confirmed";
+  EXPECT_GT(one_rounds, static_cast<size_t>(seeds) * 10)
+    << param.name << ": one-round reads confirmed";
   if (param.voters) {
     EXPECT_GT(changes, static_cast<size_t>(seeds) * 3) << param.name << ": membership changes";
   }

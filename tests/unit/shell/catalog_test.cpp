@@ -30,9 +30,10 @@ TEST(catalog, every_actor_kind_and_its_interface_is_there) {
   // Three forms of one message, told apart by their arity.
   EXPECT_EQ(find_messages("replica", "store").size(), 3u);
   // stat exists on the gateway and on the Raft participant (the meta
-  // interface), where it takes one path or a batch of them.
-  EXPECT_EQ(find_messages("", "stat").size(), 3u);
-  EXPECT_EQ(find_messages("raft", "stat").size(), 2u);
+  // interface), where it takes one path or a batch of them, and a batch
+  // for the leader alone (lead).
+  EXPECT_EQ(find_messages("", "stat").size(), 4u);
+  EXPECT_EQ(find_messages("raft", "stat").size(), 3u);
 }
 
 TEST(catalog, typed_words_become_the_message_the_actor_takes) {
