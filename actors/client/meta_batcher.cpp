@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ constexpr std::chrono::milliseconds member_slack{2000};
 // thread).
 constexpr std::chrono::milliseconds one_round_timeout{1000};
 constexpr std::chrono::milliseconds sweep_interval{100};
+// How often a batcher in use asks the group for its status again (besides
+// after every read in one round that did not stand), so that a member that
+// was silent is asked again once it is back.
+constexpr std::chrono::seconds relearn_interval{10};
 
 using batcher_actor = meta_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>>;
 
@@ -53,8 +58,10 @@ struct batcher_state {
   std::vector<meta_actor> group;
   std::map<std::string, meta_actor> members;
   std::string leader;
-  std::string member_id;  // of `member`
+  std::string member_id;         // of `member`
+  std::set<std::string> silent;  // members that did not answer the last status request
   bool learning = false;
+  std::chrono::steady_clock::time_point learned;  // when the last status requests went
   // Reads in one round trip under way: when each gives up, and how.
   struct due_round {
     std::chrono::steady_clock::time_point due;
@@ -95,11 +102,19 @@ void learn(batcher_pointer self) {
   if (st.learning || st.group.empty())
     return;
   st.learning = true;
+  st.learned = std::chrono::steady_clock::now();
   auto left = std::make_shared<size_t>(st.group.size());
   auto best = std::make_shared<uint64_t>(0);
+  auto answered = std::make_shared<std::set<std::string>>();
   auto done = [=] {
-    if (--*left == 0)
-      self->state.learning = false;
+    if (--*left > 0)
+      return;
+    auto& st = self->state;
+    st.learning = false;
+    st.silent.clear();
+    for (auto& [id, m] : st.members)
+      if (answered->count(id) == 0)
+        st.silent.insert(id);
   };
   for (auto& m : st.group)
     self->request(m, one_round_timeout, status_atom::value)
@@ -107,6 +122,7 @@ void learn(batcher_pointer self) {
         [=](raft_status& s) {
           auto& st = self->state;
           st.members[s.id] = m;
+          answered->insert(s.id);
           if (m == st.member)
             st.member_id = s.id;
           if (!s.leader.empty() && s.term >= *best) {
@@ -173,13 +189,14 @@ void send_in_one_round(batcher_pointer self, stat_batch batch) {
   };
   auto r = std::make_shared<round>();
   r->leader = st.leader;
-  // As many others as make a quorum with the leader: its own member first.
+  // As many others as make a quorum with the leader: its own member first,
+  // none that was silent when last asked.
   std::vector<meta_actor> others;
   auto wanted = st.members.size() / 2;
-  if (!st.member_id.empty() && st.member_id != st.leader)
+  if (!st.member_id.empty() && st.member_id != st.leader && st.silent.count(st.member_id) == 0)
     others.push_back(st.member);
   for (auto& [id, m] : st.members)
-    if (others.size() < wanted && id != st.leader && id != st.member_id)
+    if (others.size() < wanted && id != st.leader && id != st.member_id && st.silent.count(id) == 0)
       others.push_back(m);
   r->statuses_left = others.size();
   auto id = ++st.next_round;
@@ -251,7 +268,10 @@ void send_batch(batcher_pointer self) {
     return;
   auto batch = std::make_shared<std::vector<waiting_stat>>(std::move(st.pending));
   st.pending.clear();
-  if (st.in_flight == 0 && st.members.count(st.leader) > 0 && st.members.size() > 1)
+  if (std::chrono::steady_clock::now() - st.learned >= relearn_interval)
+    learn(self);
+  if (st.in_flight == 0 && st.members.count(st.leader) > 0 && st.silent.count(st.leader) == 0 &&
+      st.members.size() > 1)
     send_in_one_round(self, std::move(batch));
   else
     send_to_member(self, std::move(batch));

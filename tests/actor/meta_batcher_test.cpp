@@ -33,8 +33,10 @@ struct member_log {
   std::atomic<uint64_t> term{1};
   std::vector<std::string> voters{"m1"};
   std::atomic<bool> refuse_lead{false};
-  std::atomic<bool> silent_lead{false};  // never answers a lead stat
+  std::atomic<bool> silent_lead{false};    // never answers a lead stat
+  std::atomic<bool> silent_status{false};  // never answers a status request
   std::vector<caf::typed_response_promise<batch_results>> unanswered;
+  std::vector<caf::typed_response_promise<raft_status>> unanswered_status;
   std::atomic<int> lead_batches{0};
   std::atomic<int> statuses{0};
   std::atomic<int> batches{0};
@@ -110,8 +112,12 @@ meta_actor::behavior_type scripted_member(meta_actor::pointer self,
       out.voters = log->voters;
       return out;
     },
-    [=](status_atom) {
+    [=](status_atom) -> caf::result<raft_status> {
       ++log->statuses;
+      if (log->silent_status) {
+        log->unanswered_status.push_back(self->make_response_promise<raft_status>());
+        return log->unanswered_status.back();
+      }
       raft_status s;
       s.id = log->id;
       s.role = log->role;
@@ -301,6 +307,21 @@ TEST(meta_batcher, goes_the_usual_way_when_the_leader_refuses_or_is_gone) {
   ASSERT_TRUE(gone) << describe(gone.error());
   EXPECT_EQ(gone->path, "/b");
   EXPECT_EQ(f.logs[1]->batched_stats.load(), 2);
+}
+
+TEST(meta_batcher, asks_another_member_once_its_own_is_silent) {
+  group_fixture f;
+  f.settle();
+  f.logs[1]->silent_status = true;  // the batcher's own member (a paused process)
+  auto first = f.stat("/a");
+  ASSERT_TRUE(first) << describe(first.error());
+  EXPECT_EQ(first->path, "/a") << "went the usual way after its round gave up";
+  std::this_thread::sleep_for(1500ms);  // the group asked again (1 s each), m2 silent
+  auto start = std::chrono::steady_clock::now();
+  auto again = f.stat("/b");
+  ASSERT_TRUE(again) << describe(again.error());
+  EXPECT_EQ(again->path, "lead:/b") << "m3's status confirms the leader";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
 }
 
 TEST(meta_batcher, gives_up_on_a_silent_leader_and_goes_the_usual_way) {
