@@ -40,6 +40,8 @@ constexpr std::chrono::milliseconds sweep_interval{100};
 // after every read in one round that did not stand), so that a member that
 // was silent is asked again once it is back.
 constexpr std::chrono::seconds relearn_interval{10};
+// ... and not more often than this after reads that did not stand.
+constexpr std::chrono::milliseconds relearn_pause{100};
 
 using batcher_actor = meta_actor::extend<caf::reacts_to<flush_atom>, caf::reacts_to<tick_atom>>;
 
@@ -58,8 +60,10 @@ struct batcher_state {
   std::vector<meta_actor> group;
   std::map<std::string, meta_actor> members;
   std::string leader;
-  std::string member_id;         // of `member`
-  std::set<std::string> silent;  // members that did not answer the last status request
+  uint64_t leader_term = 0;         // the term `leader` was reported in
+  std::vector<std::string> voters;  // as reported with `leader`
+  std::string member_id;            // of `member`
+  std::set<std::string> silent;     // members that did not answer the last status request
   bool learning = false;
   std::chrono::steady_clock::time_point learned;  // when the last status requests went
   // Reads in one round trip under way: when each gives up, and how.
@@ -99,12 +103,12 @@ void answer(const stat_batch& batch, batch_results& out) {
 // Asks every member of the group for its status: who it is, who leads.
 void learn(batcher_pointer self) {
   auto& st = self->state;
-  if (st.learning || st.group.empty())
+  auto now = std::chrono::steady_clock::now();
+  if (st.learning || st.group.empty() || now - st.learned < relearn_pause)
     return;
   st.learning = true;
-  st.learned = std::chrono::steady_clock::now();
+  st.learned = now;
   auto left = std::make_shared<size_t>(st.group.size());
-  auto best = std::make_shared<uint64_t>(0);
   auto answered = std::make_shared<std::set<std::string>>();
   auto done = [=] {
     if (--*left > 0)
@@ -125,9 +129,12 @@ void learn(batcher_pointer self) {
           answered->insert(s.id);
           if (m == st.member)
             st.member_id = s.id;
-          if (!s.leader.empty() && s.term >= *best) {
-            *best = s.term;
-            st.leader = s.leader;
+          // Never back to an older term (a member cut off from the rest
+          // may still name the leader it had).
+          if (s.term > st.leader_term || (s.term == st.leader_term && !s.leader.empty())) {
+            st.leader_term = s.term;
+            st.leader = s.leader;  // empty while an election runs
+            st.voters = s.voters;
           }
           done();
         },
@@ -177,7 +184,7 @@ void sweep_soon(batcher_pointer self) {
 // group anew. Asking every member would wake all of them at once for each
 // read: on a machine with fewer cores than processes that costs more time
 // than the round trip saves.
-void send_in_one_round(batcher_pointer self, stat_batch batch) {
+void send_in_one_round(batcher_pointer self, stat_batch batch, std::vector<meta_actor> others) {
   auto& st = self->state;
   struct round {
     std::string leader;
@@ -189,15 +196,6 @@ void send_in_one_round(batcher_pointer self, stat_batch batch) {
   };
   auto r = std::make_shared<round>();
   r->leader = st.leader;
-  // As many others as make a quorum with the leader: its own member first,
-  // none that was silent when last asked.
-  std::vector<meta_actor> others;
-  auto wanted = st.members.size() / 2;
-  if (!st.member_id.empty() && st.member_id != st.leader && st.silent.count(st.member_id) == 0)
-    others.push_back(st.member);
-  for (auto& [id, m] : st.members)
-    if (others.size() < wanted && id != st.leader && id != st.member_id && st.silent.count(id) == 0)
-      others.push_back(m);
   r->statuses_left = others.size();
   auto id = ++st.next_round;
   auto settle = [=] {
@@ -225,7 +223,11 @@ void send_in_one_round(batcher_pointer self, stat_batch batch) {
     ctxs.push_back(w.ctx);
     paths.push_back(w.path);
   }
-  auto wait = std::min<caf::timespan>(batch_wait(batch), one_round_timeout);
+  // Half the time the most urgent read has left at most, so that the usual
+  // way still has time after a round that did not stand.
+  caf::timespan wait = one_round_timeout;
+  for (auto& w : *batch)
+    wait = std::min<caf::timespan>(wait, time_left(w.ctx, batch_timeout) / 2);
   ++st.in_flight;
   st.rounds.emplace(id, batcher_state::due_round{std::chrono::steady_clock::now() + wait, [=] {
                                                    r->lead_failed =
@@ -259,6 +261,26 @@ void send_in_one_round(batcher_pointer self, stat_batch batch) {
         });
 }
 
+// The members to ask for their status so that, with the leader, they are
+// a quorum of its voters: the batcher's own member first, none that was
+// silent when last asked. Empty when too few are known.
+std::vector<meta_actor> confirmers(const batcher_state& st) {
+  std::vector<meta_actor> out;
+  auto wanted = st.voters.size() / 2;
+  auto usable = [&](const std::string& id) {
+    return id != st.leader && st.silent.count(id) == 0 && st.members.count(id) > 0 &&
+           std::find(st.voters.begin(), st.voters.end(), id) != st.voters.end();
+  };
+  if (usable(st.member_id))
+    out.push_back(st.members.at(st.member_id));
+  for (auto& id : st.voters)
+    if (out.size() < wanted && id != st.member_id && usable(id))
+      out.push_back(st.members.at(id));
+  if (out.size() < wanted || wanted == 0)
+    out.clear();
+  return out;
+}
+
 // Sends what is pending as one message; answers each stat from the reply.
 // A batch that finds no other one under way goes in one round trip when
 // the leader and another member are known.
@@ -270,11 +292,12 @@ void send_batch(batcher_pointer self) {
   st.pending.clear();
   if (std::chrono::steady_clock::now() - st.learned >= relearn_interval)
     learn(self);
-  if (st.in_flight == 0 && st.members.count(st.leader) > 0 && st.silent.count(st.leader) == 0 &&
-      st.members.size() > 1)
-    send_in_one_round(self, std::move(batch));
-  else
-    send_to_member(self, std::move(batch));
+  if (st.in_flight == 0 && st.members.count(st.leader) > 0 && st.silent.count(st.leader) == 0)
+    if (auto others = confirmers(st); !others.empty()) {
+      send_in_one_round(self, std::move(batch), std::move(others));
+      return;
+    }
+  send_to_member(self, std::move(batch));
 }
 
 batcher_actor::behavior_type meta_batcher(batcher_pointer self, meta_actor member,

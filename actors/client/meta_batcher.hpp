@@ -9,11 +9,12 @@
 //
 // Given the whole group (every member's handle), a batch that finds no
 // other one under way is read in one round trip instead of two: it goes
-// to the leader, which serves it at its commit index, while another member
-// is asked for its status; the answer stands once that confirms the leader
-// in its term (confirms_leader_read, messages/raft_messages.hpp). When it
-// does not, the batch goes to `member` the usual way. Under load batches
-// go to `member`, so that all members share the serving.
+// to the leader, which serves it at its commit index, while as many other
+// voters as make a quorum with it (one of three) are asked for their
+// status; the answer stands once they confirm the leader in its term
+// (confirms_leader_read, messages/raft_messages.hpp). When they do not,
+// the batch goes to `member` the usual way. Under load batches go to
+// `member`, so that all members share the serving.
 #pragma once
 
 #include <vector>

@@ -239,6 +239,10 @@ struct group_fixture {
     batcher = spawn_meta_batcher(sys, members[1], members);
   }
   ~group_fixture() {
+    for (auto& log : logs) {  // they hold their members
+      log->unanswered.clear();
+      log->unanswered_status.clear();
+    }
     caf::anon_send_exit(batcher, caf::exit_reason::user_shutdown);
     for (auto& m : members)
       caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
@@ -316,7 +320,7 @@ TEST(meta_batcher, asks_another_member_once_its_own_is_silent) {
   auto first = f.stat("/a");
   ASSERT_TRUE(first) << describe(first.error());
   EXPECT_EQ(first->path, "/a") << "went the usual way after its round gave up";
-  std::this_thread::sleep_for(1500ms);  // the group asked again (1 s each), m2 silent
+  std::this_thread::sleep_for(2200ms);  // the group asked again (1 s each), m2 silent
   auto start = std::chrono::steady_clock::now();
   auto again = f.stat("/b");
   ASSERT_TRUE(again) << describe(again.error());

@@ -371,6 +371,8 @@ void check_history_across_a_failover(bool one_round) {
     all.push_back(h);
   for (auto& [id, h] : handles)
     readers[id] = one_round ? spawn_meta_batcher(group.sys(), h, all) : meta_actor{h};
+  if (one_round)
+    std::this_thread::sleep_for(100ms);  // the batchers learn who leads
   auto t0 = std::chrono::steady_clock::now();
   auto now_us = [&] {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -

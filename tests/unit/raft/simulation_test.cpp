@@ -204,7 +204,9 @@ public:
     if (others.empty())
       return;
     one_round r;
-    r.floor = committed_.empty() ? 0 : committed_.rbegin()->first;
+    // At least what was applied anywhere, and what any read that already
+    // returned saw.
+    r.floor = std::max(committed_.empty() ? 0 : committed_.rbegin()->first, returned_floor_);
     r.leader = to;
     std::shuffle(others.begin(), others.end(), rng_);
     std::uniform_real_distribution<double> p{0, 1};
@@ -472,6 +474,7 @@ private:
   };
   std::vector<one_round> one_rounds_;
   size_t one_round_confirmed_ = 0;
+  uint64_t returned_floor_ = 0;  // the highest commit index a one-round read returned
 
   std::string serve_one_rounds() {
     for (auto it = one_rounds_.begin(); it != one_rounds_.end();) {
@@ -513,6 +516,7 @@ private:
                  std::to_string(r.standings.size()) + " others, but entry " +
                  std::to_string(r.floor) + " was applied before the read began";
         ++one_round_confirmed_;
+        returned_floor_ = std::max(returned_floor_, r.commit);
       }
       it = one_rounds_.erase(it);
     }
