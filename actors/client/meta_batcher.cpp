@@ -30,7 +30,7 @@ constexpr std::chrono::milliseconds batch_timeout{30000};
 // waits that much longer, so that its stats get the member's answers.
 constexpr std::chrono::milliseconds member_slack{2000};
 // A read in one round trip waits this long at most for the leader and the
-// other member before the batch goes the usual way. Checked by a sweep
+// other members before the batch goes the usual way. Checked by a sweep
 // every sweep_interval while such reads are under way, not by a CAF
 // timeout per request (each would cost a round trip through CAF's clock
 // thread).
@@ -66,13 +66,10 @@ struct batcher_state {
   std::set<std::string> silent;     // members that did not answer the last status request
   bool learning = false;
   std::chrono::steady_clock::time_point learned;  // when the last status requests went
-  // Reads in one round trip under way: when each gives up, and how.
-  struct due_round {
-    std::chrono::steady_clock::time_point due;
-    std::function<void()> give_up;
-  };
-  std::map<uint64_t, due_round> rounds;
-  uint64_t next_round = 0;
+  // The read in one round trip under way (at most one: a round goes only
+  // when no batch is in flight): when it gives up, and how (null: none).
+  std::chrono::steady_clock::time_point round_due;
+  std::function<void()> give_up;
   bool sweeping = false;  // a tick_atom to itself is on its way
   int in_flight = 0;      // batches sent and not answered yet
   std::vector<waiting_stat> pending;
@@ -86,6 +83,16 @@ caf::timespan batch_wait(const stat_batch& batch) {
   for (auto& w : *batch)
     timeout = std::max(timeout, time_left(w.ctx, batch_timeout));
   return timeout;
+}
+
+// The batch as the two lists a stat message carries.
+std::pair<std::vector<request_context>, std::vector<std::string>> split(const stat_batch& batch) {
+  std::pair<std::vector<request_context>, std::vector<std::string>> out;
+  for (auto& w : *batch) {
+    out.first.push_back(w.ctx);
+    out.second.push_back(w.path);
+  }
+  return out;
 }
 
 void answer(const stat_batch& batch, batch_results& out) {
@@ -145,12 +152,7 @@ void learn(batcher_pointer self) {
 // with the leader (ReadIndex).
 void send_to_member(batcher_pointer self, stat_batch batch) {
   auto& st = self->state;
-  std::vector<request_context> ctxs;
-  std::vector<std::string> paths;
-  for (auto& w : *batch) {
-    ctxs.push_back(w.ctx);
-    paths.push_back(w.path);
-  }
+  auto [ctxs, paths] = split(batch);
   ++st.in_flight;
   self
     ->request(st.member, batch_wait(batch) + member_slack, stat_atom::value, std::move(ctxs),
@@ -169,7 +171,7 @@ void send_to_member(batcher_pointer self, stat_batch batch) {
 
 void sweep_soon(batcher_pointer self) {
   auto& st = self->state;
-  if (!st.sweeping && !st.rounds.empty()) {
+  if (!st.sweeping && st.give_up) {
     st.sweeping = true;
     self->delayed_send(self, sweep_interval, tick_atom::value);
   }
@@ -197,14 +199,13 @@ void send_in_one_round(batcher_pointer self, stat_batch batch, std::vector<meta_
   auto r = std::make_shared<round>();
   r->leader = st.leader;
   r->statuses_left = others.size();
-  auto id = ++st.next_round;
   auto settle = [=] {
     if (r->done)
       return;
     auto finish = [&] {
       r->done = true;
       --self->state.in_flight;
-      self->state.rounds.erase(id);
+      self->state.give_up = nullptr;
     };
     if (r->lead && confirms_leader_read(r->leader, r->lead->term, r->lead->voters, r->standings)) {
       finish();
@@ -217,23 +218,18 @@ void send_in_one_round(batcher_pointer self, stat_batch batch, std::vector<meta_
       send_to_member(self, batch);
     }
   };
-  std::vector<request_context> ctxs;
-  std::vector<std::string> paths;
-  for (auto& w : *batch) {
-    ctxs.push_back(w.ctx);
-    paths.push_back(w.path);
-  }
+  auto [ctxs, paths] = split(batch);
   // Half the time the most urgent read has left at most, so that the usual
   // way still has time after a round that did not stand.
   caf::timespan wait = one_round_timeout;
   for (auto& w : *batch)
     wait = std::min<caf::timespan>(wait, time_left(w.ctx, batch_timeout) / 2);
   ++st.in_flight;
-  st.rounds.emplace(id, batcher_state::due_round{std::chrono::steady_clock::now() + wait, [=] {
-                                                   r->lead_failed =
-                                                     true;  // silent: as good as refused
-                                                   settle();
-                                                 }});
+  st.round_due = std::chrono::steady_clock::now() + wait;
+  st.give_up = [=] {
+    r->lead_failed = true;  // silent: as good as refused
+    settle();
+  };
   sweep_soon(self);
   self
     ->request(st.members.at(st.leader), caf::infinite, stat_atom::value, std::move(ctxs),
@@ -336,13 +332,10 @@ batcher_actor::behavior_type meta_batcher(batcher_pointer self, meta_actor membe
     [=](tick_atom) {
       auto& st = self->state;
       st.sweeping = false;
-      auto now = std::chrono::steady_clock::now();
-      std::vector<std::function<void()>> expired;
-      for (auto& [id, round] : st.rounds)
-        if (round.due <= now)
-          expired.push_back(round.give_up);
-      for (auto& give_up : expired)
+      if (st.give_up && st.round_due <= std::chrono::steady_clock::now()) {
+        auto give_up = st.give_up;  // settling clears it
         give_up();
+      }
       sweep_soon(self);
     },
   };

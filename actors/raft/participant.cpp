@@ -553,18 +553,26 @@ caf::result<batch_results> propose_forwarded(participant_pointer self,
   return rp;
 }
 
-// Stats a client sent in one message: each goes its own way (served here,
-// or with the next read index request to the leader), and the batch is
-// answered once every one of them has its outcome.
-caf::result<batch_results> stat_batch(participant_pointer self,
-                                      const std::vector<request_context>& ctxs,
-                                      const std::vector<std::string>& paths) {
+// Why a batch of stats is malformed; none when it is not.
+caf::error check_stat_batch(const std::vector<request_context>& ctxs,
+                            const std::vector<std::string>& paths) {
   if (ctxs.size() != paths.size())
     return make_error(errc::invalid_argument, "a batch of stats needs one context per path");
   if (ctxs.size() > max_batch)
     return make_error(errc::invalid_argument, "a batch of " + std::to_string(ctxs.size()) +
                                                 " stats is over the limit of " +
                                                 std::to_string(max_batch));
+  return {};
+}
+
+// Stats a client sent in one message: each goes its own way (served here,
+// or with the next read index request to the leader), and the batch is
+// answered once every one of them has its outcome.
+caf::result<batch_results> stat_batch(participant_pointer self,
+                                      const std::vector<request_context>& ctxs,
+                                      const std::vector<std::string>& paths) {
+  if (auto err = check_stat_batch(ctxs, paths))
+    return err;
   auto rp = self->make_response_promise<batch_results>();
   auto acc = std::make_shared<batch_collector>(rp, ctxs.size());
   for (size_t i = 0; i < ctxs.size(); ++i)
@@ -580,10 +588,8 @@ caf::result<batch_results> stat_batch(participant_pointer self,
 caf::result<batch_results> serve_as_leader(participant_pointer self,
                                            const std::vector<request_context>& ctxs,
                                            const std::vector<std::string>& paths) {
-  if (ctxs.size() != paths.size() || ctxs.size() > max_batch)
-    return make_error(
-      errc::invalid_argument,
-      "a batch of stats needs one context per path, at most " + std::to_string(max_batch));
+  if (auto err = check_stat_batch(ctxs, paths))
+    return err;
   auto& st = self->state;
   auto& c = *st.core;
   if (c.current_role() != raft::role::leader || !c.committed_in_term() ||

@@ -415,7 +415,8 @@ int main(int argc, char** argv) {
                "dfs: each read its own message (default: concurrent reads to a member share one)");
   app.add_flag("!--no-one-round", o.one_round,
                "dfs: reads only through their own member (default: a read that finds its batcher "
-               "idle goes to the leader, confirmed by the other members, in one round trip)");
+               "idle goes to the leader, confirmed by the other members, in one round trip; "
+               "no effect with --no-coalesce, whose reads go to their member alone)");
   CLI11_PARSE(app, argc, argv);
   std::stringstream in{endpoints};
   for (std::string item; std::getline(in, item, ',');) {
