@@ -66,13 +66,16 @@ struct raft_status {
   std::vector<std::string> voters;
   std::vector<std::string> learners;
   int64_t last_contact_ms = -1;  // since the last message from the leader; 0 on the leader
+  // Reads this member served as leader with no round of its own, since it
+  // started (one-round reads: stat with lead_atom).
+  uint64_t one_round_reads = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_status& x) {
   return f(caf::meta::type_name("raft_status"), x.id, x.role, x.leader, x.term, x.commit_index,
-           x.applied_index, x.last_index, x.snapshot_index, x.voters, x.learners,
-           x.last_contact_ms);
+           x.applied_index, x.last_index, x.snapshot_index, x.voters, x.learners, x.last_contact_ms,
+           x.one_round_reads);
 }
 
 // A read in one round trip: the client sends it to the leader, which

@@ -238,7 +238,8 @@ int raft_status_cmd(const std::vector<host_port>& endpoints, bool json) {
                      {"snapshot_index", s.snapshot_index},
                      {"voters", s.voters},
                      {"learners", s.learners},
-                     {"last_contact_ms", s.last_contact_ms}});
+                     {"last_contact_ms", s.last_contact_ms},
+                     {"one_round_reads", s.one_round_reads}});
       continue;
     }
     std::string contact =

@@ -50,7 +50,13 @@ raft_metrics::raft_metrics(prometheus::Registry& registry, const std::string& no
                            "Time to write one batch of applied commands to the state "
                            "machine's database",
                            node)),
-    mailbox_(mailbox_gauge(registry, node, "raft")) {
+    mailbox_(mailbox_gauge(registry, node, "raft")),
+    one_round_reads_(prometheus::BuildCounter()
+                       .Name("dfs_raft_one_round_reads_total")
+                       .Help("Reads this participant served as leader with no round of its own "
+                             "(a client confirms them with the other members' status)")
+                       .Register(registry)
+                       .Add({{"node", node}})) {
   for (auto r : {"follower", "pre_candidate", "candidate", "leader"})
     roles_.Add({{"node", node_}, {"role", r}}).Set(0);
 }

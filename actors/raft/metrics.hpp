@@ -1,6 +1,7 @@
 // Prometheus metrics of a Raft participant: term, role, commit and applied
-// index, leader changes, log size, and the latency of appending to the
-// durable log and of committing a proposal.
+// index, leader changes, log size, the latency of appending to the
+// durable log and of committing a proposal, and reads served as leader in
+// one round.
 #pragma once
 
 #include <string>
@@ -27,6 +28,7 @@ public:
   void commit_done(double seconds) { commit_latency_.Observe(seconds); }
   void state_written(double seconds) { state_write_.Observe(seconds); }
   void mailbox(size_t n) { mailbox_.Set(static_cast<double>(n)); }
+  void one_round_reads(size_t n) { one_round_reads_.Increment(static_cast<double>(n)); }
 
 private:
   prometheus::Gauge& term_;
@@ -41,6 +43,7 @@ private:
   prometheus::Histogram& commit_latency_;
   prometheus::Histogram& state_write_;
   prometheus::Gauge& mailbox_;
+  prometheus::Counter& one_round_reads_;
 };
 
 }  // namespace dfs

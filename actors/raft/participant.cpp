@@ -217,6 +217,7 @@ struct participant_state {
   steady::time_point last_reply;
   std::pair<uint64_t, uint64_t> echoed_read{0, 0};
   uint64_t next_read = 0;
+  uint64_t one_round_reads = 0;                                 // served by serve_as_leader
   uint64_t applied = 0;                                         // the state machine's applied index
   bool persisting = false;                                      // a batch is at the log writer
   uint64_t durable = 0;                                         // the log is on disk up to here
@@ -595,6 +596,9 @@ caf::result<batch_results> serve_as_leader(participant_pointer self,
   if (c.current_role() != raft::role::leader || !c.committed_in_term() ||
       !contains(c.voters(), c.id()))
     return not_leader(self);
+  st.one_round_reads += ctxs.size();
+  if (st.metrics)
+    st.metrics->one_round_reads(ctxs.size());
   auto rp = self->make_response_promise<batch_results>();
   auto acc = std::make_shared<batch_collector>(rp, ctxs.size());
   acc->standing(c.term(), c.voters());
@@ -1496,6 +1500,7 @@ raft_actor::behavior_type participant(participant_pointer self, participant_conf
       s.snapshot_index = c.latest_snapshot().index;
       s.voters = c.voters();
       s.learners = c.learners();
+      s.one_round_reads = st.one_round_reads;
       if (c.current_role() == raft::role::leader)
         s.last_contact_ms = 0;
       else if (st.last_contact != steady::time_point{})

@@ -451,13 +451,28 @@ void check_history_across_a_failover(bool one_round) {
   for (uint64_t c = 1; c <= 3; ++c)
     clients.emplace_back(client, c);
   std::this_thread::sleep_for(150ms);
+  // Reads the members served as leader in one round, the first leader's
+  // counted before it goes.
+  uint64_t one_round_reads = 0;
+  auto count_one_round_reads = [&](const std::string& id) {
+    if (auto st = group.status(id))
+      one_round_reads += st->one_round_reads;
+  };
+  count_one_round_reads(first);
   first_stopped = true;
   group.stop(first);  // the leader goes away mid-run
   for (auto& c : clients)
     c.join();
-  if (one_round)
+  for (auto& id : group.ids())
+    if (id != first)
+      count_one_round_reads(id);
+  if (one_round) {
     for (auto& [id, r] : readers)
       caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+    EXPECT_GT(one_round_reads, 0u) << "no read took the one-round path";
+  } else {
+    EXPECT_EQ(one_round_reads, 0u);
+  }
   ASSERT_GT(history.size(), 60u);
   auto v = lincheck::check(history);
   EXPECT_TRUE(v.linearizable) << "history of " << v.key << " has no linearizable order";
@@ -492,12 +507,16 @@ TEST(raft_participant, only_the_leader_serves_stats_in_one_round) {
   ASSERT_TRUE(st);
   EXPECT_EQ(out->term, st->term);
   EXPECT_EQ(out->voters, st->voters);
+  EXPECT_EQ(st->one_round_reads, 2u);
   for (auto& id : group.ids()) {
     if (id == leader)
       continue;
     auto refused = group.call<batch_results>(id, stat_atom::value, ctxs, paths, lead_atom::value);
     ASSERT_FALSE(refused);
     EXPECT_EQ(to_errc(refused.error()), errc::unavailable) << describe(refused.error());
+    auto follower = group.status(id);
+    ASSERT_TRUE(follower);
+    EXPECT_EQ(follower->one_round_reads, 0u);
   }
 }
 
