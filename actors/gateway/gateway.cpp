@@ -70,16 +70,10 @@ void do_move(gateway_pointer self, const request_context& ctx, const std::string
 
 // --- writes -------------------------------------------------------------------
 
-// Storage nodes of the cluster, reachable or not: the node table's
-// members (this gateway's reachable nodes when it has no node table).
+// Storage nodes of the cluster, reachable or not (repair::storage_members).
 size_t storage_nodes(gateway_pointer self) {
   auto& st = self->state;
-  if (!st.deps.view)
-    return st.deps.replicas.size();
-  size_t n = 0;
-  for (auto& node : st.deps.view->nodes())
-    n += node.removed() ? 0 : 1;
-  return std::max(n, st.deps.replicas.size());
+  return repair::storage_members(st.storage_seen, st.states, st.removed);
 }
 
 void open_upload(gateway_pointer self, const std::string& path, uint32_t replication,
@@ -819,11 +813,15 @@ void refresh_nodes(gateway_pointer self) {
   auto& st = self->state;
   if (st.deps.view) {
     st.states.clear();
-    for (auto& n : st.deps.view->nodes())
+    st.removed.clear();
+    for (auto& n : st.deps.view->nodes()) {
+      if (n.removed())
+        st.removed.insert(n.id());
       st.states[n.id()] = n.removed() || n.state() == proto::NODE_STATE_DEAD
                             ? repair::node_state::dead
                           : n.state() == proto::NODE_STATE_DRAINING ? repair::node_state::draining
                                                                     : repair::node_state::active;
+    }
   }
   auto now = std::chrono::steady_clock::now();
   for (auto& [node, handle] : st.deps.replicas) {
@@ -858,6 +856,8 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
   self->state.rng.seed(self->state.cfg.seed != 0 ? self->state.cfg.seed : std::random_device{}());
   self->state.router = balancer::router{self->state.cfg.routing};
   self->state.admission = balancer::admission{self->state.cfg.admission};
+  for (auto& [node, handle] : self->state.deps.replicas)
+    self->state.storage_seen.insert(node.value);
   refresh_nodes(self);
   self->delayed_send(self, tick_period(self->state.cfg), tick_atom::value);
   return {
@@ -981,6 +981,7 @@ gateway_actor::behavior_type gateway(gateway_pointer self, gateway_config cfg, g
       st.silent.erase(node);
       if (replica) {
         st.deps.replicas[node] = replica;
+        st.storage_seen.insert(node.value);
       } else {
         st.deps.replicas.erase(node);
         st.stats.erase(node);

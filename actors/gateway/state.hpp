@@ -99,6 +99,10 @@ struct gateway_state {
   uint64_t holding = 0;                    // chunk bytes of writes in flight (against write_budget)
   uint64_t reading = 0;                    // chunk bytes of reads in flight (against read_budget)
   std::map<std::string, repair::node_state> states;  // from the node table, refreshed
+  std::set<std::string> removed;                     // nodes the node table says were removed
+  // Storage nodes this gateway has had a connection to since it started
+  // (its own included): members of the cluster while they are away.
+  std::set<std::string> storage_seen;
   // Every cache shard this gateway can reach, by rendezvous seed (see
   // cache/ring.hpp), and cache nodes whose shards stopped answering,
   // skipped until then.

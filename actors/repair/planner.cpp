@@ -58,6 +58,17 @@ std::vector<std::string> place(const std::vector<node_info>& nodes, size_t count
   return chosen;
 }
 
+size_t storage_members(const std::set<std::string>& seen,
+                       const std::map<std::string, node_state>& table,
+                       const std::set<std::string>& removed) {
+  std::set<std::string> members = seen;
+  for (auto& [id, state] : table)
+    members.insert(id);
+  for (auto& id : removed)
+    members.erase(id);
+  return members.size();
+}
+
 namespace {
 
 // A chunk that needs a copy, with what the plan needs to know of its replicas.

@@ -40,6 +40,16 @@ std::vector<std::string> place(const std::vector<node_info>& nodes, size_t count
                                uint64_t chunk_bytes, const std::vector<std::string>& exclude,
                                const std::vector<std::string>& keep, std::mt19937_64& rng);
 
+// The storage nodes a cluster has, reachable or not, to hold a
+// replication factor against: every node seen as a storage node and every
+// node in the node table (`table`), less those removed from it. A node
+// that is down still counts: a write goes on to the nodes that answer (a
+// majority of the factor) and repair makes the other copies once nodes
+// are back.
+size_t storage_members(const std::set<std::string>& seen,
+                       const std::map<std::string, node_state>& table,
+                       const std::set<std::string>& removed);
+
 struct chunk_info {
   std::string id;
   uint64_t length = 0;

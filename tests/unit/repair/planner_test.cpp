@@ -100,6 +100,23 @@ TEST(placement, busier_nodes_get_fewer_chunks_at_equal_space) {
   EXPECT_GT(picked["busy"], 0) << "still some load: it has the same room";
 }
 
+// A replication factor is held against the cluster's storage nodes, not
+// the ones answering now: a node killed or dead still counts, a removed
+// one does not.
+TEST(placement, storage_members_count_nodes_that_are_away) {
+  EXPECT_EQ(storage_members({"n1", "n2", "n3"}, {}, {}), 3u);
+  // n3 went away after it was seen; the node table has not heard of it.
+  EXPECT_EQ(storage_members({"n1", "n2", "n3"}, {{"n3", node_state::dead}}, {}), 3u);
+  // A node in the table this gateway never reached (it was down when the
+  // gateway started) counts as well.
+  EXPECT_EQ(storage_members({"n1", "n2"}, {{"n3", node_state::active}}, {}), 3u);
+  EXPECT_EQ(storage_members({"n1"}, {{"n2", node_state::draining}, {"n3", node_state::dead}}, {}),
+            3u);
+  // Removed: no longer a member, whether seen or in the table.
+  EXPECT_EQ(storage_members({"n1", "n2", "n3"}, {{"n3", node_state::dead}}, {"n3"}), 2u);
+  EXPECT_EQ(storage_members({}, {}, {"n1"}), 0u);
+}
+
 TEST(repair_plan, a_dead_nodes_copies_are_replaced_fewest_copies_first) {
   plan_input in;
   in.nodes = {node("a"), node("b", node_state::dead, false), node("c", node_state::dead, false),
