@@ -229,7 +229,8 @@ struct participant_state {
   raft::ready next;                 // collected meanwhile, for the next batch
   std::string last_leader;
   steady::time_point last_contact;
-  steady::time_point next_tick;  // when the core's next tick is due
+  steady::time_point leaderless_since;  // when it last lost sight of a leader; {}: one is known
+  steady::time_point next_tick;         // when the core's next tick is due
   std::unique_ptr<raft_metrics> metrics;
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "raft_participant";
@@ -241,6 +242,35 @@ caf::error not_leader(participant_pointer self) {
   auto& leader = self->state.core->leader();
   return make_error(errc::unavailable, "not the leader; the leader is " +
                                          (leader.empty() ? std::string{"unknown"} : leader));
+}
+
+// How long a member waits for a leader before it stops holding requests
+// for one: past several elections' worth, a majority of the group is
+// likely down or cut off from it, and a client does better to hear so
+// (and try another member) than to wait out its deadline.
+steady::duration leaderless_patience(const participant_config& cfg) {
+  return std::max<steady::duration>(std::chrono::seconds{1}, 4 * cfg.election_ticks * cfg.tick);
+}
+
+bool leader_known(participant_pointer self) {
+  auto& st = self->state;
+  return st.core->current_role() == raft::role::leader || st.peers.count(st.core->leader()) > 0;
+}
+
+// No leader known for longer than leaderless_patience: the error for a
+// request that would otherwise wait for one.
+caf::error long_without_leader(participant_pointer self) {
+  auto& st = self->state;
+  if (st.leaderless_since == steady::time_point{})
+    return {};
+  auto gone = steady::now() - st.leaderless_since;
+  if (gone < leaderless_patience(st.cfg))
+    return {};
+  return make_error(
+    errc::unavailable,
+    "no Raft leader known at " + st.cfg.id + " for " +
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(gone).count()) +
+      " ms: a majority of the metadata group may be down or cut off from it");
 }
 
 caf::error deadline_error(const char* what) {
@@ -638,6 +668,10 @@ void dispatch(participant_pointer self, Atom atom, const request_context& ctx,
   }
   if (ctx.hops > 0) {  // forwarded here: the node it came from retries
     rp.deliver(not_leader(self));
+    return;
+  }
+  if (auto err = long_without_leader(self)) {
+    rp.deliver(std::move(err));
     return;
   }
   park(
@@ -1301,17 +1335,21 @@ void flush(participant_pointer self) {
 // go again after a step-down.
 void retry_and_expire(participant_pointer self) {
   auto& st = self->state;
-  bool leader_known =
-    st.core->current_role() == raft::role::leader || st.peers.count(st.core->leader()) > 0;
-  if (leader_known && !st.parked.empty()) {
+  bool known = leader_known(self);
+  if (known)
+    st.leaderless_since = {};
+  else if (st.leaderless_since == steady::time_point{})
+    st.leaderless_since = steady::now();
+  if (known && !st.parked.empty()) {
     auto parked = std::move(st.parked);
     st.parked.clear();
     for (auto& p : parked)
       p.retry();
   } else {
+    auto no_leader = long_without_leader(self);
     for (auto it = st.parked.begin(); it != st.parked.end();) {
-      if (past_deadline(it->ctx)) {
-        it->fail(deadline_error("while no Raft leader was known"));
+      if (no_leader || past_deadline(it->ctx)) {
+        it->fail(no_leader ? no_leader : deadline_error("while no Raft leader was known"));
         it = st.parked.erase(it);
       } else {
         ++it;

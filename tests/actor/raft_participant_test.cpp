@@ -261,6 +261,41 @@ TEST(raft_participant, a_request_waits_for_a_leader_until_its_deadline) {
   EXPECT_EQ(waited->path, "/y");
 }
 
+TEST(raft_participant, a_member_long_without_a_leader_says_so_instead_of_waiting) {
+  testing::temp_dir dir;
+  raft_group group{dir.path()};
+  // One of three, as with two members down: a request waits for a leader
+  // for a second (several elections), then fails as unavailable, long
+  // before its deadline; later ones fail at once.
+  group.start("n1");
+  auto start = std::chrono::steady_clock::now();
+  auto parked =
+    group.call<file_info>("n1", propose_atom::value, context_with_timeout(8s), mkdir_command("/x"));
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(parked);
+  EXPECT_EQ(to_errc(parked.error()), errc::unavailable) << describe(parked.error());
+  EXPECT_NE(describe(parked.error()).find("no Raft leader known at n1"), std::string::npos)
+    << describe(parked.error());
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 4s);
+  start = std::chrono::steady_clock::now();
+  auto read = group.call<file_info>("n1", stat_atom::value, context_with_timeout(8s), "/");
+  ASSERT_FALSE(read);
+  EXPECT_EQ(to_errc(read.error()), errc::unavailable) << describe(read.error());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  // A majority back: it serves again once a leader is elected (a client
+  // retries what was refused meanwhile).
+  group.start("n2");
+  group.start("n3");
+  caf::expected<file_info> served = caf::make_error(caf::sec::request_timeout);
+  for (auto until = std::chrono::steady_clock::now() + 5s;
+       !served && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(50ms))
+    served = group.call<file_info>("n1", propose_atom::value, context_with_timeout(2s),
+                                   mkdir_command("/y"));
+  ASSERT_TRUE(served) << describe(served.error());
+  EXPECT_EQ(served->path, "/y");
+}
+
 TEST(raft_participant, a_new_leader_takes_over_and_a_restarted_group_keeps_everything) {
   testing::temp_dir dir;
   {

@@ -5,7 +5,9 @@
 # marked dead and puts still go on; restarted, it is active again, repair
 # makes every third copy, fsck ends healthy and every file reads back
 # identical. Then the Raft leader is killed in the middle of a bench run
-# and restarted: no request of the run fails.
+# and restarted: no request of the run fails. With two of the three
+# killed, a command fails within seconds saying no leader is known, and
+# works again once they are back.
 # Usage: degraded.sh BIN_DIR [release|asan]
 set -u
 bin=$(cd "${1:?usage: degraded.sh BIN_DIR [release|asan]}" && pwd)
@@ -102,6 +104,24 @@ else
 fi
 wait "$killer"
 if wait_healthy $((60 * scale)) >"$work/took"; then ok "fsck healthy ($(cat "$work/took"))"; else bad "not healthy within 60 s of $l's restart"; fi
+
+say "two of the three killed: no majority"
+survivor=$(leader)
+[ -n "$survivor" ] || { bad "no Raft leader"; exit 1; }
+for n in n1 n2 n3; do [ "$n" = "$survivor" ] || kill -9 "$(pid_of "$n")"; done
+sleep 1.5
+t0=$(ms)
+if ctl ls /data >"$work/out" 2>"$work/err"; then
+  bad "ls answered with no majority: $(head -c 200 "$work/out")"
+else
+  took=$(($(ms) - t0))
+  grep -q "no Raft leader known" "$work/err" && [ "$took" -le $((5000 * scale)) ] &&
+    ok "ls fails in $took ms: $(head -c 200 "$work/err")" ||
+    bad "ls failed in $took ms with: $(head -c 300 "$work/err")"
+fi
+check "cluster up starts them again" ctl cluster up
+timed 10 "ls once they are back" ctl ls /data
+check "every file reads back identical" verify_all
 
 echo "passed $passed, failed $failed"
 [ "$failed" = 0 ]
