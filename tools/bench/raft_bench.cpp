@@ -14,6 +14,8 @@
 //   ping:  the floor under both: one round trip to a member that involves
 //          no other member (dfs asks the node agent for its handles, etcd
 //          ranges over a key with serializable=true).
+//   ping2: dfs only: the same to two members at once, the floor under a
+//          read in one round (leader and a follower asked together).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -139,7 +141,8 @@ struct dfs_client {
   uint64_t seq = 0;
   uint64_t i = 0;
   meta_actor meta;
-  node_agent_actor agent;  // ping
+  node_agent_actor agent;   // ping
+  node_agent_actor agent2;  // ping2: the next member as well
   std::shared_ptr<samples> out;
   // The request outstanding: its number (a late reply to an abandoned one
   // is ignored) and when it went out.
@@ -191,6 +194,19 @@ void dfs_issue(caf::event_based_actor* self, std::shared_ptr<dfs_client> c, cons
   } else if (o.op == "ping") {
     self->request(c->agent, caf::infinite, handles_atom::value)
       .then([=](node_handles&) { done(caf::error{}); }, [=](caf::error& err) { done(err); });
+  } else if (o.op == "ping2") {
+    // Both members at once; done when both answered (or either failed).
+    auto left = std::make_shared<int>(2);
+    auto one = [=](const caf::error& err) {
+      if (*left <= 0)
+        return;  // answered already
+      *left = err ? 0 : *left - 1;
+      if (*left == 0)
+        done(err);
+    };
+    for (auto& a : {c->agent, c->agent2})
+      self->request(a, caf::infinite, handles_atom::value)
+        .then([=](node_handles&) { one(caf::error{}); }, [=](caf::error& err) { one(err); });
   } else {
     static thread_local std::mt19937 rng{std::random_device{}()};
     auto path = "/bench/r/f" + std::to_string(rng() % static_cast<unsigned>(o.read_keys));
@@ -267,6 +283,7 @@ int run_dfs(const options& o) {
     c->id = "bench-" + run_id + "-" + std::to_string(k);
     c->meta = (o.op == "read" ? readers : metas)[static_cast<size_t>(k) % metas.size()];
     c->agent = agents[static_cast<size_t>(k) % agents.size()];
+    c->agent2 = agents[static_cast<size_t>(k + 1) % agents.size()];
     c->out = std::make_shared<samples>();
     all.push_back(c->out);
     sys.spawn([=, &o](caf::event_based_actor* a) -> caf::behavior {
@@ -405,8 +422,11 @@ int main(int argc, char** argv) {
   std::string endpoints;
   app.add_option("--system", o.system, "dfs or etcd")->check(CLI::IsMember({"dfs", "etcd"}));
   app.add_option("--endpoints", endpoints, "HOST:PORT,... of the members")->required();
-  app.add_option("--op", o.op, "write, read, or ping (one round trip to a member, no consensus)")
-    ->check(CLI::IsMember({"write", "read", "ping"}));
+  app
+    .add_option("--op", o.op,
+                "write, read, ping (one round trip to a member, no consensus) or ping2 (to "
+                "two members at once: the floor under a one-round read; dfs only)")
+    ->check(CLI::IsMember({"write", "read", "ping", "ping2"}));
   app.add_option("--clients", o.clients, "concurrent closed-loop clients")
     ->check(CLI::Range(1, 4096));
   app.add_option("--seconds", o.seconds, "length of the run, warm-up included");
@@ -434,6 +454,10 @@ int main(int argc, char** argv) {
   }
   if (o.system == "dfs")
     return run_dfs(o);
+  if (o.op == "ping2") {
+    std::cerr << "dfs-raft-bench: --op ping2 is for dfs only\n";
+    return 2;
+  }
 #ifdef DFS_BENCH_ETCD
   return run_etcd(o);
 #else
