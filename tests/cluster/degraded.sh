@@ -15,21 +15,9 @@ dfsctl="$bin/dfsctl"
 source "$(dirname "$0")/lib.sh"
 scratch_cluster degraded
 ctl() { "$dfsctl" --timeout 20s "$@"; }
+# Three times the time limits under the sanitizers (timed, lib.sh).
 scale=1
 [ "${2:-release}" = asan ] && scale=3
-# timed LIMIT NAME CMD...: CMD must succeed within LIMIT seconds (three
-# times that under the sanitizers).
-timed() {
-  local limit=$(($1 * scale)) name=$2 t0 took
-  shift 2
-  t0=$(ms)
-  if "$@" >"$work/out" 2>"$work/err"; then
-    took=$(($(ms) - t0))
-    if [ "$took" -le $((limit * 1000)) ]; then ok "$name ($took ms)"; else bad "$name took $took ms (limit ${limit} s)"; fi
-  else
-    bad "$name (exit $?): $(head -c 300 "$work/err")"
-  fi
-}
 # copies_on NODE FILE: how many chunks of /data/FILE name NODE as a replica.
 copies_on() {
   ctl stat --json "/data/$2" | jq --arg n "$1" '[.chunks[].replicas | index($n)] | map(select(. != null)) | length'

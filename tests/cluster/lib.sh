@@ -14,6 +14,19 @@ check() {
   local name=$1; shift
   if "$@" >"$work/out" 2>"$work/err"; then ok "$name"; else bad "$name (exit $?): $(head -c 300 "$work/err")"; fi
 }
+# timed LIMIT NAME CMD...: CMD must succeed within LIMIT seconds, times
+# $scale (a script sets it, 3 under the sanitizers; 1 when unset).
+timed() {
+  local limit=$(($1 * ${scale:-1})) name=$2 t0 took
+  shift 2
+  t0=$(ms)
+  if "$@" >"$work/out" 2>"$work/err"; then
+    took=$(($(ms) - t0))
+    if [ "$took" -le $((limit * 1000)) ]; then ok "$name ($took ms)"; else bad "$name took $took ms (limit ${limit} s)"; fi
+  else
+    bad "$name (exit $?): $(head -c 300 "$work/err")"
+  fi
+}
 # ms: milliseconds since the epoch.
 ms() { echo $(($(date +%s%N) / 1000000)); }
 # pid_of NODE: its dfsd process, from the local cluster's table.

@@ -29,21 +29,9 @@ trap 'exit 130' INT TERM
 source "$(dirname "$0")/lib.sh"
 cluster=""
 ctl() { "$dfsctl" --timeout 20s ${cluster:+--cluster "$cluster"} "$@"; }
-# timed LIMIT NAME CMD...: CMD must succeed within LIMIT seconds (three
-# times that under the sanitizers).
+# Three times the time limits under the sanitizers (timed, lib.sh).
 scale=1
 [ "${2:-release}" = asan ] && scale=3
-timed() {
-  local limit=$(($1 * scale)) name=$2 t0 took
-  shift 2
-  t0=$(ms)
-  if "$@" >"$work/out" 2>"$work/err"; then
-    took=$(($(ms) - t0))
-    if [ "$took" -le $((limit * 1000)) ]; then ok "$name ($took ms)"; else bad "$name took $took ms (limit ${limit} s)"; fi
-  else
-    bad "$name (exit $?): $(head -c 300 "$work/err")"
-  fi
-}
 
 cd "$work"
 say "the default 3-node cluster (replication 3)"
