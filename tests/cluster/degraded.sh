@@ -82,14 +82,7 @@ l=$(leader)
 p=$(pid_of "$l")
 (sleep 3; kill -9 "$p"; sleep 4; ctl cluster up >/dev/null 2>&1) &
 killer=$!
-if ctl bench --duration 12s --concurrency 20 --files 200 --json >"$work/bench.json" 2>"$work/err"; then
-  errors=$(tail -1 "$work/bench.json" | jq '[.total.errors[]] | add // 0')
-  done_=$(tail -1 "$work/bench.json" | jq '.total.requests')
-  [ "$errors" = 0 ] && [ "$done_" -gt 0 ] && ok "bench: $done_ requests, no errors, across the loss of $l" ||
-    bad "bench: $done_ requests, $errors errors across the loss of $l"
-else
-  bad "bench failed (exit $?): $(head -c 300 "$work/err")"
-fi
+bench_clean "across the loss of $l" --duration 12s --concurrency 20 --files 200
 wait "$killer"
 if wait_healthy $((60 * scale)) >"$work/took"; then ok "fsck healthy ($(cat "$work/took"))"; else bad "not healthy within 60 s of $l's restart"; fi
 

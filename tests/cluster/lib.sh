@@ -27,6 +27,20 @@ timed() {
     bad "$name (exit $?): $(head -c 300 "$work/err")"
   fi
 }
+# bench_clean WHAT ARGS...: `ctl bench --json ARGS...` must finish with
+# requests done and no error of any kind; WHAT ends the check's name.
+bench_clean() {
+  local what=$1 errors done_
+  shift
+  if ctl bench --json "$@" >"$work/bench.json" 2>"$work/err"; then
+    errors=$(tail -1 "$work/bench.json" | jq '[.total.errors[]] | add // 0')
+    done_=$(tail -1 "$work/bench.json" | jq '.total.requests')
+    [ "$errors" = 0 ] && [ "$done_" -gt 0 ] && ok "bench: $done_ requests, no errors, $what" ||
+      bad "bench: $done_ requests, $errors errors, $what"
+  else
+    bad "bench failed (exit $?): $(head -c 300 "$work/err")"
+  fi
+}
 # ms: milliseconds since the epoch.
 ms() { echo $(($(date +%s%N) / 1000000)); }
 # pid_of NODE: its dfsd process, from the local cluster's table.

@@ -85,14 +85,7 @@ say "dfsctl bench with a node paused mid-run"
 p=$(pid_of n2)
 (sleep 3; kill -STOP "$p"; sleep 6; kill -CONT "$p") &
 pauser=$!
-if ctl bench --duration 12s --concurrency 20 --files 100 --json >"$work/bench.json" 2>"$work/err"; then
-  errors=$(tail -1 "$work/bench.json" | jq '[.total.errors[]] | add // 0')
-  done_=$(tail -1 "$work/bench.json" | jq '.total.requests')
-  [ "$errors" = 0 ] && [ "$done_" -gt 0 ] && ok "bench: $done_ requests, no errors, across the pause" ||
-    bad "bench: $done_ requests, $errors errors"
-else
-  bad "bench failed (exit $?): $(head -c 300 "$work/err")"
-fi
+bench_clean "across the pause" --duration 12s --concurrency 20 --files 100
 wait "$pauser"
 
 echo "passed $passed, failed $failed"
