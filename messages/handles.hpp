@@ -150,6 +150,9 @@ using cache_actor = caf::typed_actor<
   caf::replies_to<lookup_atom, request_context, chunk_id>::with<cache_lookup>,
   // fill(id, bytes): a chunk read after a miss, verified by the sender
   caf::reacts_to<fill_atom, chunk_id, byte_buffer>,
+  // fill(ctx, ref): the same, by reference: the shard reads the chunk from
+  // its own node's replica (the reader's bytes need not cross the network)
+  caf::reacts_to<fill_atom, request_context, chunk_ref>,
   // abandon(id): the load a miss asked for failed
   caf::reacts_to<abandon_atom, chunk_id>,
   // remove(id): drop the entry (a reader found its bytes bad)

@@ -11,6 +11,7 @@
 #include "actors/cache/store.hpp"
 #include "actors/replica/chunk_store.hpp"
 #include "messages/errc.hpp"
+#include "runtime/checksum.hpp"
 #include "runtime/logging.hpp"
 
 namespace dfs {
@@ -122,6 +123,33 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
       }
       st.release(id.value, &data);
       st.store->put(id.value, std::move(data), st.now_ms());
+    },
+    [=](fill_atom, const request_context& ctx, const chunk_ref& ref) {
+      auto& st = self->state;
+      if (st.loads.count(ref.id.value) == 0)  // not asked for, or given up on
+        return;
+      if (!st.cfg.replicas || ref.length > max_chunk_bytes)
+        return st.release(ref.id.value, nullptr);
+      self->request(st.cfg.replicas, st.cfg.load_timeout, fetch_atom::value, ctx, ref.id)
+        .then(
+          [=](byte_buffer& data) {
+            auto& st = self->state;
+            if (data.size() != ref.length ||
+                chunk_checksum(data.data(), data.size()) != ref.checksum) {
+              st.log->warn(
+                "chunk={} this node's replica does not match the file record: not cached",
+                ref.id.value);
+              return st.release(ref.id.value, nullptr);
+            }
+            st.release(ref.id.value, &data);
+            st.store->put(ref.id.value, std::move(data), st.now_ms());
+          },
+          [=](caf::error& err) {
+            auto& st = self->state;
+            st.log->debug("chunk={} fill from this node's replica failed: {}", ref.id.value,
+                          describe(err));
+            st.release(ref.id.value, nullptr);
+          });
     },
     [=](abandon_atom, const chunk_id& id) { self->state.release(id.value, nullptr); },
     [=](remove_atom, const chunk_id& id) {

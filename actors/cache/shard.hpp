@@ -7,7 +7,10 @@
 // is under way wait for the fill instead of reading the chunk again, and
 // are told to read it themselves if the loader abandons it or does not
 // fill within `load_timeout`. A fill after the reply never delays anyone:
-// gateways answer their client first and send the fill after.
+// gateways answer their client first and send the fill after. A fill may
+// name the chunk instead of carrying it, when this node holds a replica:
+// the shard then reads it from `replicas`, checks it against the
+// reference, and stores it; the waiters get it then.
 #pragma once
 
 #include <chrono>
@@ -36,6 +39,7 @@ struct cache_shard_config {
   std::chrono::milliseconds load_timeout{1500};
   std::chrono::milliseconds tick{250};  // load expiry and metrics
   prometheus::Registry* metrics = nullptr;
+  replica_actor replicas;  // of this node, for fills by reference (none: not storage)
 };
 
 // Fails for an unknown policy name.

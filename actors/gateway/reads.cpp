@@ -151,6 +151,17 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
       });
 }
 
+// Whether the shard on `node` should read the chunk for its fill from its
+// own node's replica rather than be sent the bytes: a large chunk (a
+// message of a MiB costs several copies and a system call at either end;
+// one of a few KiB costs less than a disk read) with a replica on a node
+// other than this one.
+bool fill_by_reference(const gateway_state& st, const node_id& node, const chunk_ref& ref) {
+  constexpr uint64_t large = 128 << 10;
+  return ref.length >= large && node != st.deps.local &&
+         std::find(ref.replicas.begin(), ref.replicas.end(), node) != ref.replicas.end();
+}
+
 // A read through the chunk's cache shard: a hit (verified against the
 // file record) is the answer; after a miss the chunk comes from a replica,
 // goes to the client, and only then to the shard (if the shard asked this
@@ -241,6 +252,13 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
             "match the file record; dropped there, reading a replica",
             ref.id.value, node.value);
           self->send(shard, remove_atom::value, ref.id);
+        } else if (found.load && fill_by_reference(self->state, node, ref)) {
+          r->after_answer = [self, shard, ctx, ref](bool answered) {
+            if (answered)
+              self->send(shard, fill_atom::value, ctx, ref);
+            else
+              self->send(shard, abandon_atom::value, ref.id);
+          };
         } else if (found.load) {
           auto id = ref.id;
           r->after_reply = [self, shard, id](byte_buffer* data) {

@@ -225,11 +225,13 @@ public:
     finish(errc::ok);
     if (!after_reply) {
       answer(std::move(value));
-      return;
+    } else {
+      T copy = value;
+      answer(std::move(value));
+      std::exchange(after_reply, nullptr)(&copy);
     }
-    T copy = value;
-    answer(std::move(value));
-    std::exchange(after_reply, nullptr)(&copy);
+    if (after_answer)
+      std::exchange(after_answer, nullptr)(true);
   }
 
   void fail(const caf::error& err) {
@@ -239,6 +241,8 @@ public:
     finish(code);
     if (after_reply)
       std::exchange(after_reply, nullptr)(nullptr);
+    if (after_answer)
+      std::exchange(after_answer, nullptr)(false);
     if (code == errc::internal || code == errc::io_error || code == errc::corrupt)
       self_->state.log->warn("trace={} op={} error={}", trace_, op_, describe(err));
     else
@@ -263,6 +267,8 @@ public:
   // Called after the answer is on its way: with a copy of the value
   // delivered, or with null when the request failed (cache fills).
   std::function<void(T*)> after_reply;
+  // The same without the copy: true when answered with a value.
+  std::function<void(bool)> after_answer;
 
 private:
   void answer(T&& value) {

@@ -78,6 +78,7 @@ caf::expected<node_handles> spawn_node(caf::actor_system& sys, const node_config
       cc.budget = cfg.cache_bytes / cfg.cache_shards;
       cc.typical_entry = std::min<uint64_t>(cfg.chunk_size, 64ull << 10);
       cc.metrics = metrics;
+      cc.replicas = handles.replica;
       auto shard = spawn_cache_shard(sys, std::move(cc));
       if (!shard)
         return fail("cache shard cannot start", shard.error());

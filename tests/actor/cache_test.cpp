@@ -224,12 +224,56 @@ TEST(gateway_cache, concurrent_misses_on_one_chunk_read_the_replica_once) {
   EXPECT_EQ(s.released, 0u) << "every waiter got the loader's bytes, none read the replica";
 }
 
+// A fill by reference: the shard reads the chunk from its own node's
+// replica, checks it against the reference and answers the lookup waiting
+// for it; a reference the replica does not match caches nothing.
+TEST(cache_shard, a_fill_by_reference_reads_the_nodes_own_replica) {
+  test_node node(with_cache());
+  auto data = pattern(200000, 8);
+  auto info = node.put("/f", data);
+  ASSERT_TRUE(info);
+  ASSERT_GE(info->chunks.size(), 2u);
+  auto shard = node.handles.caches.at(0);
+  auto lookup = [&](const chunk_id& id) {
+    caf::scoped_actor self{*node.sys};
+    return *blocking_call<cache_lookup>(self, shard, std::chrono::seconds{10}, lookup_atom::value,
+                                        test_node::ctx(), id);
+  };
+  auto ref = info->chunks[0];
+  byte_buffer expected(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(ref.length));
+  ASSERT_TRUE(lookup(ref.id).load);
+  cache_lookup waited;
+  std::thread waiter{[&] { waited = lookup(ref.id); }};
+  for (int tries = 0; total_stats(node).coalesced < 1 && tries < 200; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  caf::anon_send(shard, fill_atom::value, test_node::ctx(), ref);
+  waiter.join();
+  EXPECT_TRUE(waited.hit);
+  EXPECT_TRUE(waited.data == expected);
+  auto again = lookup(ref.id);
+  EXPECT_TRUE(again.hit);
+  EXPECT_TRUE(again.data == expected);
+  auto fills = total_stats(node).fills;
+  auto bad = info->chunks[1];
+  bad.checksum ^= 1;
+  ASSERT_TRUE(lookup(bad.id).load);
+  std::thread told{[&] { waited = lookup(bad.id); }};
+  for (int tries = 0; total_stats(node).coalesced < 2 && tries < 200; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  caf::anon_send(shard, fill_atom::value, test_node::ctx(), bad);
+  told.join();
+  EXPECT_FALSE(waited.hit) << "bytes that do not match the reference are not served";
+  EXPECT_EQ(total_stats(node).fills, fills) << "nor cached";
+  EXPECT_TRUE(lookup(bad.id).load) << "the load was given up: the next miss loads";
+}
+
 // A fake cache shard: `lookup` answers lookups, everything else is ignored.
 template <class Lookup>
 cache_actor::behavior_type fake_shard(Lookup lookup) {
   return {
     std::move(lookup),
     [](fill_atom, const chunk_id&, const byte_buffer&) {},
+    [](fill_atom, const request_context&, const chunk_ref&) {},
     [](abandon_atom, const chunk_id&) {},
     [](remove_atom, const chunk_id&) {},
     [](status_atom) { return cache_shard_stats{}; },
