@@ -59,34 +59,54 @@ char* stage() {
   return buffer.get();
 }
 
-// Writes `size` bytes of `data` at `offset` (pwrite), or at the file's
+// Writes `size` bytes from `buf` at `offset` (pwrite), or at the file's
 // position when `offset` is negative (write). False with errno set on
 // failure; 0 bytes written counts as EIO.
-bool write_staged(int fd, const char* data, size_t size, int64_t offset) {
-  char* buf = stage();
-  while (size > 0) {
-    size_t piece = std::min(size, stage_bytes);
-    std::memcpy(buf, data, piece);
-    size_t done = 0;
-    while (done < piece) {
-      auto n = offset < 0 ? ::write(fd, buf + done, piece - done)
-                          : ::pwrite(fd, buf + done, piece - done,
-                                     static_cast<off_t>(offset) + static_cast<off_t>(done));
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0) {
-        if (n == 0)
-          errno = EIO;
-        return false;
-      }
-      done += static_cast<size_t>(n);
+bool write_out(int fd, const char* buf, size_t size, int64_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    auto n = offset < 0 ? ::write(fd, buf + done, size - done)
+                        : ::pwrite(fd, buf + done, size - done,
+                                   static_cast<off_t>(offset) + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO;
+      return false;
     }
-    data += piece;
-    size -= piece;
-    if (offset >= 0)
-      offset += static_cast<int64_t>(piece);
+    done += static_cast<size_t>(n);
   }
   return true;
+}
+
+// Writes the concatenation of `parts` as write_out does, gathered in the
+// thread's buffer: one system call per 256 KiB, so a chunk record (its
+// header and its data) is one.
+bool write_staged(int fd, std::initializer_list<const_slice> parts, int64_t offset) {
+  char* buf = stage();
+  size_t used = 0;
+  auto flush = [&] {
+    bool ok = write_out(fd, buf, used, offset);
+    if (offset >= 0)
+      offset += static_cast<int64_t>(used);
+    used = 0;
+    return ok;
+  };
+  for (auto& part : parts) {
+    const char* data = part.data;
+    size_t size = part.size;
+    while (size > 0) {
+      size_t piece = std::min(size, stage_bytes - used);
+      std::memcpy(buf + used, data, piece);
+      used += piece;
+      data += piece;
+      size -= piece;
+      if (used == stage_bytes && !flush())
+        return false;
+    }
+  }
+  return used == 0 || flush();
 }
 
 }  // namespace
@@ -100,10 +120,7 @@ disk_status posix_disk::write_parts(const std::string& path,
   if (fd < 0)
     return from_errno(errno, "create a temp file for " + path);
   ::fchmod(fd, 0644);
-  bool written = true;
-  for (auto& part : parts)
-    written = written && write_staged(fd, part.data, part.size, -1);
-  if (!written || ::fsync(fd) != 0) {
+  if (!write_staged(fd, parts, -1) || ::fsync(fd) != 0) {
     auto err = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -192,11 +209,8 @@ disk_status posix_disk::write_at(const std::string& path, uint64_t offset,
   auto f = writable(path, st, true);
   if (!f)
     return st;
-  for (auto& part : parts) {
-    if (!write_staged(f->fd, part.data, part.size, static_cast<int64_t>(offset)))
-      return from_errno(errno, "write " + path);
-    offset += part.size;
-  }
+  if (!write_staged(f->fd, parts, static_cast<int64_t>(offset)))
+    return from_errno(errno, "write " + path);
   return {};
 }
 

@@ -91,6 +91,14 @@ TEST(posix_disk, large_writes_and_reads_at_any_offset_come_back_exactly) {
     at += n;
     all.insert(all.end(), part.begin(), part.end());
   }
+  // A header and its record in one call, past the buffer's end.
+  auto head2 = random_bytes(40), record = random_bytes(300000);
+  ASSERT_TRUE(fs.write_at(packed, at,
+                          {const_slice{head2.data(), head2.size()},
+                           const_slice{record.data(), record.size()}})
+                .ok());
+  all.insert(all.end(), head2.begin(), head2.end());
+  all.insert(all.end(), record.begin(), record.end());
   ASSERT_TRUE(fs.sync(packed).ok());
   fs.release(packed);
   ASSERT_TRUE(fs.read_file(packed, back).ok());
