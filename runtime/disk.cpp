@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -59,15 +60,14 @@ char* stage() {
   return buffer.get();
 }
 
-// Writes `size` bytes from `buf` at `offset` (pwrite), or at the file's
-// position when `offset` is negative (write). False with errno set on
+// Writes `size` bytes from `buf` at `*offset` (pwrite), or at the file's
+// position when there is no offset (write). False with errno set on
 // failure; 0 bytes written counts as EIO.
-bool write_out(int fd, const char* buf, size_t size, int64_t offset) {
+bool write_out(int fd, const char* buf, size_t size, std::optional<uint64_t> offset) {
   size_t done = 0;
   while (done < size) {
-    auto n = offset < 0 ? ::write(fd, buf + done, size - done)
-                        : ::pwrite(fd, buf + done, size - done,
-                                   static_cast<off_t>(offset) + static_cast<off_t>(done));
+    auto n = !offset ? ::write(fd, buf + done, size - done)
+                     : ::pwrite(fd, buf + done, size - done, static_cast<off_t>(*offset + done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
@@ -81,15 +81,16 @@ bool write_out(int fd, const char* buf, size_t size, int64_t offset) {
 }
 
 // Writes the concatenation of `parts` as write_out does, gathered in the
-// thread's buffer: one system call per 256 KiB, so a chunk record (its
-// header and its data) is one.
-bool write_staged(int fd, std::initializer_list<const_slice> parts, int64_t offset) {
+// thread's buffer: one system call per 256 KiB, so a packed chunk's
+// record (its header and its data) is one.
+bool write_staged(int fd, std::initializer_list<const_slice> parts,
+                  std::optional<uint64_t> offset) {
   char* buf = stage();
   size_t used = 0;
   auto flush = [&] {
     bool ok = write_out(fd, buf, used, offset);
-    if (offset >= 0)
-      offset += static_cast<int64_t>(used);
+    if (offset)
+      *offset += used;
     used = 0;
     return ok;
   };
@@ -120,7 +121,7 @@ disk_status posix_disk::write_parts(const std::string& path,
   if (fd < 0)
     return from_errno(errno, "create a temp file for " + path);
   ::fchmod(fd, 0644);
-  if (!write_staged(fd, parts, -1) || ::fsync(fd) != 0) {
+  if (!write_staged(fd, parts, std::nullopt) || ::fsync(fd) != 0) {
     auto err = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -209,8 +210,10 @@ disk_status posix_disk::write_at(const std::string& path, uint64_t offset,
   auto f = writable(path, st, true);
   if (!f)
     return st;
-  if (!write_staged(f->fd, parts, static_cast<int64_t>(offset)))
-    return from_errno(errno, "write " + path);
+  if (!write_staged(f->fd, parts, offset)) {
+    auto err = errno;
+    return from_errno(err, "write " + path);
+  }
   return {};
 }
 

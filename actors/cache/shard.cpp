@@ -12,6 +12,7 @@
 #include "actors/replica/chunk_store.hpp"
 #include "messages/errc.hpp"
 #include "runtime/checksum.hpp"
+#include "runtime/deadline.hpp"
 #include "runtime/logging.hpp"
 
 namespace dfs {
@@ -27,8 +28,11 @@ struct shard_state {
   struct load {
     clock_type::time_point deadline;
     std::vector<caf::typed_response_promise<cache_lookup>> waiters;
+    uint64_t number = 0;    // tells a load from a later one of the same chunk
+    bool fetching = false;  // a fill by reference is reading this node's replica
   };
   std::map<std::string, load> loads;
+  uint64_t loads_started = 0;
   uint64_t coalesced = 0;
   uint64_t released = 0;
   uint64_t removed = 0;
@@ -112,7 +116,9 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
         return rp;
       }
       st.release(id.value, nullptr);  // an overdue load: its waiters read themselves
-      st.loads[id.value].deadline = now + st.cfg.load_timeout;
+      auto& started = st.loads[id.value];
+      started.deadline = now + st.cfg.load_timeout;
+      started.number = ++st.loads_started;
       return cache_lookup{false, true, {}};
     },
     [=](fill_atom, const chunk_id& id, byte_buffer& data) {
@@ -126,11 +132,28 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
     },
     [=](fill_atom, const request_context& ctx, const chunk_ref& ref) {
       auto& st = self->state;
-      if (st.loads.count(ref.id.value) == 0)  // not asked for, or given up on
+      auto it = st.loads.find(ref.id.value);
+      // Not asked for, given up on (unlike bytes, a reference that comes
+      // late is not worth a disk read), or already being read.
+      if (it == st.loads.end() || it->second.fetching)
         return;
       if (!st.cfg.replicas || ref.length > max_chunk_bytes)
         return st.release(ref.id.value, nullptr);
-      self->request(st.cfg.replicas, st.cfg.load_timeout, fetch_atom::value, ctx, ref.id)
+      it->second.fetching = true;
+      auto number = it->second.number;
+      // Only this load's waiters hear how it went: a later load of the same
+      // chunk (this one expired meanwhile) has a loader of its own.
+      auto settle = [=](const byte_buffer* data) {
+        auto& st = self->state;
+        auto it = st.loads.find(ref.id.value);
+        if (it != st.loads.end() && it->second.number == number)
+          st.release(ref.id.value, data);
+      };
+      // The read has a deadline of its own: the reader's was for its answer,
+      // which has gone.
+      auto fetch_ctx = context_with_timeout(st.cfg.load_timeout);
+      fetch_ctx.trace_id = ctx.trace_id;
+      self->request(st.cfg.replicas, st.cfg.load_timeout, fetch_atom::value, fetch_ctx, ref.id)
         .then(
           [=](byte_buffer& data) {
             auto& st = self->state;
@@ -139,16 +162,15 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
               st.log->warn(
                 "chunk={} this node's replica does not match the file record: not cached",
                 ref.id.value);
-              return st.release(ref.id.value, nullptr);
+              return settle(nullptr);
             }
-            st.release(ref.id.value, &data);
+            settle(&data);
             st.store->put(ref.id.value, std::move(data), st.now_ms());
           },
           [=](caf::error& err) {
-            auto& st = self->state;
-            st.log->debug("chunk={} fill from this node's replica failed: {}", ref.id.value,
-                          describe(err));
-            st.release(ref.id.value, nullptr);
+            self->state.log->info("chunk={} not cached: reading this node's replica failed: {}",
+                                  ref.id.value, describe(err));
+            settle(nullptr);
           });
     },
     [=](abandon_atom, const chunk_id& id) { self->state.release(id.value, nullptr); },

@@ -10,7 +10,8 @@
 // gateways answer their client first and send the fill after. A fill may
 // name the chunk instead of carrying it, when this node holds a replica:
 // the shard then reads it from `replicas`, checks it against the
-// reference, and stores it; the waiters get it then.
+// reference, and stores it; the waiters get it then. A reference that
+// comes after its load was given up on is dropped (bytes are kept).
 #pragma once
 
 #include <chrono>

@@ -152,20 +152,23 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
 }
 
 // Whether the shard on `node` should read the chunk for its fill from its
-// own node's replica rather than be sent the bytes: a large chunk (a
-// message of a MiB costs several copies and a system call at either end;
-// one of a few KiB costs less than a disk read) with a replica on a node
-// other than this one.
+// own node's replica rather than be sent the bytes: a chunk of 128 KiB or
+// more (a message of a MiB costs several copies and a system call at
+// either end; a small one costs less than a disk read), with a replica on
+// that node, which is not this one and is not suspected or down (its
+// waiters would wait on its disk).
 bool fill_by_reference(const gateway_state& st, const node_id& node, const chunk_ref& ref) {
   constexpr uint64_t large = 128 << 10;
-  return ref.length >= large && node != st.deps.local &&
+  return ref.length >= large && node != st.deps.local && !st.out_of_service(node) &&
+         st.suspect.count(node) == 0 &&
          std::find(ref.replicas.begin(), ref.replicas.end(), node) != ref.replicas.end();
 }
 
 // A read through the chunk's cache shard: a hit (verified against the
 // file record) is the answer; after a miss the chunk comes from a replica,
 // goes to the client, and only then to the shard (if the shard asked this
-// reader to load it). A shard that errs or is slow is skipped for a while.
+// reader to load it), as bytes or as a reference (fill_by_reference). A
+// shard that errs or is slow is skipped for a while.
 void cached_read(gateway_pointer self, const request_context& ctx, const chunk_ref& ref,
                  reply_ptr<byte_buffer> r) {
   auto& st = self->state;

@@ -481,7 +481,8 @@ disk_status chunk_store::get(const chunk_id& id, byte_buffer& out) {
     drop(why::corrupt);
     return disk_status{errc::corrupt, "chunk " + id.value + ": " + what};
   };
-  // The header first, then the data straight into `out` (no copy).
+  // The header first, then the data into `out` (not into a buffer of
+  // header and data that would then be copied apart).
   byte_buffer head;
   if (auto st = fs_.read_at(path, 0, max_header_read, head); !st.ok()) {
     if (st.code == errc::not_found) {

@@ -226,7 +226,9 @@ TEST(gateway_cache, concurrent_misses_on_one_chunk_read_the_replica_once) {
 
 // A fill by reference: the shard reads the chunk from its own node's
 // replica, checks it against the reference and answers the lookup waiting
-// for it; a reference the replica does not match caches nothing.
+// for it. A reference the replica does not match, or a chunk the node
+// does not hold, caches nothing, and the waiter is told at once (not at
+// the load's expiry, 1.5 s) to read the chunk itself.
 TEST(cache_shard, a_fill_by_reference_reads_the_nodes_own_replica) {
   test_node node(with_cache());
   auto data = pattern(200000, 8);
@@ -236,18 +238,32 @@ TEST(cache_shard, a_fill_by_reference_reads_the_nodes_own_replica) {
   auto shard = node.handles.caches.at(0);
   auto lookup = [&](const chunk_id& id) {
     caf::scoped_actor self{*node.sys};
-    return *blocking_call<cache_lookup>(self, shard, std::chrono::seconds{10}, lookup_atom::value,
-                                        test_node::ctx(), id);
+    auto r = blocking_call<cache_lookup>(self, shard, std::chrono::seconds{10}, lookup_atom::value,
+                                         test_node::ctx(), id);
+    if (!r)
+      ADD_FAILURE() << "lookup failed: " << describe(r.error());
+    return r ? *r : cache_lookup{};
+  };
+  uint64_t parked = 0;
+  // Loads `ref`'s chunk, parks a second lookup behind the load, sends the
+  // fill by reference, and returns what the parked lookup was told and
+  // how long after the fill.
+  auto fill_while_waiting = [&](const chunk_ref& ref) {
+    EXPECT_TRUE(lookup(ref.id).load);
+    cache_lookup told;
+    std::thread waiter{[&] { told = lookup(ref.id); }};
+    ++parked;
+    for (int tries = 0; total_stats(node).coalesced < parked && tries < 200; ++tries)
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    EXPECT_EQ(total_stats(node).coalesced, parked);
+    auto sent = std::chrono::steady_clock::now();
+    caf::anon_send(shard, fill_atom::value, test_node::ctx(), ref);
+    waiter.join();
+    return std::make_pair(told, std::chrono::steady_clock::now() - sent);
   };
   auto ref = info->chunks[0];
   byte_buffer expected(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(ref.length));
-  ASSERT_TRUE(lookup(ref.id).load);
-  cache_lookup waited;
-  std::thread waiter{[&] { waited = lookup(ref.id); }};
-  for (int tries = 0; total_stats(node).coalesced < 1 && tries < 200; ++tries)
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  caf::anon_send(shard, fill_atom::value, test_node::ctx(), ref);
-  waiter.join();
+  auto [waited, took] = fill_while_waiting(ref);
   EXPECT_TRUE(waited.hit);
   EXPECT_TRUE(waited.data == expected);
   auto again = lookup(ref.id);
@@ -256,15 +272,15 @@ TEST(cache_shard, a_fill_by_reference_reads_the_nodes_own_replica) {
   auto fills = total_stats(node).fills;
   auto bad = info->chunks[1];
   bad.checksum ^= 1;
-  ASSERT_TRUE(lookup(bad.id).load);
-  std::thread told{[&] { waited = lookup(bad.id); }};
-  for (int tries = 0; total_stats(node).coalesced < 2 && tries < 200; ++tries)
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  caf::anon_send(shard, fill_atom::value, test_node::ctx(), bad);
-  told.join();
-  EXPECT_FALSE(waited.hit) << "bytes that do not match the reference are not served";
-  EXPECT_EQ(total_stats(node).fills, fills) << "nor cached";
-  EXPECT_TRUE(lookup(bad.id).load) << "the load was given up: the next miss loads";
+  auto absent = bad;
+  absent.id = id_of(77);  // not stored on this node
+  for (auto& wrong : {bad, absent}) {
+    auto [told, after] = fill_while_waiting(wrong);
+    EXPECT_FALSE(told.hit) << "bytes that do not match the reference are not served";
+    EXPECT_LT(after, std::chrono::milliseconds{1000}) << "told at once, not at the load's expiry";
+    EXPECT_EQ(total_stats(node).fills, fills) << "nor cached";
+    EXPECT_TRUE(lookup(wrong.id).load) << "the load was given up: the next miss loads";
+  }
 }
 
 // A fake cache shard: `lookup` answers lookups, everything else is ignored.
