@@ -81,7 +81,8 @@ TEST(posix_disk, large_writes_and_reads_at_any_offset_come_back_exactly) {
     ASSERT_EQ(back.size(), n);
     EXPECT_TRUE(std::equal(back.begin(), back.end(), expected.begin() + offset)) << offset;
   }
-  // write_at appends at offsets and is durable after sync.
+  // write_at writes at the offsets given; synced and released, the file
+  // reads back as the concatenation.
   auto packed = dir.path() + "/packed";
   uint64_t at = 0;
   byte_buffer all;
