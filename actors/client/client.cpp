@@ -69,6 +69,12 @@ bool back_off_after_refusal(int refusals, std::chrono::steady_clock::time_point&
 
 client::client(client_options opts) : opts_(std::move(opts)) {
   cfg_ = std::make_unique<system_config>(2);
+  // Answers are deserialized on the thread that reads the socket instead
+  // of being handed to a middleman worker thread first: a client has
+  // nothing else for that thread to do, and the hand-off cost more than
+  // it saved (gets of 600 files of 1 MiB: the client's CPU 0.49 s against
+  // 0.60 on the medians of 6 runs; docs/measurements.md).
+  cfg_->set("middleman.workers", size_t{0});
   sys_ = std::make_unique<caf::actor_system>(*cfg_);
   self_ = std::make_unique<caf::scoped_actor>(*sys_);
   std::random_device rd;
