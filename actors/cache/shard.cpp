@@ -157,8 +157,7 @@ cache_actor::behavior_type cache_shard(shard_pointer self, cache_shard_config cf
         .then(
           [=](byte_buffer& data) {
             auto& st = self->state;
-            if (data.size() != ref.length ||
-                chunk_checksum(data.data(), data.size()) != ref.checksum) {
+            if (!matches_chunk(data.data(), data.size(), ref.length, ref.checksum)) {
               st.log->warn(
                 "chunk={} this node's replica does not match the file record: not cached",
                 ref.id.value);

@@ -133,7 +133,7 @@ void do_read(gateway_pointer self, const request_context& ctx, chunk_ref ref, si
         if (!self->state.untrack(op))
           return;
         finished(data.size(), outcome::success);
-        if (data.size() != ref.length || chunk_checksum(data.data(), data.size()) != ref.checksum) {
+        if (!matches_chunk(data.data(), data.size(), ref.length, ref.checksum)) {
           self->state.log->error("trace={} chunk={} node={} data does not match the file record",
                                  ctx.trace_id, ref.id.value, target.value);
           return move_on(
@@ -244,8 +244,7 @@ void cached_read(gateway_pointer self, const request_context& ctx, const chunk_r
         self->state.log->debug("trace={} chunk={} cache {} at {}", ctx.trace_id, ref.id.value,
                                found.hit ? "hit" : "miss", node.value);
         if (found.hit) {
-          if (found.data.size() == ref.length &&
-              chunk_checksum(found.data.data(), found.data.size()) == ref.checksum) {
+          if (matches_chunk(found.data.data(), found.data.size(), ref.length, ref.checksum)) {
             if (self->state.deps.metrics)
               self->state.deps.metrics->bytes_sent(found.data.size());
             return r->deliver(std::move(found.data));
